@@ -1,0 +1,114 @@
+# The pod's cgroup parent, as the kubelet makes one for each pod. Run by the command provider with
+# bash; every value comes from the environment (names were checked against a strict pattern first):
+#   PODLAB_CGROUP         cgroup name, e.g. pod-foo (cgroupfs driver) or pod-foo.slice (systemd driver)
+#   PODLAB_CGROUP_DRIVER  cgroupfs | systemd (Docker's cgroup driver)
+#   PODLAB_MEMORY_BYTES   optional pod-level memory limit
+#   PODLAB_CPU_QUOTA_US   optional pod-level CPU quota per 100ms period
+set -euo pipefail
+: "${PODLAB_CGROUP:?}" "${PODLAB_CGROUP_DRIVER:?}"
+PODLAB_MEMORY_BYTES=${PODLAB_MEMORY_BYTES:-}
+PODLAB_CPU_QUOTA_US=${PODLAB_CPU_QUOTA_US:-}
+CPU_PERIOD_US=100000
+
+fail() { echo "podlab cgroup: $*" >&2; exit 1; }
+
+# Every cgroup hierarchy's mount point: one per v1 controller, or the single v2 one.
+hierarchies() {
+  awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i+1) == "cgroup" || $(i+1) == "cgroup2") print $5; break } }' /proc/self/mountinfo
+}
+
+unified_only() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }
+
+cgroupfs_create() {
+  local created=0 h dir
+  for h in $(hierarchies); do
+    dir="$h/$PODLAB_CGROUP"
+    [ -e "$dir" ] && fail "$dir already exists: another pod named like this one runs on this host (remove it with 'rmdir $dir' if it is a leftover)"
+  done
+  for h in $(hierarchies); do
+    mkdir "$h/$PODLAB_CGROUP" && created=$((created + 1))
+  done
+  if unified_only; then
+    # cgroup v2: the pod's containers get limits only from controllers delegated to them.
+    local root=/sys/fs/cgroup c
+    for c in cpu memory pids; do
+      grep -qw "$c" "$root/cgroup.subtree_control" || echo "+$c" > "$root/cgroup.subtree_control"
+      echo "+$c" > "$root/$PODLAB_CGROUP/cgroup.subtree_control"
+    done
+  fi
+  echo "created cgroup /$PODLAB_CGROUP in $created hierarchies"
+  cgroupfs_limits
+}
+
+# Writes the pod-level limits ("max" / -1 when unset), so an update can also lift them.
+cgroupfs_limits() {
+  if unified_only; then
+    local dir=/sys/fs/cgroup/$PODLAB_CGROUP
+    echo "${PODLAB_MEMORY_BYTES:-max}" > "$dir/memory.max"
+    echo "${PODLAB_CPU_QUOTA_US:-max} $CPU_PERIOD_US" > "$dir/cpu.max"
+  else
+    local mem cpu
+    mem=$(hierarchies | grep -E '/memory$|[,/]memory(,|$)' | head -n 1)
+    cpu=$(hierarchies | grep -E '/cpu$|[,/]cpu(,|$)' | head -n 1)
+    [ -n "$mem" ] && echo "${PODLAB_MEMORY_BYTES:--1}" > "$mem/$PODLAB_CGROUP/memory.limit_in_bytes"
+    if [ -n "$cpu" ]; then
+      echo "$CPU_PERIOD_US" > "$cpu/$PODLAB_CGROUP/cpu.cfs_period_us"
+      echo "${PODLAB_CPU_QUOTA_US:--1}" > "$cpu/$PODLAB_CGROUP/cpu.cfs_quota_us"
+    fi
+  fi
+  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
+}
+
+# Removes the pod's cgroup everywhere. Containers are removed first (they depend on it), but the
+# kernel can take a moment to release their cgroups, so retry for a while.
+cgroupfs_delete() {
+  local h dir tries
+  for h in $(hierarchies); do
+    dir="$h/$PODLAB_CGROUP"
+    [ -d "$dir" ] || continue
+    for tries in $(seq 50); do
+      rmdir "$dir" 2>/dev/null && break
+      [ "$tries" = 50 ] && fail "could not remove $dir: $(ls "$dir" | grep -c . || true) entries, members still inside: $(find "$dir" -mindepth 1 -type d | head -n 3 | tr '\n' ' ')"
+      sleep 0.2
+    done
+  done
+  echo "removed cgroup /$PODLAB_CGROUP"
+}
+
+# systemd driver: Docker asks systemd to put each container in a scope under the slice; the slice is
+# a transient unit in /run, so it also disappears on reboot like the kubelet's pod slices.
+slice_file() { echo "/run/systemd/system/$PODLAB_CGROUP"; }
+
+systemd_write() {
+  {
+    echo "[Slice]"
+    [ -n "$PODLAB_MEMORY_BYTES" ] && echo "MemoryMax=$PODLAB_MEMORY_BYTES"
+    [ -n "$PODLAB_CPU_QUOTA_US" ] && echo "CPUQuota=$((PODLAB_CPU_QUOTA_US * 100 / CPU_PERIOD_US))%"
+    true
+  } > "$(slice_file)"
+  systemctl daemon-reload
+  systemctl restart "$PODLAB_CGROUP"
+}
+
+systemd_create() {
+  systemctl is-active --quiet "$PODLAB_CGROUP" && fail "slice $PODLAB_CGROUP is already active: another pod named like this one runs on this host"
+  systemd_write
+  echo "created slice $PODLAB_CGROUP"
+}
+
+systemd_delete() {
+  systemctl stop "$PODLAB_CGROUP" || true
+  rm -f "$(slice_file)"
+  systemctl daemon-reload
+  echo "removed slice $PODLAB_CGROUP"
+}
+
+case "$PODLAB_CGROUP_DRIVER:${1:?action}" in
+  cgroupfs:create) cgroupfs_create ;;
+  cgroupfs:update) cgroupfs_limits ;;
+  cgroupfs:delete) cgroupfs_delete ;;
+  systemd:create) systemd_create ;;
+  systemd:update) systemd_write; echo "updated slice $PODLAB_CGROUP" ;;
+  systemd:delete) systemd_delete ;;
+  *) fail "unknown driver or action: $PODLAB_CGROUP_DRIVER $1" ;;
+esac

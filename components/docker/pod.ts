@@ -1,0 +1,116 @@
+// A Kubernetes-style Pod made of plain Docker parts, as the kubelet makes one underneath: a cgroup
+// parent, a sandbox container holding the shared namespaces, and member containers joining them.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PodLayout } from "../model/layout";
+import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, Role, specLabel } from "../model/labels";
+import { PodArgs, PodSpec } from "../model/pod-spec";
+import { MIB } from "../model/quantity";
+import { checkImage, PodSpecError, podSpec } from "../model/validate";
+import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
+import { dockerLayout } from "./layout";
+
+export interface DockerPodArgs {
+  /** The pod, as written in stack config; validated before anything is created. */
+  pod: PodArgs;
+  /** The image of the sandbox container that holds the pod's namespaces (a pause program). */
+  sandboxImage: string;
+  /** Docker's cgroup driver; see host.ts for detecting it. */
+  cgroupDriver: CgroupDriver;
+}
+
+const labels = (pod: string, role: Role, container: string, extra: Record<string, string> = {}) =>
+  Object.entries({ [LABEL_POD]: pod, [LABEL_ROLE]: role, [LABEL_CONTAINER]: container, ...extra }).map(
+    ([label, value]) => ({ label, value }),
+  );
+
+export class DockerPod extends pulumi.ComponentResource {
+  readonly spec: PodSpec;
+  /** Docker's --cgroup-parent for every container of the pod. */
+  readonly cgroupParent: string;
+  readonly sandbox: docker.Container;
+  readonly containers: Record<string, docker.Container>;
+  readonly layout: pulumi.Output<PodLayout>;
+
+  constructor(name: string, args: DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate first: bad input must fail before any resource exists.
+    const spec = podSpec(args.pod, `pods[${JSON.stringify(name)}]`);
+    if (spec.name !== name) throw new PodSpecError("pod.name", spec.name, `does not match the component name ${JSON.stringify(name)}`);
+    checkImage("sandboxImage", args.sandboxImage);
+    if (!CGROUP_DRIVERS.includes(args.cgroupDriver)) throw new PodSpecError("cgroupDriver", args.cgroupDriver, "is not cgroupfs or systemd");
+    super("podlab:docker:Pod", name, {}, opts);
+
+    this.spec = spec;
+    this.cgroupParent = cgroupParent(name, args.cgroupDriver);
+    const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, { parent: this });
+    // Taken from the command's output so that a new cgroup also makes new containers inside it.
+    const parentPath = cgroup.stdout.apply(() => this.cgroupParent);
+
+    // Images are resolved to IDs: the provider reads a container's image back as an ID.
+    const images = new Map<string, docker.RemoteImage>();
+    const image = (ref: string, label: string) => {
+      let found = images.get(ref);
+      if (!found) {
+        found = new docker.RemoteImage(`${name}-${label}-image`, { name: ref, keepLocally: true }, { parent: this });
+        images.set(ref, found);
+      }
+      return found;
+    };
+
+    // Fixed container names: an old container must go before its replacement can take the name.
+    const containerOpts = { parent: this, deleteBeforeReplace: true };
+    const published = spec.containers.flatMap((c) =>
+      c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort })),
+    );
+    this.sandbox = new docker.Container(`${name}-sandbox`, {
+      name: `${name}-sandbox`,
+      image: image(args.sandboxImage, "sandbox").imageId,
+      hostname: name,
+      // The IPC donor must be shareable whatever the daemon's default IPC mode is.
+      ipcMode: "shareable",
+      cgroupParent: parentPath,
+      // Joiners of a network namespace cannot publish ports: the sandbox publishes for the pod.
+      ports: published,
+      restart: "unless-stopped",
+      labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel(spec) }),
+    }, containerOpts);
+
+    const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
+    this.containers = {};
+    for (const c of spec.containers) {
+      const img = image(c.image, c.name);
+      const containerArgs: docker.ContainerArgs = {
+        name: `${name}-${c.name}`,
+        image: img.imageId,
+        networkMode: joinSandbox,
+        ipcMode: joinSandbox,
+        cgroupParent: parentPath,
+        memory: c.memoryBytes / MIB,
+        envs: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+        restart: "unless-stopped",
+        labels: labels(name, "member", c.name),
+      };
+      // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
+      if (c.command.length) containerArgs.entrypoints = c.command;
+      if (c.args.length) containerArgs.command = c.args;
+      if (c.cpuMillis !== undefined) {
+        containerArgs.cpuPeriod = 100000;
+        containerArgs.cpuQuota = c.cpuMillis * 100;
+      }
+      this.containers[c.name] = new docker.Container(`${name}-${c.name}`, containerArgs, containerOpts);
+    }
+
+    const observed = spec.containers.map((c) => {
+      const ct = this.containers[c.name];
+      return pulumi.output({
+        name: c.name, image: images.get(c.image)!.name, entrypoints: ct.entrypoints, command: ct.command,
+        memory: ct.memory.apply((m) => m ?? 0), cpuQuota: ct.cpuQuota, networkMode: ct.networkMode.apply((m) => m ?? ""),
+        ipcMode: ct.ipcMode, pidMode: ct.pidMode, cgroupParent: ct.cgroupParent.apply((p) => p ?? ""),
+      });
+    });
+    this.layout = pulumi.all([this.sandbox.id, parentPath, pulumi.all(observed)])
+      .apply(([sandboxId, parent, obs]) => dockerLayout(spec, sandboxId, parent, obs));
+
+    this.registerOutputs({ cgroupParent: this.cgroupParent, sandbox: this.sandbox, containers: this.containers, layout: this.layout });
+  }
+}

@@ -1,0 +1,53 @@
+// The layout of a Kubernetes pod, read back from the Pod object the API server returned.
+import { KUBELET_CGROUP, NamespaceHolding, PodLayout } from "../model/layout";
+import { parseCpu, parseMemory } from "../model/quantity";
+
+/** The parts of a Pod object the layout needs (as @pulumi/kubernetes outputs it). */
+export interface ObservedPod {
+  metadata: { name: string };
+  spec: {
+    hostNetwork?: boolean;
+    hostIPC?: boolean;
+    hostPID?: boolean;
+    shareProcessNamespace?: boolean;
+    containers: {
+      name: string;
+      image: string;
+      command?: string[];
+      args?: string[];
+      ports?: { containerPort: number }[];
+      resources?: { limits?: Record<string, string> };
+    }[];
+  };
+}
+
+export function kubernetesLayout(pod: ObservedPod): PodLayout {
+  const s = pod.spec;
+  // The pause container holds net, IPC and UTS unless the pod asks for the host's.
+  const shared = (host?: boolean): NamespaceHolding => (host ? "own" : "sandbox");
+  return {
+    platform: "kubernetes",
+    pod: pod.metadata.name,
+    sandbox: "pause container",
+    cgroupParent: KUBELET_CGROUP,
+    containers: s.containers.map((c) => {
+      const cpu = c.resources?.limits?.cpu;
+      return {
+        name: c.name,
+        image: c.image,
+        command: c.command ?? [],
+        args: c.args ?? [],
+        memoryBytes: parseMemory(c.resources?.limits?.memory ?? "") ?? 0,
+        ...(cpu !== undefined ? { cpuMillis: parseCpu(cpu) } : {}),
+        ports: (c.ports ?? []).map((p) => p.containerPort),
+        namespaces: {
+          net: shared(s.hostNetwork),
+          ipc: shared(s.hostIPC),
+          uts: shared(s.hostNetwork), // a host-network pod also gets the host's UTS namespace
+          pid: s.shareProcessNamespace ? "sandbox" : "own",
+          mnt: "own",
+        },
+      };
+    }),
+  };
+}

@@ -1,0 +1,69 @@
+// The layout a stack exports and the policies and `compare` read: which containers a pod has, their
+// images, commands and limits, and which namespaces each shares with the pod's sandbox. The platform
+// rules below are the only place where Docker and Kubernetes are allowed to differ.
+import { PodSpec } from "./pod-spec";
+
+export type Platform = "docker" | "kubernetes";
+
+/** How a container holds one namespace. */
+export type NamespaceHolding =
+  | "sandbox" // joined the sandbox's (pause container's) namespace
+  | "own" // a private namespace
+  | "own, hostname copied"; // Docker: a private UTS namespace holding a copy of the sandbox's hostname
+
+export const NAMESPACES = ["net", "ipc", "uts", "pid", "mnt"] as const;
+export type Namespace = (typeof NAMESPACES)[number];
+
+export interface ContainerLayout {
+  name: string;
+  image: string;
+  command: string[];
+  args: string[];
+  memoryBytes: number;
+  cpuMillis?: number;
+  ports: number[];
+  namespaces: Record<Namespace, NamespaceHolding>;
+}
+
+export interface PodLayout {
+  platform: Platform;
+  pod: string;
+  /** Docker: the podlab sandbox container; Kubernetes: the kubelet's pause container. */
+  sandbox: string;
+  /** Docker: the cgroup parent podlab makes; Kubernetes: made by the kubelet, named by pod UID. */
+  cgroupParent: string;
+  containers: ContainerLayout[];
+}
+
+/** What each platform promises about namespace sharing inside a pod. */
+export const PLATFORM_NAMESPACES: Record<Platform, Record<Namespace, NamespaceHolding>> = {
+  // `--uts` accepts only "host": a joiner of `--network container:` gets a private UTS namespace.
+  docker: { net: "sandbox", ipc: "sandbox", uts: "own, hostname copied", pid: "own", mnt: "own" },
+  // The pause container holds net, UTS and IPC for every container (shareProcessNamespace is off).
+  kubernetes: { net: "sandbox", ipc: "sandbox", uts: "sandbox", pid: "own", mnt: "own" },
+};
+
+export const KUBELET_CGROUP = "(kubelet pod cgroup)";
+
+/** The layout a PodSpec implies on a platform. */
+export function expectedLayout(spec: PodSpec, platform: Platform): PodLayout {
+  return {
+    platform,
+    pod: spec.name,
+    sandbox: platform === "docker" ? "sandbox container" : "pause container",
+    cgroupParent: platform === "docker" ? `/pod-${spec.name}` : KUBELET_CGROUP,
+    containers: spec.containers.map((c) => {
+      const layout: ContainerLayout = {
+        name: c.name,
+        image: c.image,
+        command: c.command,
+        args: c.args,
+        memoryBytes: c.memoryBytes,
+        ports: c.ports.map((p) => p.containerPort),
+        namespaces: { ...PLATFORM_NAMESPACES[platform] },
+      };
+      if (c.cpuMillis !== undefined) layout.cpuMillis = c.cpuMillis;
+      return layout;
+    }),
+  };
+}

@@ -1,0 +1,54 @@
+// The one Pod model. Docker and Kubernetes components both render from a PodSpec, so any layout
+// difference between the two stacks can only come from the platform (see layout.ts).
+
+/** A container as the user writes it in stack config. */
+export interface ContainerArgs {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  ports?: PortArgs[];
+  /** Memory limit as a Kubernetes quantity, e.g. "256Mi". Required: every container is bounded. */
+  memory: string;
+  /** Optional CPU limit, e.g. "500m". */
+  cpu?: string;
+}
+
+export interface PortArgs {
+  containerPort: number;
+  /** Publish on the host (Docker: on the sandbox; Kubernetes: hostPort). */
+  hostPort?: number;
+}
+
+/** A pod as the user writes it in stack config. */
+export interface PodArgs {
+  name: string;
+  containers: ContainerArgs[];
+  /** Optional pod-level limits, applied to the pod's cgroup (Kubernetes: pod-level resources). */
+  limits?: { memory?: string; cpu?: string };
+}
+
+/** A validated container: quantities parsed, defaults filled in. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command: string[];
+  args: string[];
+  env: Record<string, string>;
+  ports: PortSpec[];
+  memoryBytes: number;
+  cpuMillis?: number;
+}
+
+export interface PortSpec {
+  containerPort: number;
+  hostPort?: number;
+}
+
+/** A validated pod. Build one with `podSpec()` (validate.ts). */
+export interface PodSpec {
+  name: string;
+  containers: ContainerSpec[];
+  limits: { memoryBytes?: number; cpuMillis?: number };
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the Pulumi Kubernetes resource plugin from the Go module proxy (no GitHub downloads).
+#
+#   build-kubernetes-provider.sh OUTDIR VERSION      e.g.  build-kubernetes-provider.sh out 4.24.1
+#
+# VERSION is the version the npm SDK asks for; it is stamped into the binary and the embedded schema.
+# Environment overrides:
+#   K8S_PROVIDER_MODULE_VERSION  provider/v4 module version (the proxy serves only this pseudo-version)
+#   K8S_SDK_VERSION              published sdk/v4 that replaces the module's `=> ../sdk`
+set -euo pipefail
+
+MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
+SDK_MODULE=github.com/pulumi/pulumi-kubernetes/sdk/v4
+# Commit f47bc2d6f199 (2026-01-15); its go.mod requires sdk/v4 v4.24.0, which the proxy serves
+# (it is missing from the proxy's @v/list but can be fetched by exact version).
+MODULE_VERSION=${K8S_PROVIDER_MODULE_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}
+SDK_VERSION=${K8S_SDK_VERSION:-v4.24.0}
+PKG=./cmd/pulumi-resource-kubernetes
+BIN=pulumi-resource-kubernetes
+
+die() { printf 'build-kubernetes-provider: error: %s\n' "$*" >&2; exit 1; }
+say() { printf '==> %s\n' "$*"; }
+
+[ $# -eq 2 ] || die "usage: $0 OUTDIR VERSION   (e.g. $0 ./bin 4.24.1)"
+OUTDIR=$1
+VERSION=${2#v}
+[[ $VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+].*)?$ ]] || die "VERSION must look like 4.24.1, got '$2'"
+command -v go >/dev/null || die "go is not on PATH"
+command -v jq >/dev/null || die "jq is not on PATH (needed to read 'go mod download -json')"
+mkdir -p "$OUTDIR" || die "cannot create OUTDIR $OUTDIR"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+export CGO_ENABLED=0 GOFLAGS=-mod=mod
+t0=$SECONDS
+
+# 1. Download the module (outside any module, so no go.mod is touched) and find its cache dir.
+say "downloading $MODULE@$MODULE_VERSION"
+work=$(mktemp -d "${TMPDIR:-/tmp}/k8s-provider-build.XXXXXX") || die "mktemp failed under ${TMPDIR:-/tmp}"
+trap 'rc=$?; [ $rc -eq 0 ] || printf "build-kubernetes-provider: scratch copy kept in %s\n" "$work" >&2' EXIT
+json=$(cd "$work" && go mod download -json "$MODULE@$MODULE_VERSION") \
+  || die "go mod download of $MODULE@$MODULE_VERSION failed (GOPROXY=$(go env GOPROXY)): $(jq -r '.Error // empty' <<<"${json:-}" 2>/dev/null)"
+src=$(jq -r '.Dir // empty' <<<"$json")
+[ -n "$src" ] && [ -d "$src" ] || die "go mod download gave no module directory for $MODULE@$MODULE_VERSION: $json"
+
+# 2. Writable copy (the module cache is read-only).
+mod="$work/provider"
+cp -r "$src" "$mod" && chmod -R u+w "$mod" || die "copying $src to $mod failed"
+cd "$mod"
+
+# 3. Point the local-path replace of sdk/v4 at a published version.
+say "replacing $SDK_MODULE => $SDK_VERSION"
+go mod edit -replace "$SDK_MODULE=$SDK_MODULE@$SDK_VERSION" \
+  || die "go mod edit -replace $SDK_MODULE=$SDK_MODULE@$SDK_VERSION failed"
+go mod download "$SDK_MODULE@$SDK_VERSION" \
+  || die "$SDK_MODULE@$SDK_VERSION is not served by the Go module proxy (set K8S_SDK_VERSION)"
+
+# 4. go generate: main.go has `//go:generate go run ./generate.go`, which reads VERSION and writes
+#    schema-embed.json (schema.json with .version set) and terraform-mapping-embed.json.
+say "go generate $PKG (VERSION=$VERSION)"
+VERSION=$VERSION go generate "$PKG" || die "go generate $PKG failed (generate.go writes the embedded schema)"
+for f in schema-embed.json terraform-mapping-embed.json; do
+  [ -s "$PKG/$f" ] || die "go generate did not produce $PKG/$f"
+done
+
+# 5. Build.
+say "go build $PKG"
+tb=$SECONDS
+go build -trimpath -ldflags "-s -w -X $MODULE/pkg/version.Version=$VERSION" \
+  -o "$OUTDIR/$BIN.tmp" "$PKG" || die "go build of $PKG from $MODULE@$MODULE_VERSION failed"
+mv -f "$OUTDIR/$BIN.tmp" "$OUTDIR/$BIN"
+cd / && rm -rf "$work"
+say "built $OUTDIR/$BIN ($(du -h "$OUTDIR/$BIN" | cut -f1)); build $((SECONDS - tb))s, total $((SECONDS - t0))s"

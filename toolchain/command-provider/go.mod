@@ -1,0 +1,3 @@
+module podlab/toolchain/command-provider
+
+go 1.26.8
