@@ -60,7 +60,7 @@ export class DockerPod extends pulumi.ComponentResource {
     // Fixed container names: an old container must go before its replacement can take the name.
     const containerOpts = { parent: this, deleteBeforeReplace: true };
     const published = spec.containers.flatMap((c) =>
-      c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort })),
+      c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: "tcp" })),
     );
     this.sandbox = new docker.Container(`${name}-sandbox`, {
       name: `${name}-sandbox`,

@@ -1,0 +1,110 @@
+import { byName, registered, valueOf } from "./mocks"; // mocks first
+import { beforeEach, describe, expect, it } from "vitest";
+import { DockerPod } from "../../components/docker/pod";
+import { fooPod } from "./fixtures";
+
+const make = (pod = fooPod(), driver: "cgroupfs" | "systemd" = "cgroupfs") =>
+  new DockerPod(pod.name, { pod, sandboxImage: "podlab/pause:0.1", cgroupDriver: driver });
+
+describe("DockerPod", () => {
+  beforeEach(() => {
+    registered.length = 0;
+  });
+
+  it("makes the cgroup, the sandbox and the members, named after the pod", async () => {
+    const pod = make();
+    await valueOf(pod.layout);
+    const names = registered.map((r) => `${r.type} ${r.name}`).sort();
+    expect(names).toEqual([
+      "command:local:Command foo-cgroup",
+      "docker:index/container:Container foo-app",
+      "docker:index/container:Container foo-sandbox",
+      "docker:index/container:Container foo-sidecar",
+      "docker:index/remoteImage:RemoteImage foo-app-image",
+      "docker:index/remoteImage:RemoteImage foo-sandbox-image",
+      "docker:index/remoteImage:RemoteImage foo-sidecar-image",
+      "podlab:docker:Pod foo",
+    ]);
+  });
+
+  it("joins the members to the sandbox's network and IPC namespaces under the pod's cgroup", async () => {
+    const pod = make();
+    await valueOf(pod.layout);
+    const sandbox = byName("foo-sandbox")!;
+    expect(sandbox.inputs).toMatchObject({ name: "foo-sandbox", hostname: "foo", ipcMode: "shareable", cgroupParent: "/pod-foo", image: "sha256:podlab/pause:0.1" });
+    const app = byName("foo-app")!;
+    expect(app.inputs).toMatchObject({
+      name: "foo-app",
+      networkMode: "container:foo-sandbox-id",
+      ipcMode: "container:foo-sandbox-id",
+      cgroupParent: "/pod-foo",
+      memory: 256,
+      entrypoints: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"],
+      image: "sha256:podlab/httpbin:0.1",
+    });
+    expect(app.inputs.hostname).toBeUndefined(); // Docker refuses a hostname on a network joiner
+    expect(app.inputs.ports).toBeUndefined(); // ... and published ports
+    expect(byName("foo-sidecar")!.inputs).toMatchObject({ memory: 128, entrypoints: ["sleep", "infinity"] });
+  });
+
+  it("publishes host ports on the sandbox", async () => {
+    const pod = fooPod();
+    pod.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }];
+    await valueOf(make(pod).layout);
+    expect(byName("foo-sandbox")!.inputs.ports).toEqual([{ internal: 80, external: 8080, ip: "0.0.0.0", protocol: "tcp" }]);
+  });
+
+  it("hands the cgroup script its values through the environment only", async () => {
+    const pod = fooPod();
+    pod.limits = { memory: "512Mi", cpu: "1500m" };
+    await valueOf(make(pod).layout);
+    const cg = byName("foo-cgroup")!.inputs;
+    expect(cg.environment).toEqual({
+      PODLAB_CGROUP: "pod-foo",
+      PODLAB_CGROUP_DRIVER: "cgroupfs",
+      PODLAB_MEMORY_BYTES: String(512 * 2 ** 20),
+      PODLAB_CPU_QUOTA_US: "150000",
+    });
+    expect(cg.create.startsWith("set -- create\n")).toBe(true);
+    expect(cg.delete.startsWith("set -- delete\n")).toBe(true);
+    // The script text is the same for every pod: nothing from config is spliced into it.
+    const bar = fooPod();
+    bar.name = "bar";
+    await valueOf(make(bar).layout);
+    expect(byName("bar-cgroup")!.inputs.create).toBe(cg.create);
+    expect(cg.interpreter).toEqual(["/bin/bash", "-c"]);
+  });
+
+  it("uses a slice as the cgroup parent with the systemd driver", async () => {
+    await valueOf(make(fooPod(), "systemd").layout);
+    expect(byName("foo-sandbox")!.inputs.cgroupParent).toBe("pod-foo.slice");
+    expect(byName("foo-cgroup")!.inputs.environment.PODLAB_CGROUP).toBe("pod-foo.slice");
+  });
+
+  it("exports a layout that shares net and IPC but reports UTS as copied", async () => {
+    const layout = await valueOf(make().layout);
+    expect(layout.cgroupParent).toBe("/pod-foo");
+    expect(layout.containers.map((c) => [c.name, c.image, c.memoryBytes, c.namespaces])).toEqual([
+      ["app", "podlab/httpbin:0.1", 256 * 2 ** 20, { net: "sandbox", ipc: "sandbox", uts: "own, hostname copied", pid: "own", mnt: "own" }],
+      ["sidecar", "podlab/curl:0.1", 128 * 2 ** 20, { net: "sandbox", ipc: "sandbox", uts: "own, hostname copied", pid: "own", mnt: "own" }],
+    ]);
+  });
+
+  it("gives two pods distinct names", async () => {
+    const bar = fooPod();
+    bar.name = "bar";
+    await Promise.all([valueOf(make().layout), valueOf(make(bar).layout)]);
+    const containerNames = registered.filter((r) => r.type === "docker:index/container:Container").map((r) => r.inputs.name);
+    expect(new Set(containerNames).size).toBe(6);
+    const cgroups = registered.filter((r) => r.type === "command:local:Command").map((r) => r.inputs.environment.PODLAB_CGROUP);
+    expect(cgroups.sort()).toEqual(["pod-bar", "pod-foo"]);
+  });
+
+  it("refuses bad input before registering anything", () => {
+    const pod = fooPod();
+    pod.containers[0].memory = "256Xi";
+    expect(() => make(pod)).toThrow('pods["foo"].containers[0].memory: "256Xi" is not a memory quantity');
+    expect(() => new DockerPod("foo", { pod: fooPod(), sandboxImage: "pause;ls", cgroupDriver: "cgroupfs" })).toThrow('sandboxImage: "pause;ls"');
+    expect(registered).toEqual([]);
+  });
+});
