@@ -1,9 +1,14 @@
-# Step logging for the bootstrap: every step prints its name and how long it took.
-die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+# Step logging for podlab's scripts: every step prints its name and how long it took. Steps run with
+# errexit in force (never behind `||`, which would switch it off inside them), and the EXIT trap
+# names the step that failed.
+die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+PODLAB_STEP=
+trap 'rc=$?; if [ $rc -ne 0 ] && [ -n "$PODLAB_STEP" ]; then printf "%s: failed during step: %s\n" "${0##*/}" "$PODLAB_STEP" >&2; fi' EXIT
 step() {
-  local name=$1; shift
   local t0=$SECONDS
-  printf '==> %s\n' "$name"
-  "$@" || die "step failed: $name"
-  printf '    done in %ss: %s\n' "$((SECONDS - t0))" "$name"
+  PODLAB_STEP=$1; shift
+  printf '==> %s\n' "$PODLAB_STEP"
+  "$@"
+  printf '    %ss\n' "$((SECONDS - t0))"
+  PODLAB_STEP=
 }

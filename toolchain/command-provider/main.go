@@ -25,10 +25,15 @@ var version = "1.2.1"
 
 func main() {
 	// The engine starts plugins as `plugin [--logtostderr] [-v=N] [--tracing ADDR] ENGINE_ADDR`.
-	// The flags only tune logging/tracing, which this provider does not do, but they must parse.
-	flag.Bool("logtostderr", false, "accepted for compatibility with the Pulumi engine; ignored")
-	flag.Int("v", 0, "accepted for compatibility with the Pulumi engine; ignored")
-	flag.String("tracing", "", "accepted for compatibility with the Pulumi engine; ignored")
+	// glog, which the SDK's logging uses, already registers -v and -logtostderr (so the engine's
+	// verbosity reaches the SDK's logs); define whatever is still missing so parsing never fails.
+	if flag.Lookup("logtostderr") == nil {
+		flag.Bool("logtostderr", false, "log to stderr")
+	}
+	if flag.Lookup("v") == nil {
+		flag.Int("v", 0, "log verbosity")
+	}
+	flag.String("tracing", "", "tracing endpoint (accepted for compatibility; ignored)")
 	flag.Parse()
 
 	if err := serve(flag.Args()); err != nil {

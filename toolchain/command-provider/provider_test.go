@@ -113,7 +113,7 @@ func TestCreatePreviewRunsNothing(t *testing.T) {
 }
 
 func TestBackgroundProcessDoesNotHang(t *testing.T) {
-	_, out := create(t, inputs("create", "sleep 30 & echo started"))
+	_, out := create(t, inputs("create", "sleep 3 & echo started"))
 	if out["stdout"].StringValue() != "started" {
 		t.Errorf("stdout %q", out["stdout"].StringValue())
 	}

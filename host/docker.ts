@@ -1,0 +1,45 @@
+// Reads a Docker pod's containers from the live engine.
+import execa from "execa";
+import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE } from "../components/model/labels";
+
+export interface LiveContainer {
+  id: string;
+  name: string;
+  pid: number;
+  image: string;
+  running: boolean;
+  hostname: string;
+  cgroupParent: string;
+  memory: number;
+  networkMode: string;
+  ipcMode: string;
+  labels: Record<string, string>;
+}
+
+export async function inspectContainers(ids: string[]): Promise<LiveContainer[]> {
+  if (ids.length === 0) return [];
+  const { stdout } = await execa("docker", ["inspect", ...ids]);
+  return JSON.parse(stdout).map((c: any) => ({
+    id: c.Id,
+    name: c.Name.replace(/^\//, ""),
+    pid: c.State.Pid,
+    image: c.Config.Image,
+    running: c.State.Running,
+    hostname: c.Config.Hostname,
+    cgroupParent: c.HostConfig.CgroupParent,
+    memory: c.HostConfig.Memory,
+    networkMode: c.HostConfig.NetworkMode,
+    ipcMode: c.HostConfig.IpcMode,
+    labels: c.Config.Labels ?? {},
+  }));
+}
+
+/** Every container (running or not) labelled as a member or sandbox of the pod. */
+export async function podContainers(pod: string): Promise<LiveContainer[]> {
+  const { stdout } = await execa("docker", ["ps", "-aq", "--no-trunc", "--filter", `label=${LABEL_POD}=${pod}`]);
+  const all = await inspectContainers(stdout.split("\n").filter(Boolean));
+  return all.sort((a, b) => roleOrder(a) - roleOrder(b) || a.name.localeCompare(b.name));
+}
+
+const roleOrder = (c: LiveContainer) => (c.labels[LABEL_ROLE] === "sandbox" ? 0 : 1);
+export const containerName = (c: LiveContainer) => c.labels[LABEL_CONTAINER] ?? c.name;

@@ -1,0 +1,180 @@
+// The docker-host stack through the real Pulumi engine on the real Docker engine, checked against
+// what the kernel reports in /proc and /sys/fs/cgroup.
+import execa from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LABEL_POD } from "../../components/model/labels";
+import { PodArgs } from "../../components/model/pod-spec";
+import { podContainers, LiveContainer } from "../../host/docker";
+import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
+import { changes, requireTools, ScratchStack } from "./harness";
+
+const run = Math.random().toString(36).slice(2, 7);
+
+function pod(name: string): PodArgs {
+  return {
+    name,
+    containers: [
+      { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
+      { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
+    ],
+  };
+}
+
+const stackConfig = (pods: PodArgs[]) => ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", pods });
+const byRole = (cs: LiveContainer[], name: string) => cs.find((c) => c.name.endsWith(`-${name}`))!;
+
+async function waitFor<T>(what: string, probe: () => Promise<T>, seconds = 30): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < seconds * 2; i++) {
+    try {
+      return await probe();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`${what} did not happen within ${seconds}s: ${last}`);
+}
+
+describe("docker-host stack", () => {
+  const first = `it${run}a`;
+  const second = `it${run}b`;
+  const other = `it${run}c`;
+  let stack: ScratchStack;
+  let otherStack: ScratchStack;
+
+  beforeAll(async () => {
+    await requireTools("pulumi", "docker");
+    stack = await ScratchStack.create(`dh-${run}`, stackConfig([pod(first), pod(second)]));
+    otherStack = await ScratchStack.create(`dh-${run}-other`, stackConfig([pod(other)]));
+    await stack.up();
+    await otherStack.up();
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all([stack?.dispose(), otherStack?.dispose()]);
+  }, 600_000);
+
+  it("shares net and IPC with the sandbox, and keeps uts, pid and mnt private", async () => {
+    const cs = await podContainers(first);
+    expect(cs.map((c) => c.name).sort()).toEqual([`${first}-app`, `${first}-sandbox`, `${first}-sidecar`]);
+    const sandbox = namespaceInodes(byRole(cs, "sandbox").pid);
+    for (const member of ["app", "sidecar"]) {
+      const ns = namespaceInodes(byRole(cs, member).pid);
+      expect(ns.net, `${member} net`).toBe(sandbox.net);
+      expect(ns.ipc, `${member} ipc`).toBe(sandbox.ipc);
+      expect(ns.uts, `${member} uts`).not.toBe(sandbox.uts);
+      expect(ns.pid, `${member} pid`).not.toBe(sandbox.pid);
+      expect(ns.mnt, `${member} mnt`).not.toBe(sandbox.mnt);
+    }
+  });
+
+  it("puts every container under the pod's cgroup parent with its own memory limit", async () => {
+    const cs = await podContainers(first);
+    for (const c of cs) {
+      const paths = cgroupPaths(c.pid);
+      expect(paths.memory, `${c.name} memory cgroup`).toBe(`/pod-${first}/${c.id}`);
+      expect(paths.cpu, `${c.name} cpu cgroup`).toBe(`/pod-${first}/${c.id}`);
+    }
+    expect(memoryLimit(byRole(cs, "app").pid)).toBe(256 * 2 ** 20);
+    expect(memoryLimit(byRole(cs, "sidecar").pid)).toBe(128 * 2 ** 20);
+  });
+
+  it("lets the sidecar reach the app on localhost", async () => {
+    const sidecar = `${first}-sidecar`;
+    const body = await waitFor("httpbin answering", async () =>
+      (await execa("docker", ["exec", sidecar, "curl", "-sf", "--max-time", "5", "http://localhost:80/get"])).stdout);
+    expect(JSON.parse(body).url).toBe("http://localhost/get");
+  });
+
+  it("copies the pod's hostname into the members' private UTS namespaces", async () => {
+    const cs = await podContainers(first);
+    const { stdout } = await execa("docker", ["exec", `${first}-sidecar`, "cat", "/proc/sys/kernel/hostname"]);
+    expect(stdout).toBe(first);
+    expect(byRole(cs, "sandbox").hostname).toBe(first);
+  });
+
+  it("exports the layout it built", async () => {
+    const { layouts } = await stack.outputs();
+    expect(layouts.map((l: any) => l.pod)).toEqual([first, second]);
+    expect(layouts[0]).toMatchObject({ platform: "docker", cgroupParent: `/pod-${first}`, sandbox: "sandbox container" });
+    expect(layouts[0].containers[0]).toMatchObject({
+      name: "app", image: "podlab/httpbin:0.1", memoryBytes: 256 * 2 ** 20,
+      namespaces: { net: "sandbox", ipc: "sandbox", uts: "own, hostname copied", pid: "own", mnt: "own" },
+    });
+  });
+
+  it("keeps two pods of one stack and a pod of another stack apart", async () => {
+    const names = (await Promise.all([first, second, other].map(podContainers))).map((cs) => cs.map((c) => c.name).sort());
+    expect(names).toEqual([first, second, other].map((p) => [`${p}-app`, `${p}-sandbox`, `${p}-sidecar`]));
+    const nets = await Promise.all([first, second, other].map(async (p) => namespaceInodes(byRole(await podContainers(p), "sandbox").pid).net));
+    expect(new Set(nets).size).toBe(3);
+  });
+
+  it("previews no changes and updates nothing on a second up", async () => {
+    const preview = await stack.preview("--diff");
+    expect(changes(preview)).toEqual({});
+    const up = await stack.pulumi("up", "--yes", "--expect-no-changes");
+    expect(up.exitCode).toBe(0);
+  }, 300_000);
+
+  it("finds a container removed behind its back and recreates it", async () => {
+    const before = byRole(await podContainers(second), "sidecar");
+    await execa("docker", ["rm", "-f", before.id]);
+    await stack.refresh();
+    const preview = await stack.preview();
+    expect(changes(preview)).toEqual({ create: 1 });
+    await stack.up();
+    const after = byRole(await podContainers(second), "sidecar");
+    expect(after.running).toBe(true);
+    expect(after.id).not.toBe(before.id);
+    const sandbox = byRole(await podContainers(second), "sandbox");
+    expect(namespaceInodes(after.pid).net).toBe(namespaceInodes(sandbox.pid).net);
+  }, 300_000);
+
+  it("leaves no container and no cgroup of its pods after destroy, and the other stack untouched", async () => {
+    await stack.destroy();
+    for (const p of [first, second]) {
+      const { stdout } = await execa("docker", ["ps", "-aq", "--filter", `label=${LABEL_POD}=${p}`]);
+      expect(stdout, `containers of ${p}`).toBe("");
+      expect(cgroupDirs(`pod-${p}`), `cgroups of ${p}`).toEqual([]);
+    }
+    expect((await podContainers(other)).every((c) => c.running)).toBe(true);
+    expect(cgroupDirs(`pod-${other}`).length).toBeGreaterThan(0);
+    await otherStack.destroy();
+    expect(cgroupDirs(`pod-${other}`)).toEqual([]);
+  }, 300_000);
+});
+
+describe("docker-host stack with bad input", () => {
+  beforeAll(async () => {
+    await requireTools("pulumi", "docker");
+  });
+
+  const cases: [string, (p: PodArgs) => void, string][] = [
+    ["a pod name with shell characters", (p) => (p.name = "foo;touch /tmp/pwned"), 'podlab:pods[0].name: "foo;touch /tmp/pwned" is not a valid pod name'],
+    ["a pod name over the length limit", (p) => (p.name = "p".repeat(51)), `podlab:pods[0].name: "${"p".repeat(51)}" is longer than 50 characters`],
+    ["a memory limit such as 256Xi", (p) => (p.containers[0].memory = "256Xi"), 'podlab:pods[0].containers[0].memory: "256Xi" is not a memory quantity'],
+    ["a negative memory limit", (p) => (p.containers[1].memory = "-128Mi"), 'podlab:pods[0].containers[1].memory: "-128Mi" is not a memory quantity'],
+    ["two containers with one name", (p) => (p.containers[1].name = "app"), 'podlab:pods[0].containers[1].name: "app" is already the name of podlab:pods[0].containers[0]'],
+    ["two containers on one port", (p) => (p.containers[1].ports = [{ containerPort: 80 }]), 'podlab:pods[0].containers[1].ports[0].containerPort: 80 is already used by container "app"'],
+  ];
+
+  it.each(cases)("refuses %s before creating anything", async (_, edit, message) => {
+    const bad = pod(`it${run}x`);
+    edit(bad);
+    const s = await ScratchStack.create(`bad-${run}-${Math.random().toString(36).slice(2, 6)}`, stackConfig([bad]));
+    try {
+      const result = await s.up().catch((e) => e);
+      expect(result.exitCode).not.toBe(0);
+      expect(result.all).toContain(message);
+      const { stdout } = await s.pulumi("stack", "export");
+      const types = (JSON.parse(stdout).deployment.resources ?? []).map((r: any) => r.type);
+      expect(types.filter((t: string) => t !== "pulumi:pulumi:Stack")).toEqual([]);
+      const { stdout: ps } = await execa("docker", ["ps", "-aq", "--filter", `label=${LABEL_POD}=${bad.name}`]);
+      expect(ps).toBe("");
+    } finally {
+      await s.dispose();
+    }
+  }, 120_000);
+});
