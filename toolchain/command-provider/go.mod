@@ -1,6 +1,6 @@
 module podlab/toolchain/command-provider
 
-go 1.26.8
+go 1.25.11
 
 require (
 	github.com/pulumi/pulumi/sdk/v3 v3.248.0

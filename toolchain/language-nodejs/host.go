@@ -81,10 +81,12 @@ func (h *host) GetRequiredPackages(
 }
 
 // GetRequiredPlugins is the deprecated predecessor of GetRequiredPackages, kept for older callers.
+//
+//nolint:staticcheck // deprecated messages and fields, still sent by older engines
 func (h *host) GetRequiredPlugins(
-	_ context.Context, req *pulumirpc.GetRequiredPluginsRequest, //nolint:staticcheck // deprecated but still sent
-) (*pulumirpc.GetRequiredPluginsResponse, error) { //nolint:staticcheck
-	p := newProgram(req.GetInfo(), req.GetPwd(), req.GetProgram()) //nolint:staticcheck
+	_ context.Context, req *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	p := newProgram(req.GetInfo(), req.GetPwd(), req.GetProgram())
 	pkgs, err := resourcePackages(p.dir)
 	if err != nil {
 		return nil, err
@@ -98,7 +100,7 @@ func (h *host) GetRequiredPlugins(
 			Name: pkg.Name, Kind: pkg.Kind, Version: pkg.Version, Server: pkg.Server,
 		})
 	}
-	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil //nolint:staticcheck
+	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
 }
 
 // Run runs a Pulumi program with the Node SDK's runner, @pulumi/pulumi/cmd/run, resolved from the
