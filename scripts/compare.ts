@@ -1,0 +1,93 @@
+// `npm run compare`: the two stacks' pod layouts side by side. Every difference is marked expected
+// (with the platform reason) or UNEXPECTED; an unexpected one makes the command exit 1.
+//   npm run compare -- [--left docker-host] [--right minikube] [--left-file F] [--right-file F]
+import Table from "cli-table3";
+import execa from "execa";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { compareLayouts, LayoutDifference } from "../components/model/compare";
+import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
+
+async function layoutsOf(stack: string | undefined, file: string | undefined): Promise<PodLayout[]> {
+  if (file) return JSON.parse(readFileSync(file, "utf8"));
+  const { stdout } = await execa("pulumi", ["stack", "output", "layouts", "--json", "--stack", stack!]);
+  const layouts = JSON.parse(stdout);
+  if (!Array.isArray(layouts)) throw new Error(`stack ${stack} has no 'layouts' output: run 'pulumi up' on it first`);
+  return layouts;
+}
+
+// No rule between rows: one pod fits on a screen.
+const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+const mib = (bytes: number) => `${bytes / 2 ** 20}Mi`;
+const show = (c: ContainerLayout | undefined, field: string): string => {
+  if (!c) return "(missing)";
+  if (field === "memory") return mib(c.memoryBytes);
+  if (field === "command") return [...c.command, ...c.args].join(" ") || "(image default)";
+  if (field === "image") return c.image;
+  return c.namespaces[field as (typeof NAMESPACES)[number]];
+};
+
+/** The side-by-side table of one pod; returns it with the pod's differences. */
+export function podTable(left: PodLayout, right: PodLayout): { table: string; diffs: LayoutDifference[] } {
+  const diffs = compareLayouts(left, right);
+  const verdict = (pathPart: string) => {
+    const d = diffs.filter((x) => x.path === pathPart || x.path.startsWith(`${pathPart} `));
+    if (d.length === 0) return "same";
+    return d.map((x) => (x.expectedBecause ? `expected: ${x.expectedBecause}` : "UNEXPECTED")).join("; ");
+  };
+  const table = new Table({ head: ["container", "field", left.platform, right.platform, "verdict"], style: { head: [], border: [] }, wordWrap: true, colWidths: [11, 11, 24, 24, 62], chars: COMPACT });
+  table.push(["(pod)", "sandbox", left.sandbox, right.sandbox, verdict(`${left.pod}: sandbox`)]);
+  table.push(["(pod)", "cgroup", left.cgroupParent, right.cgroupParent, verdict(`${left.pod}: cgroup parent`)]);
+  const names = [...new Set([...left.containers, ...right.containers].map((c) => c.name))];
+  for (const name of names) {
+    const l = left.containers.find((c) => c.name === name);
+    const r = right.containers.find((c) => c.name === name);
+    const at = `${left.pod}/${name}`;
+    if (!l || !r) {
+      table.push([name, "presence", l ? "present" : "missing", r ? "present" : "missing", "UNEXPECTED"]);
+      continue;
+    }
+    table.push([name, "image", show(l, "image"), show(r, "image"), verdict(`${at}: image`)]);
+    table.push([name, "command", show(l, "command"), show(r, "command"), [verdict(`${at}: command`), verdict(`${at}: args`)].find((v) => v !== "same") ?? "same"]);
+    table.push([name, "memory", show(l, "memory"), show(r, "memory"), verdict(`${at}: memoryBytes`)]);
+    for (const ns of NAMESPACES) table.push([name, `${ns} ns`, show(l, ns), show(r, ns), verdict(`${at}: ${ns} namespace`)]);
+  }
+  return { table: table.toString(), diffs };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      left: { type: "string", default: "docker-host" },
+      right: { type: "string", default: "minikube" },
+      "left-file": { type: "string" },
+      "right-file": { type: "string" },
+    },
+  });
+  const [left, right] = await Promise.all([layoutsOf(values.left, values["left-file"]), layoutsOf(values.right, values["right-file"])]);
+  let unexpectedCount = 0;
+  for (const l of left) {
+    const r = right.find((x) => x.pod === l.pod);
+    if (!r) {
+      console.log(`pod ${l.pod}: only on ${l.platform}  UNEXPECTED`);
+      unexpectedCount++;
+      continue;
+    }
+    const { table, diffs } = podTable(l, r);
+    console.log(`pod ${l.pod}\n${table}`);
+    unexpectedCount += diffs.filter((d) => !d.expectedBecause).length;
+  }
+  for (const r of right.filter((x) => !left.some((l) => l.pod === x.pod))) {
+    console.log(`pod ${r.pod}: only on ${r.platform}  UNEXPECTED`);
+    unexpectedCount++;
+  }
+  console.log(unexpectedCount === 0 ? "layouts match (every difference is one the platforms explain)" : `${unexpectedCount} unexpected difference(s)`);
+  process.exitCode = unexpectedCount === 0 ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`compare: ${err.message}`);
+    process.exit(2);
+  });
+}
