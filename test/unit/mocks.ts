@@ -34,3 +34,4 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 export const byName = (name: string) => registered.find((r) => r.name === name);
+export const byTypeAndName = (type: string, name: string) => registered.find((r) => r.type === type && r.name === name);
