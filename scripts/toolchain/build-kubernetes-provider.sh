@@ -11,8 +11,9 @@ set -euo pipefail
 
 MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 SDK_MODULE=github.com/pulumi/pulumi-kubernetes/sdk/v4
-# Commit f47bc2d6f199 (2026-01-15); its go.mod requires sdk/v4 v4.24.0, which the proxy serves
-# (it is missing from the proxy's @v/list but can be fetched by exact version).
+# Commit f47bc2d6f199 (2026-01-15) is the one the git tag v4.25.0 points at. Its go.mod requires
+# sdk/v4 v4.24.0, which the proxy serves (absent from the proxy's @v/list, but fetchable by exact
+# version); the Go SDK code of sdk/v4 v4.24.0, v4.24.1 and v4.25.0 is identical apart from version strings.
 MODULE_VERSION=${K8S_PROVIDER_MODULE_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}
 SDK_VERSION=${K8S_SDK_VERSION:-v4.24.0}
 PKG=./cmd/pulumi-resource-kubernetes
@@ -35,11 +36,16 @@ t0=$SECONDS
 # 1. Download the module (outside any module, so no go.mod is touched) and find its cache dir.
 say "downloading $MODULE@$MODULE_VERSION"
 work=$(mktemp -d "${TMPDIR:-/tmp}/k8s-provider-build.XXXXXX") || die "mktemp failed under ${TMPDIR:-/tmp}"
-trap 'rc=$?; [ $rc -eq 0 ] || printf "build-kubernetes-provider: scratch copy kept in %s\n" "$work" >&2' EXIT
+# On failure keep the module copy (if any) for inspection; otherwise clean up.
+trap 'rc=$?; if [ $rc -ne 0 ] && [ -d "$work/provider" ]; then
+  printf "build-kubernetes-provider: scratch copy kept in %s\n" "$work/provider" >&2; else rm -rf "$work"; fi' EXIT
 json=$(cd "$work" && go mod download -json "$MODULE@$MODULE_VERSION") \
   || die "go mod download of $MODULE@$MODULE_VERSION failed (GOPROXY=$(go env GOPROXY)): $(jq -r '.Error // empty' <<<"${json:-}" 2>/dev/null)"
 src=$(jq -r '.Dir // empty' <<<"$json")
 [ -n "$src" ] && [ -d "$src" ] || die "go mod download gave no module directory for $MODULE@$MODULE_VERSION: $json"
+
+(cd "$work" && go mod download "$SDK_MODULE@$SDK_VERSION") \
+  || die "$SDK_MODULE@$SDK_VERSION is not served by the Go module proxy (set K8S_SDK_VERSION)"
 
 # 2. Writable copy (the module cache is read-only).
 mod="$work/provider"
@@ -50,8 +56,6 @@ cd "$mod"
 say "replacing $SDK_MODULE => $SDK_VERSION"
 go mod edit -replace "$SDK_MODULE=$SDK_MODULE@$SDK_VERSION" \
   || die "go mod edit -replace $SDK_MODULE=$SDK_MODULE@$SDK_VERSION failed"
-go mod download "$SDK_MODULE@$SDK_VERSION" \
-  || die "$SDK_MODULE@$SDK_VERSION is not served by the Go module proxy (set K8S_SDK_VERSION)"
 
 # 4. go generate: main.go has `//go:generate go run ./generate.go`, which reads VERSION and writes
 #    schema-embed.json (schema.json with .version set) and terraform-mapping-embed.json.
@@ -67,5 +71,4 @@ tb=$SECONDS
 go build -trimpath -ldflags "-s -w -X $MODULE/pkg/version.Version=$VERSION" \
   -o "$OUTDIR/$BIN.tmp" "$PKG" || die "go build of $PKG from $MODULE@$MODULE_VERSION failed"
 mv -f "$OUTDIR/$BIN.tmp" "$OUTDIR/$BIN"
-cd / && rm -rf "$work"
 say "built $OUTDIR/$BIN ($(du -h "$OUTDIR/$BIN" | cut -f1)); build $((SECONDS - tb))s, total $((SECONDS - t0))s"
