@@ -49,7 +49,7 @@ func lowerFirst(s string) string {
 
 // Provider returns the bridge's description of the provider.
 func Provider() tfbridge.ProviderInfo {
-	p := shimv2.NewProvider(shim.NewProvider())
+	p := shimv2.NewProvider(patchTerraformProvider(shim.NewProvider()))
 
 	return tfbridge.ProviderInfo{
 		P:           p,
@@ -70,6 +70,8 @@ func Provider() tfbridge.ProviderInfo {
 			"host": {
 				Default: &tfbridge.DefaultInfo{EnvVars: []string{"DOCKER_HOST"}},
 			},
+			// The bridge would pluralize the TF set `registry_auth` to `registryAuths`.
+			"registry_auth": {Name: "registryAuth"},
 		},
 		Resources: map[string]*tfbridge.ResourceInfo{
 			"docker_container": {
@@ -77,11 +79,19 @@ func Provider() tfbridge.ProviderInfo {
 				Fields: map[string]*tfbridge.SchemaInfo{
 					// Required in Terraform, optional (auto-named) in @pulumi/docker.
 					"name": tfbridge.AutoName("name", 255, "-"),
+					// The bridge pluralizes list names by default (`entrypoint` -> `entrypoints`, `env` ->
+					// `envs`, `upload` -> `uploads`, all as in the SDK); these two the SDK keeps singular.
+					"command":           {Name: "command"},
+					"networks_advanced": {Name: "networksAdvanced"},
 				},
 			},
-			"docker_image":          {Tok: resourceTok("RemoteImage")},
+			// Terraform's docker_image is RemoteImage in @pulumi/docker (Image is a Pulumi-native resource).
+			"docker_image": {Tok: resourceTok("RemoteImage")},
+			// docker_registry_image and docker_plugin keep Terraform's required `name` (an image or
+			// plugin reference, which an auto-name cannot stand for), although the SDK types it optional.
 			"docker_registry_image": {Tok: resourceTok("RegistryImage")},
 			"docker_network":        {Tok: resourceTok("Network"), Fields: autoNamed()},
+			// docker_volume's name is Optional+Computed upstream: Docker picks one when it is not given.
 			"docker_volume":         {Tok: resourceTok("Volume")},
 			"docker_config":         {Tok: resourceTok("ServiceConfig"), Fields: autoNamed()},
 			"docker_secret":         {Tok: resourceTok("Secret"), Fields: autoNamed()},
