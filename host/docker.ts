@@ -19,11 +19,16 @@ export interface LiveContainer {
 export async function inspectContainers(ids: string[]): Promise<LiveContainer[]> {
   if (ids.length === 0) return [];
   const { stdout } = await execa("docker", ["inspect", ...ids]);
-  return JSON.parse(stdout).map((c: any) => ({
+  const containers = JSON.parse(stdout);
+  // Containers are made from image IDs: name each image by its tag, as a person would.
+  const imageIds = [...new Set<string>(containers.map((c: any) => c.Image))];
+  const images = JSON.parse((await execa("docker", ["image", "inspect", ...imageIds])).stdout);
+  const tagOf = new Map<string, string>(images.map((i: any) => [i.Id, i.RepoTags?.[0] ?? i.Id]));
+  return containers.map((c: any) => ({
     id: c.Id,
     name: c.Name.replace(/^\//, ""),
     pid: c.State.Pid,
-    image: c.Config.Image,
+    image: tagOf.get(c.Image) ?? c.Config.Image,
     running: c.State.Running,
     hostname: c.Config.Hostname,
     cgroupParent: c.HostConfig.CgroupParent,

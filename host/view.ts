@@ -22,7 +22,7 @@ const mib = (limit: number | "max") => (limit === "max" || limit > 2 ** 50 ? "no
 /** Rows as a table; the first row is the sandbox, whose namespaces the others are compared with. */
 export function liveTable(title: string, rows: LiveRow[]): string {
   const sandbox = rows[0];
-  const table = new Table({ head: ["container", "image", "pid", ...NAMESPACES, "memory cgroup", "limit"], style: { head: [], border: [] } });
+  const table = new Table({ head: ["container", "image", "pid", ...NAMESPACES, "memory cgroup", "limit"], style: { head: [], border: [] }, chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" } });
   for (const r of rows) {
     const ns = NAMESPACES.map((n) => (r !== sandbox && r.namespaces[n] === sandbox.namespaces[n] ? `=${r.namespaces[n]}` : r.namespaces[n]));
     table.push([r.container, r.image, r.pid, ...ns, r.memoryCgroup.replace(/[0-9a-f]{64}/, (id) => id.slice(0, 12) + "…"), mib(r.memoryLimit)]);

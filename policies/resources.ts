@@ -45,7 +45,7 @@ export function dockerPods(resources: Resource[]): DockerPodResources[] {
 export const containerOf = (r: Resource) => dockerLabels(r)[LABEL_CONTAINER];
 
 /** True when a member's mode property names the sandbox, as `container:<sandbox id>`. */
-export function joinsSandbox(member: Resource, property: "networkMode" | "ipcMode", sandbox: Resource): boolean {
+export function joinsSandbox(member: Resource, property: "networkMode" | "ipcMode" | "pidMode", sandbox: Resource): boolean {
   const mode = member.props[property];
   return typeof mode === "string" && mode.startsWith("container:") && (member.propertyDependencies[property] ?? []).some((d) => d.urn === sandbox.urn);
 }
@@ -68,7 +68,7 @@ export function declaredDockerLayout(p: DockerPodResources): PodLayout {
         net,
         ipc: joinsSandbox(member, "ipcMode", p.sandbox) ? "sandbox" : "own",
         uts: net === "sandbox" ? PLATFORM_NAMESPACES.docker.uts : "own",
-        pid: member.props.pidMode === undefined || member.props.pidMode === "" ? "own" : "sandbox",
+        pid: joinsSandbox(member, "pidMode", p.sandbox) ? "sandbox" : "own",
         mnt: "own",
       },
     };
