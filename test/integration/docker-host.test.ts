@@ -6,7 +6,7 @@ import { LABEL_POD } from "../../components/model/labels";
 import { PodArgs } from "../../components/model/pod-spec";
 import { podContainers, LiveContainer } from "../../host/docker";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
-import { changes, requireTools, ScratchStack } from "./harness";
+import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 
 const run = Math.random().toString(36).slice(2, 7);
 

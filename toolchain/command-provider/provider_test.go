@@ -313,3 +313,12 @@ func TestInvokeRun(t *testing.T) {
 		t.Errorf("outputs %v", out)
 	}
 }
+
+func TestBriefShowsTheFirstLineOfAScript(t *testing.T) {
+	if got := brief("set -- create\n# a long script\nexit 1"); got != "set -- create …" {
+		t.Fatalf("brief = %q", got)
+	}
+	if got := brief("echo hi"); got != "echo hi" {
+		t.Fatalf("brief = %q", got)
+	}
+}

@@ -139,7 +139,7 @@ func (p *provider) run(ctx context.Context, urn, command string, s spec, prev re
 	outLog.flush()
 	errLog.flush()
 	if err != nil {
-		return result{}, fmt.Errorf("%w: running %q:\n%s", err, command, both.String())
+		return result{}, fmt.Errorf("%w: running %q:\n%s", err, brief(command), both.String())
 	}
 
 	// Like upstream: one trailing newline is dropped, so `echo hi` gives "hi".
@@ -310,4 +310,17 @@ func globRegexp(glob string) (*regexp.Regexp, error) {
 	}
 	b.WriteString("$")
 	return regexp.Compile(b.String())
+}
+
+// brief shortens a long command (a whole script) to its first line for error messages: the
+// command's own output, which follows, is what tells the user what went wrong.
+func brief(command string) string {
+	first, _, multiline := strings.Cut(command, "\n")
+	if len(first) > 120 {
+		return first[:120] + " …"
+	}
+	if multiline {
+		return first + " …"
+	}
+	return first
 }
