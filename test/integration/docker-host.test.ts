@@ -1,6 +1,7 @@
 // The docker-host stack through the real Pulumi engine on the real Docker engine, checked against
 // what the kernel reports in /proc and /sys/fs/cgroup.
 import execa from "execa";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABEL_POD } from "../../components/model/labels";
 import { PodArgs } from "../../components/model/pod-spec";
@@ -45,7 +46,8 @@ describe("docker-host stack", () => {
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
-    stack = await ScratchStack.create(`dh-${run}`, stackConfig([pod(first), pod(second)]));
+    const limited = { ...pod(second), limits: { memory: "512Mi", cpu: "1500m" } };
+    stack = await ScratchStack.create(`dh-${run}`, stackConfig([pod(first), limited]));
     otherStack = await ScratchStack.create(`dh-${run}-other`, stackConfig([pod(other)]));
     await stack.up();
     await otherStack.up();
@@ -78,6 +80,14 @@ describe("docker-host stack", () => {
     }
     expect(memoryLimit(byRole(cs, "app").pid)).toBe(256 * 2 ** 20);
     expect(memoryLimit(byRole(cs, "sidecar").pid)).toBe(128 * 2 ** 20);
+  });
+
+  it("puts pod-level limits on the pod's cgroup parent", async () => {
+    const read = (file: string) => Number(readFileSync(file, "utf8"));
+    expect(read(`/sys/fs/cgroup/memory/pod-${second}/memory.limit_in_bytes`)).toBe(512 * 2 ** 20);
+    expect(read(`/sys/fs/cgroup/cpu/pod-${second}/cpu.cfs_quota_us`)).toBe(150000);
+    expect(read(`/sys/fs/cgroup/cpu/pod-${second}/cpu.cfs_period_us`)).toBe(100000);
+    expect(read(`/sys/fs/cgroup/memory/pod-${first}/memory.limit_in_bytes`)).toBeGreaterThan(2 ** 50); // unlimited
   });
 
   it("lets the sidecar reach the app on localhost", async () => {
@@ -130,6 +140,20 @@ describe("docker-host stack", () => {
     expect(after.id).not.toBe(before.id);
     const sandbox = byRole(await podContainers(second), "sandbox");
     expect(namespaceInodes(after.pid).net).toBe(namespaceInodes(sandbox.pid).net);
+  }, 300_000);
+
+  it("replaces the members with the sandbox, so they never stay in a dead namespace", async () => {
+    const before = await podContainers(second);
+    const { stdout: urns } = await stack.pulumi("stack", "--show-urns");
+    const sandboxUrn = urns.split(/\s+/).find((w) => w.startsWith("urn:") && w.endsWith(`::${second}-sandbox`))!;
+    await stack.pulumi("up", "--yes", "--skip-preview", "--replace", sandboxUrn);
+    const after = await podContainers(second);
+    for (const role of ["sandbox", "app", "sidecar"]) expect(byRole(after, role).id, role).not.toBe(byRole(before, role).id);
+    const net = namespaceInodes(byRole(after, "sandbox").pid).net;
+    for (const role of ["app", "sidecar"]) {
+      expect(byRole(after, role).running, role).toBe(true);
+      expect(namespaceInodes(byRole(after, role).pid).net, role).toBe(net);
+    }
   }, 300_000);
 
   it("leaves no container and no cgroup of its pods after destroy, and the other stack untouched", async () => {
