@@ -1,0 +1,88 @@
+// The policy pack and `compare` through the real Pulumi engine, on a real docker-host stack.
+import execa from "execa";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectedLayout, PodLayout } from "../../components/model/layout";
+import { podSpec } from "../../components/model/validate";
+import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+
+const TOP = resolve(__dirname, "../..");
+const POLICIES = join(TOP, "policies");
+const run = Math.random().toString(36).slice(2, 7);
+const podName = `pol${run}`;
+const pod = {
+  name: podName,
+  containers: [
+    { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
+    { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
+  ],
+};
+
+describe("policy pack and compare on a real docker-host stack", () => {
+  let stack: ScratchStack;
+  const policyConfig = (reference?: PodLayout[]) => {
+    const file = join(stack.dir, `policy-config-${Math.random().toString(36).slice(2, 6)}.json`);
+    const config: Record<string, unknown> = {};
+    if (reference) {
+      const ref = join(stack.dir, "reference.json");
+      writeFileSync(ref, JSON.stringify(reference));
+      config["layouts-match-across-stacks"] = { reference: ref };
+    }
+    writeFileSync(file, JSON.stringify(config));
+    return file;
+  };
+  const previewWithPolicies = (reference?: PodLayout[]) =>
+    stack.pulumi("preview", "--policy-pack", POLICIES, "--policy-pack-config", policyConfig(reference)).catch((e) => e);
+  const kubernetesLayout = () => expectedLayout(podSpec(pod), "kubernetes");
+
+  beforeAll(async () => {
+    await requireTools("pulumi", "docker");
+    stack = await ScratchStack.create(`pol-${run}`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", pods: [pod] });
+  }, 120_000);
+  afterAll(async () => stack?.dispose(), 300_000);
+
+  it("passes a first preview, where much is still unknown", async () => {
+    const result = await previewWithPolicies();
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain("podlab-layout");
+  }, 120_000);
+
+  it("passes once deployed, against the Kubernetes layout of the same model", async () => {
+    await stack.up();
+    const result = await previewWithPolicies([kubernetesLayout()]);
+    expect(result.exitCode, result.all).toBe(0);
+  }, 300_000);
+
+  it("fails the preview on an injected difference, naming it", async () => {
+    const other = kubernetesLayout();
+    other.containers[1].memoryBytes = 64 * 2 ** 20;
+    other.containers[0].image = "kennethreitz/httpbin";
+    const result = await previewWithPolicies([other]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toContain("layouts-match-across-stacks");
+    expect(result.all).toContain(`${podName}/sidecar: memoryBytes: kubernetes has 67108864, docker has 134217728`);
+    expect(result.all).toContain(`${podName}/app: image: kubernetes has "kennethreitz/httpbin", docker has "podlab/httpbin:0.1"`);
+  }, 120_000);
+
+  it("compare prints the real layout beside Kubernetes' and fails only on an unexpected difference", async () => {
+    const { layouts } = await stack.outputs();
+    const left = join(stack.dir, "docker.json");
+    const right = join(stack.dir, "kubernetes.json");
+    writeFileSync(left, JSON.stringify(layouts));
+    writeFileSync(right, JSON.stringify([kubernetesLayout()]));
+    const compare = (r: string) => execa("npx", ["tsx", "scripts/compare.ts", "--left-file", left, "--right-file", r], { cwd: TOP, reject: false });
+    const same = await compare(right);
+    expect(same.exitCode, same.stdout).toBe(0);
+    expect(same.stdout).toMatch(/uts ns\s+│ own, hostname copied\s+│ sandbox\s+│ expected: Docker cannot share/);
+    expect(same.stdout).toContain("layouts match");
+
+    const injected = kubernetesLayout();
+    injected.containers[1].namespaces.ipc = "own";
+    writeFileSync(right, JSON.stringify([injected]));
+    const differs = await compare(right);
+    expect(differs.exitCode).toBe(1);
+    expect(differs.stdout).toMatch(/sidecar\s+│ ipc ns\s+│ sandbox\s+│ own\s+│ UNEXPECTED/);
+    expect(differs.stdout).toContain("1 unexpected difference(s)");
+  }, 120_000);
+});
