@@ -86,3 +86,35 @@ describe("policy pack and compare on a real docker-host stack", () => {
     expect(differs.stdout).toContain("1 unexpected difference(s)");
   }, 120_000);
 });
+
+describe("policy pack on a preview of a kubernetes stack", () => {
+  let stack: ScratchStack;
+  beforeAll(async () => {
+    await requireTools("pulumi");
+    // A preview needs no cluster: the Pod is planned from the model alone.
+    stack = await ScratchStack.create(`polk-${run}`, { platform: "kubernetes", context: "podlab-nowhere", pods: [pod] });
+  }, 120_000);
+  afterAll(async () => stack?.dispose(), 120_000);
+
+  const preview = (reference: PodLayout[]) => {
+    const ref = join(stack.dir, "reference.json");
+    const config = join(stack.dir, "policy-config.json");
+    writeFileSync(ref, JSON.stringify(reference));
+    writeFileSync(config, JSON.stringify({ "layouts-match-across-stacks": { reference: ref } }));
+    return stack.pulumi("preview", "--policy-pack", POLICIES, "--policy-pack-config", config).catch((e) => e);
+  };
+
+  it("passes against the Docker layout of the same model", async () => {
+    const result = await preview([expectedLayout(podSpec(pod), "docker")]);
+    expect(result.exitCode, result.all).toBe(0);
+  }, 120_000);
+
+  it("fails when the other side shares a namespace this one keeps private", async () => {
+    const docker = expectedLayout(podSpec(pod), "docker");
+    docker.containers[0].namespaces.pid = "sandbox";
+    const result = await preview([docker]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toContain(`${podName}/app: pid namespace: docker has "sandbox", kubernetes has "own"`);
+  }, 120_000);
+});
+

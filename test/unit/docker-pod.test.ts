@@ -27,6 +27,12 @@ describe("DockerPod", () => {
     ]);
   });
 
+  it("makes every part a child of the pod component", async () => {
+    const pod = make();
+    const urns = await Promise.all([pod.sandbox.urn, pod.containers.app.urn, pod.containers.sidecar.urn]);
+    for (const urn of urns) expect(urn).toMatch(/::podlab:docker:Pod\$docker:index\/container:Container::foo-/);
+  });
+
   it("joins the members to the sandbox's network and IPC namespaces under the pod's cgroup", async () => {
     const pod = make();
     await valueOf(pod.layout);

@@ -1,0 +1,184 @@
+// The minikube stack (platform kubernetes) through the real Pulumi engine, on podlab's local
+// single-node Kubernetes (scripts/local-cluster: etcd, kube-apiserver, controller-manager, scheduler,
+// kubelet and containerd as host processes), checked against what the container runtime (crictl) and
+// the kernel (/proc, /sys/fs/cgroup) report.
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PodArgs } from "../../components/model/pod-spec";
+import {
+  CriContainer, CriSandbox, kubectl, LocalCluster, localCluster, localClusterEnv, localClusterUp,
+  podContainerIds, podSandboxes, sandboxContainers,
+} from "../../host/cri";
+import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
+import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+
+const run = Math.random().toString(36).slice(2, 7);
+const MIB = 2 ** 20;
+
+function pod(name: string): PodArgs {
+  return {
+    name,
+    containers: [
+      { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
+      { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
+    ],
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T>, seconds = 30): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < seconds * 2; i++) {
+    try {
+      return await probe();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`${what} did not happen within ${seconds}s: ${last}`);
+}
+
+/** Brings the local cluster up when its binaries are built; otherwise says how, and fails. */
+async function ensureCluster(): Promise<LocalCluster> {
+  const cluster = await localClusterEnv();
+  if (await localClusterUp()) return cluster;
+  if (process.getuid?.() !== 0) {
+    throw new Error("the local Kubernetes cluster is not up, and only root can start it: run 'sudo scripts/local-cluster up'");
+  }
+  if (cluster.PODLAB_K8S_BUILT !== "1" && process.env.PODLAB_K8S_BUILD !== "1") {
+    throw new Error(`the local Kubernetes cluster is not up and its binaries are not built (${cluster.PODLAB_K8S_BIN}): ` +
+      "run 'scripts/local-cluster up' first (a cold build of Kubernetes takes minutes), or set PODLAB_K8S_BUILD=1 to let this test build it");
+  }
+  const r = await localCluster(["up"], 45 * 60_000).catch((e) => e);
+  if (r.exitCode !== 0) throw new Error(`'scripts/local-cluster up' failed; see its output and logs in ${cluster.PODLAB_K8S_LOGS}:\n${r.all}`);
+  return cluster;
+}
+
+describe("minikube stack on the local Kubernetes", () => {
+  const name = `mk${run}a`;
+  let cluster: LocalCluster;
+  let stack: ScratchStack;
+  let sandbox: CriSandbox;
+  let members: CriContainer[];
+  const member = (n: string) => members.find((c) => c.name === n)!;
+
+  beforeAll(async () => {
+    await requireTools("pulumi");
+    cluster = await ensureCluster();
+    stack = await ScratchStack.create(`mk-${run}`, {
+      platform: "kubernetes",
+      kubeconfig: cluster.KUBECONFIG,
+      context: cluster.PODLAB_K8S_CONTEXT,
+      namespace: "default",
+      readyTimeout: "3m",
+      pods: [pod(name)],
+    });
+    await stack.up();
+    const sandboxes = await podSandboxes(cluster, name);
+    expect(sandboxes.length, "pod sandboxes of the pod").toBeGreaterThan(0);
+    sandbox = sandboxes[0];
+    members = await sandboxContainers(cluster, sandbox.id);
+  }, 600_000);
+
+  afterAll(async () => {
+    await stack?.dispose();
+  }, 300_000);
+
+  it("runs the Pod: Running, Ready, both containers ready", async () => {
+    const { stdout } = await kubectl(cluster, "get", "pod", name, "--namespace", "default", "-o", "json");
+    const p = JSON.parse(stdout);
+    expect(p.status.phase).toBe("Running");
+    expect(p.status.conditions.find((c: any) => c.type === "Ready")?.status).toBe("True");
+    expect(p.status.containerStatuses.map((c: any) => [c.name, c.ready]).sort()).toEqual([["app", true], ["sidecar", true]]);
+    expect(p.spec.nodeName).toBe(cluster.PODLAB_K8S_NODE);
+    expect(sandbox.state).toBe("SANDBOX_READY");
+    expect(sandbox.uid).toBe(p.metadata.uid);
+    expect(members.map((c) => [c.name, c.state])).toEqual([["app", "CONTAINER_RUNNING"], ["sidecar", "CONTAINER_RUNNING"]]);
+  });
+
+  it("holds the pod's namespaces in podlab's own pause container", async () => {
+    expect(sandbox.image).toBe("docker.io/podlab/pause:0.1");
+    expect(sandbox.pid).toBeGreaterThan(0);
+    expect(member("app").image).toBe("docker.io/podlab/httpbin:0.1");
+    expect(member("sidecar").image).toBe("docker.io/podlab/curl:0.1");
+  });
+
+  it("shares net, IPC and UTS with the pause container, and keeps pid and mnt private (/proc inodes)", async () => {
+    const pause = namespaceInodes(sandbox.pid);
+    for (const m of ["app", "sidecar"]) {
+      const ns = namespaceInodes(member(m).pid);
+      expect(ns.net, `${m} net`).toBe(pause.net);
+      expect(ns.ipc, `${m} ipc`).toBe(pause.ipc);
+      expect(ns.uts, `${m} uts`).toBe(pause.uts);
+      expect(ns.pid, `${m} pid`).not.toBe(pause.pid);
+      expect(ns.mnt, `${m} mnt`).not.toBe(pause.mnt);
+    }
+  });
+
+  it("joins the pause container's namespaces in the OCI spec (crictl inspect)", async () => {
+    for (const m of ["app", "sidecar"]) {
+      const byType = Object.fromEntries(member(m).namespaces.map((n) => [n.type, n.path]));
+      expect(byType.network, `${m} network`).toBe(`/proc/${sandbox.pid}/ns/net`);
+      expect(byType.ipc, `${m} ipc`).toBe(`/proc/${sandbox.pid}/ns/ipc`);
+      expect(byType.uts, `${m} uts`).toBe(`/proc/${sandbox.pid}/ns/uts`);
+      expect(byType.pid, `${m} pid`).toBeUndefined(); // a new pid namespace of its own
+    }
+  });
+
+  it("puts the containers under the kubelet's pod cgroup with their memory limits", async () => {
+    const podCgroup = new RegExp(`^/kubepods(/burstable|/besteffort)?/pod${sandbox.uid}$`);
+    expect(sandbox.cgroupParent).toMatch(podCgroup);
+    for (const c of [...members, { name: "pause", id: sandbox.id, pid: sandbox.pid }]) {
+      const paths = cgroupPaths(c.pid);
+      // cgroup v1 (this host): the memory and cpu hierarchies; cgroup v2: the single one ("").
+      for (const controller of paths.memory !== undefined ? ["memory", "cpu"] : [""]) {
+        expect(paths[controller], `${c.name} ${controller || "v2"} cgroup`).toBe(`${sandbox.cgroupParent}/${c.id}`);
+      }
+    }
+    expect(cgroupDirs(sandbox.cgroupParent).length).toBeGreaterThan(0);
+    expect(memoryLimit(member("app").pid)).toBe(256 * MIB);
+    expect(memoryLimit(member("sidecar").pid)).toBe(128 * MIB);
+    expect(member("app").memoryLimit).toBe(256 * MIB);
+    expect(member("sidecar").memoryLimit).toBe(128 * MIB);
+  });
+
+  it("lets the sidecar reach the app on localhost", async () => {
+    const body = await waitFor("httpbin answering", async () =>
+      (await kubectl(cluster, "exec", name, "--namespace", "default", "-c", "sidecar", "--",
+        "curl", "-sf", "--max-time", "5", "http://localhost:80/get")).stdout);
+    expect(JSON.parse(body).url).toBe("http://localhost/get");
+  });
+
+  it("exports the layout it built", async () => {
+    const { layouts } = await stack.outputs();
+    expect(layouts.map((l: any) => l.pod)).toEqual([name]);
+    expect(layouts[0]).toMatchObject({ platform: "kubernetes", sandbox: "pause container" });
+    expect(layouts[0].containers[0]).toMatchObject({
+      name: "app", image: "podlab/httpbin:0.1", memoryBytes: 256 * MIB,
+      namespaces: { net: "sandbox", ipc: "sandbox", uts: "sandbox", pid: "own", mnt: "own" },
+    });
+  });
+
+  it("previews no changes and updates nothing on a second up", async () => {
+    const preview = await stack.preview("--diff");
+    expect(changes(preview)).toEqual({});
+    const up = await stack.pulumi("up", "--yes", "--expect-no-changes");
+    expect(up.exitCode).toBe(0);
+  }, 300_000);
+
+  it("removes the Pod, its containers and its cgroup on destroy", async () => {
+    const pids = [sandbox.pid, ...members.map((c) => c.pid)];
+    await stack.destroy();
+    const get = await kubectl(cluster, "get", "pod", name, "--namespace", "default", "--ignore-not-found", "-o", "name");
+    expect(get.stdout, "the Pod object").toBe("");
+    await waitFor("the pod's sandbox and containers gone from containerd", async () => {
+      const left = [...(await podSandboxes(cluster, name)).map((s) => s.id), ...(await podContainerIds(cluster, name))];
+      if (left.length) throw new Error(`still there: ${left.join(" ")}`);
+    }, 90);
+    for (const pid of pids) expect(existsSync(`/proc/${pid}`), `process ${pid}`).toBe(false);
+    await waitFor("the pod's cgroup removed by the kubelet", async () => {
+      const dirs = cgroupDirs(sandbox.cgroupParent);
+      if (dirs.length) throw new Error(`still there: ${dirs.join(" ")}`);
+    }, 90);
+  }, 300_000);
+});
