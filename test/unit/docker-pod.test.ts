@@ -29,7 +29,7 @@ describe("DockerPod", () => {
 
   it("makes every part a child of the pod component", async () => {
     const pod = make();
-    const urns = await Promise.all([pod.sandbox.urn, pod.containers.app.urn, pod.containers.sidecar.urn]);
+    const urns = await Promise.all([pod.sandbox.urn, pod.containers.app.urn, pod.containers.sidecar.urn].map(valueOf));
     for (const urn of urns) expect(urn).toMatch(/::podlab:docker:Pod\$docker:index\/container:Container::foo-/);
   });
 
