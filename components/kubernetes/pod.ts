@@ -35,7 +35,9 @@ export function podContainer(c: ContainerSpec): k8s.types.input.core.v1.Containe
     ...(c.args.length ? { args: c.args } : {}),
     env: Object.entries(c.env).map(([name, value]) => ({ name, value })),
     ports: c.ports.map((p) => ({ containerPort: p.containerPort, ...(p.hostPort ? { hostPort: p.hostPort } : {}) })),
-    resources: { limits },
+    // Requests as the API server would default them: written out, so that a changed limit is a
+    // change of both, and the provider plans a replacement instead of an update the server rejects.
+    resources: { limits, requests: { ...limits } },
   };
 }
 

@@ -1,10 +1,10 @@
 // Runs podlab's program through the real Pulumi CLI and engine, in a scratch copy of the project with
 // its own state backend and stack config, so tests never touch the playground's stacks.
 import execa from "execa";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 
 const TOP = resolve(__dirname, "../..");
 const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "tsconfig.json", "package.json", "components"];
@@ -36,14 +36,21 @@ export class ScratchStack {
     symlinkSync(join(TOP, "node_modules"), join(this.dir, "node_modules"));
     mkdirSync(join(this.dir, "stacks"));
     mkdirSync(join(this.dir, ".state"));
-    const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v]));
-    writeFileSync(join(this.dir, "stacks", `Pulumi.${stack}.yaml`), stringify({ config: prefixed }));
+    this.setConfig(config);
     this.env = {
       PULUMI_BACKEND_URL: `file://${join(this.dir, ".state")}`,
       PULUMI_CONFIG_PASSPHRASE: "podlab-tests",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     };
+  }
+
+  /** Replaces the stack's podlab config (keys without the "podlab:" prefix); keeps the rest, such as the salt. */
+  setConfig(config: Record<string, unknown>): void {
+    const file = join(this.dir, "stacks", `Pulumi.${this.stack}.yaml`);
+    const current = existsSync(file) ? parse(readFileSync(file, "utf8")) ?? {} : {};
+    const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v]));
+    writeFileSync(file, stringify({ ...current, config: prefixed }));
   }
 
   static async create(stack: string, config: Record<string, unknown>): Promise<ScratchStack> {

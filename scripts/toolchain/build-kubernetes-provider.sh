@@ -8,6 +8,7 @@
 #   K8S_PROVIDER_MODULE_VERSION  provider/v4 module version (the proxy serves only this pseudo-version)
 #   K8S_SDK_VERSION              published sdk/v4 that replaces the module's `=> ../sdk`
 set -euo pipefail
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 SDK_MODULE=github.com/pulumi/pulumi-kubernetes/sdk/v4
@@ -56,6 +57,14 @@ cd "$mod"
 say "replacing $SDK_MODULE => $SDK_VERSION"
 go mod edit -replace "$SDK_MODULE=$SDK_MODULE@$SDK_VERSION" \
   || die "go mod edit -replace $SDK_MODULE=$SDK_MODULE@$SDK_VERSION failed"
+
+# 3b. podlab's patches (toolchain/kubernetes-provider/*.patch), each saying why in its file name and
+# in the README: the provider's preview of a Pod replacement fails on the API server's wording for
+# Pods ("pod updates may not change fields"), which its immutable-field retry does not recognise.
+for p in "$repo_root"/toolchain/kubernetes-provider/*.patch; do
+  say "applying $(basename "$p")"
+  patch -p1 --forward --quiet < "$p" || die "patch $p does not apply to $MODULE@$MODULE_VERSION"
+done
 
 # 4. go generate: main.go has `//go:generate go run ./generate.go`, which reads VERSION and writes
 #    schema-embed.json (schema.json with .version set) and terraform-mapping-embed.json.

@@ -8,6 +8,7 @@ import { PodArgs } from "../../components/model/pod-spec";
 import { podContainers, LiveContainer } from "../../host/docker";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
 
@@ -24,18 +25,6 @@ function pod(name: string): PodArgs {
 const stackConfig = (pods: PodArgs[]) => ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", pods });
 const byRole = (cs: LiveContainer[], name: string) => cs.find((c) => c.name.endsWith(`-${name}`))!;
 
-async function waitFor<T>(what: string, probe: () => Promise<T>, seconds = 30): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < seconds * 2; i++) {
-    try {
-      return await probe();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  throw new Error(`${what} did not happen within ${seconds}s: ${last}`);
-}
 
 describe("docker-host stack", () => {
   const first = `it${run}a`;

@@ -11,6 +11,7 @@ import {
 } from "../../host/cri";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
 const MIB = 2 ** 20;
@@ -25,18 +26,6 @@ function pod(name: string): PodArgs {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T>, seconds = 30): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < seconds * 2; i++) {
-    try {
-      return await probe();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  throw new Error(`${what} did not happen within ${seconds}s: ${last}`);
-}
 
 /** Brings the local cluster up when its binaries are built; otherwise says how, and fails. */
 async function ensureCluster(): Promise<LocalCluster> {
@@ -61,18 +50,19 @@ describe("minikube stack on the local Kubernetes", () => {
   let sandbox: CriSandbox;
   let members: CriContainer[];
   const member = (n: string) => members.find((c) => c.name === n)!;
+  const config = () => ({
+    platform: "kubernetes",
+    kubeconfig: cluster.KUBECONFIG,
+    context: cluster.PODLAB_K8S_CONTEXT,
+    namespace: "default",
+    readyTimeout: "3m",
+    pods: [pod(name)],
+  });
 
   beforeAll(async () => {
     await requireTools("pulumi");
     cluster = await ensureCluster();
-    stack = await ScratchStack.create(`mk-${run}`, {
-      platform: "kubernetes",
-      kubeconfig: cluster.KUBECONFIG,
-      context: cluster.PODLAB_K8S_CONTEXT,
-      namespace: "default",
-      readyTimeout: "3m",
-      pods: [pod(name)],
-    });
+    stack = await ScratchStack.create(`mk-${run}`, config());
     await stack.up();
     const sandboxes = await podSandboxes(cluster, name);
     expect(sandboxes.length, "pod sandboxes of the pod").toBeGreaterThan(0);
@@ -166,6 +156,22 @@ describe("minikube stack on the local Kubernetes", () => {
     expect(up.exitCode).toBe(0);
   }, 300_000);
 
+  it("replaces the Pod cleanly when a limit changes", async () => {
+    const before = sandbox.uid;
+    const changed = pod(name);
+    changed.containers[1].memory = "96Mi";
+    stack.setConfig({ ...config(), pods: [changed] });
+    const preview = await stack.preview("--diff");
+    expect(changes(preview)).toMatchObject({ replace: 1 });
+    await stack.up();
+    const [now] = await podSandboxes(cluster, name);
+    expect(now.uid).not.toBe(before);
+    sandbox = now;
+    members = await sandboxContainers(cluster, now.id);
+    expect(memoryLimit(member("sidecar").pid)).toBe(96 * MIB);
+    expect(memoryLimit(member("app").pid)).toBe(256 * MIB);
+  }, 600_000);
+
   it("removes the Pod, its containers and its cgroup on destroy", async () => {
     const pids = [sandbox.pid, ...members.map((c) => c.pid)];
     await stack.destroy();
@@ -182,3 +188,25 @@ describe("minikube stack on the local Kubernetes", () => {
     }, 90);
   }, 300_000);
 });
+
+describe("minikube stack with a Pod that never gets ready", () => {
+  let stack: ScratchStack;
+  afterAll(async () => stack?.dispose(), 300_000);
+
+  it("fails `pulumi up` after the configured timeout, with the kubelet's reason", async () => {
+    await requireTools("pulumi");
+    const cluster = await ensureCluster();
+    const broken = pod(`mk${run}b`);
+    broken.containers[0].image = "podlab/not-built:0.1"; // not in the node, and no registry to pull from
+    stack = await ScratchStack.create(`mk-${run}-broken`, {
+      platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "40s", pods: [broken],
+    });
+    const t0 = Date.now();
+    const result = await stack.up().catch((e) => e);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toMatch(/ErrImagePull|ImagePullBackOff/);
+    expect(result.all).toContain("podlab/not-built:0.1");
+    expect(Date.now() - t0).toBeLessThan(180_000);
+  }, 300_000);
+});
+

@@ -19,9 +19,9 @@ describe("KubernetesPod", () => {
     expect(obj.spec.containers).toEqual([
       {
         name: "app", image: "podlab/httpbin:0.1", imagePullPolicy: "IfNotPresent",
-        command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], env: [], ports: [{ containerPort: 80 }], resources: { limits: { memory: "256Mi" } },
+        command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], env: [], ports: [{ containerPort: 80 }], resources: { limits: { memory: "256Mi" }, requests: { memory: "256Mi" } },
       },
-      { name: "sidecar", image: "podlab/curl:0.1", imagePullPolicy: "IfNotPresent", command: ["sleep", "infinity"], env: [], ports: [], resources: { limits: { memory: "128Mi" } } },
+      { name: "sidecar", image: "podlab/curl:0.1", imagePullPolicy: "IfNotPresent", command: ["sleep", "infinity"], env: [], ports: [], resources: { limits: { memory: "128Mi" }, requests: { memory: "128Mi" } } },
     ]);
     expect(obj.spec.hostNetwork).toBeUndefined();
   });
