@@ -1,12 +1,16 @@
 // `npm run compare`: the two stacks' pod layouts side by side. Every difference is marked expected
 // (with the platform reason) or UNEXPECTED; an unexpected one makes the command exit 1.
-//   npm run compare -- [--left docker-host] [--right minikube] [--left-file F] [--right-file F]
+//   npm run compare -- [--left docker-host] [--right minikube] [--left-file F] [--right-file F] [--live]
+// With --live, namespaces, cgroups and memory limits are read from the running host instead of the
+// stacks' outputs: by /proc inode, from Docker and from the local cluster's container runtime.
 import Table from "cli-table3";
 import execa from "execa";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
+import { localClusterEnv } from "../host/cri";
+import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout } from "../host/live";
 
 async function layoutsOf(stack: string | undefined, file: string | undefined): Promise<PodLayout[]> {
   if (file) return JSON.parse(readFileSync(file, "utf8"));
@@ -27,15 +31,24 @@ const show = (c: ContainerLayout | undefined, field: string): string => {
   return c.namespaces[field as (typeof NAMESPACES)[number]];
 };
 
+/** With --live: the inode, cgroup and limit behind a cell, e.g. "sandbox 4026532184". */
+function liveDetail(live: LivePod | undefined, container: string, field: string): string {
+  const c = live?.containers.find((x) => x.name === container);
+  if (!c) return "";
+  if (field === "memory") return ` ${c.memoryCgroup.replace(/[0-9a-f]{64}$/, (id) => id.slice(0, 12) + "…")}`;
+  if ((NAMESPACES as readonly string[]).includes(field)) return ` ${c.inodes[field as (typeof NAMESPACES)[number]]}`;
+  return "";
+}
+
 /** The side-by-side table of one pod; returns it with the pod's differences. */
-export function podTable(left: PodLayout, right: PodLayout): { table: string; diffs: LayoutDifference[] } {
+export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, LivePod?] = []): { table: string; diffs: LayoutDifference[] } {
   const diffs = compareLayouts(left, right);
   const verdict = (pathPart: string) => {
     const d = diffs.filter((x) => x.path === pathPart || x.path.startsWith(`${pathPart} `));
     if (d.length === 0) return "same";
     return d.map((x) => (x.expectedBecause ? `expected: ${x.expectedBecause}` : "UNEXPECTED")).join("; ");
   };
-  const table = new Table({ head: ["container", "field", left.platform, right.platform, "verdict"], style: { head: [], border: [] }, wordWrap: true, colWidths: [11, 11, 24, 24, 62], chars: COMPACT });
+  const table = new Table({ head: ["container", "field", left.platform, right.platform, "verdict"], style: { head: [], border: [] }, wordWrap: true, colWidths: [11, 11, live.length ? 36 : 24, live.length ? 36 : 24, 62], chars: COMPACT });
   table.push(["(pod)", "sandbox", left.sandbox, right.sandbox, verdict(`${left.pod}: sandbox`)]);
   table.push(["(pod)", "cgroup", left.cgroupParent, right.cgroupParent, verdict(`${left.pod}: cgroup parent`)]);
   const names = [...new Set([...left.containers, ...right.containers].map((c) => c.name))];
@@ -49,8 +62,9 @@ export function podTable(left: PodLayout, right: PodLayout): { table: string; di
     }
     table.push([name, "image", show(l, "image"), show(r, "image"), verdict(`${at}: image`)]);
     table.push([name, "command", show(l, "command"), show(r, "command"), [verdict(`${at}: command`), verdict(`${at}: args`)].find((v) => v !== "same") ?? "same"]);
-    table.push([name, "memory", show(l, "memory"), show(r, "memory"), verdict(`${at}: memoryBytes`)]);
-    for (const ns of NAMESPACES) table.push([name, `${ns} ns`, show(l, ns), show(r, ns), verdict(`${at}: ${ns} namespace`)]);
+    const cell = (side: 0 | 1, c: ContainerLayout, field: string) => show(c, field) + liveDetail(live[side], name, field);
+    table.push([name, "memory", cell(0, l, "memory"), cell(1, r, "memory"), verdict(`${at}: memoryBytes`)]);
+    for (const ns of NAMESPACES) table.push([name, `${ns} ns`, cell(0, l, ns), cell(1, r, ns), verdict(`${at}: ${ns} namespace`)]);
   }
   return { table: table.toString(), diffs };
 }
@@ -62,8 +76,12 @@ async function main() {
       right: { type: "string", default: "minikube" },
       "left-file": { type: "string" },
       "right-file": { type: "string" },
+      live: { type: "boolean", default: false },
+      namespace: { type: "string", default: "default" },
     },
   });
+  const readLive = async (layout: PodLayout): Promise<LivePod> =>
+    layout.platform === "docker" ? liveDockerPod(layout.pod) : liveKubernetesPod(await localClusterEnv(), layout.pod, values.namespace);
   const [left, right] = await Promise.all([layoutsOf(values.left, values["left-file"]), layoutsOf(values.right, values["right-file"])]);
   let unexpectedCount = 0;
   for (const l of left) {
@@ -73,8 +91,17 @@ async function main() {
       unexpectedCount++;
       continue;
     }
-    const { table, diffs } = podTable(l, r);
-    console.log(`pod ${l.pod}\n${table}`);
+    let shown: [PodLayout, PodLayout] = [l, r];
+    let live: [LivePod?, LivePod?] = [];
+    if (values.live) {
+      live = [await readLive(l), await readLive(r)];
+      shown = [liveLayout(live[0]!, l), liveLayout(live[1]!, r)];
+      console.log(`pod ${l.pod}, live: ${l.platform} sandbox pid ${live[0]!.sandbox.pid}, ${r.platform} pause pid ${live[1]!.sandbox.pid}`);
+    } else {
+      console.log(`pod ${l.pod}`);
+    }
+    const { table, diffs } = podTable(shown[0], shown[1], live);
+    console.log(table);
     unexpectedCount += diffs.filter((d) => !d.expectedBecause).length;
   }
   for (const r of right.filter((x) => !left.some((l) => l.pod === x.pod))) {

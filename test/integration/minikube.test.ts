@@ -6,11 +6,12 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PodArgs } from "../../components/model/pod-spec";
 import {
-  CriContainer, CriSandbox, kubectl, LocalCluster, localCluster, localClusterEnv, localClusterUp,
+  CriContainer, CriSandbox, kubectl, LocalCluster,
   podContainerIds, podSandboxes, sandboxContainers,
 } from "../../host/cri";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { ensureCluster } from "./cluster";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -26,22 +27,6 @@ function pod(name: string): PodArgs {
   };
 }
 
-
-/** Brings the local cluster up when its binaries are built; otherwise says how, and fails. */
-async function ensureCluster(): Promise<LocalCluster> {
-  const cluster = await localClusterEnv();
-  if (await localClusterUp()) return cluster;
-  if (process.getuid?.() !== 0) {
-    throw new Error("the local Kubernetes cluster is not up, and only root can start it: run 'sudo scripts/local-cluster up'");
-  }
-  if (cluster.PODLAB_K8S_BUILT !== "1" && process.env.PODLAB_K8S_BUILD !== "1") {
-    throw new Error(`the local Kubernetes cluster is not up and its binaries are not built (${cluster.PODLAB_K8S_BIN}): ` +
-      "run 'scripts/local-cluster up' first (a cold build of Kubernetes takes minutes), or set PODLAB_K8S_BUILD=1 to let this test build it");
-  }
-  const r = await localCluster(["up"], 45 * 60_000).catch((e) => e);
-  if (r.exitCode !== 0) throw new Error(`'scripts/local-cluster up' failed; see its output and logs in ${cluster.PODLAB_K8S_LOGS}:\n${r.all}`);
-  return cluster;
-}
 
 describe("minikube stack on the local Kubernetes", () => {
   const name = `mk${run}a`;

@@ -1,0 +1,77 @@
+// A pod as the live host runs it, on either platform: for each container its process, the inode of
+// each namespace, its hostname, its memory cgroup and the limit the kernel enforces there.
+import execa from "execa";
+import { dirname } from "node:path";
+import { ContainerLayout, NAMESPACES, Namespace, NamespaceHolding, Platform, PodLayout } from "../components/model/layout";
+import { containerName, podContainers } from "./docker";
+import { LocalCluster, podSandboxes, sandboxContainers } from "./cri";
+import { cgroupPaths, memoryLimit, namespaceInodes } from "./proc";
+
+export interface LiveProcess {
+  name: string;
+  pid: number;
+  inodes: Record<Namespace, string>;
+  hostname: string;
+  memoryCgroup: string;
+  memoryLimit: number | "max";
+}
+
+export interface LivePod {
+  platform: Platform;
+  pod: string;
+  sandbox: LiveProcess;
+  containers: LiveProcess[];
+}
+
+async function liveProcess(name: string, pid: number): Promise<LiveProcess> {
+  if (!pid) throw new Error(`container ${name} is not running`);
+  // The hostname as the container sees it: read inside its UTS namespace.
+  const { stdout: hostname } = await execa("nsenter", ["--target", String(pid), "--uts", "cat", "/proc/sys/kernel/hostname"]);
+  const paths = cgroupPaths(pid);
+  return { name, pid, inodes: namespaceInodes(pid), hostname, memoryCgroup: paths.memory ?? paths[""], memoryLimit: memoryLimit(pid) };
+}
+
+export async function liveDockerPod(pod: string): Promise<LivePod> {
+  const all = (await podContainers(pod)).filter((c) => c.running);
+  const sandbox = all.find((c) => containerName(c) === "sandbox");
+  if (!sandbox) throw new Error(`no running sandbox container for pod ${pod} on Docker`);
+  return {
+    platform: "docker",
+    pod,
+    sandbox: await liveProcess("sandbox", sandbox.pid),
+    containers: await Promise.all(all.filter((c) => c !== sandbox).map((c) => liveProcess(containerName(c), c.pid))),
+  };
+}
+
+export async function liveKubernetesPod(cluster: LocalCluster, pod: string, namespace = "default"): Promise<LivePod> {
+  const [sandbox] = (await podSandboxes(cluster, pod, namespace)).filter((s) => s.state === "SANDBOX_READY");
+  if (!sandbox) throw new Error(`no ready pod sandbox for ${namespace}/${pod} in the local cluster`);
+  const members = (await sandboxContainers(cluster, sandbox.id)).filter((c) => c.state === "CONTAINER_RUNNING");
+  return {
+    platform: "kubernetes",
+    pod,
+    sandbox: await liveProcess("pause", sandbox.pid),
+    containers: await Promise.all(members.map((c) => liveProcess(c.name, c.pid))),
+  };
+}
+
+/** How a live container holds one namespace, judged against its pod's sandbox. */
+function holding(live: LiveProcess, sandbox: LiveProcess, ns: Namespace): NamespaceHolding {
+  if (live.inodes[ns] === sandbox.inodes[ns]) return "sandbox";
+  return ns === "uts" && live.hostname === sandbox.hostname ? "own, hostname copied" : "own";
+}
+
+/** The layout the live host shows; what /proc cannot tell (image, command) comes from the stack's. */
+export function liveLayout(live: LivePod, declared: PodLayout): PodLayout {
+  const cgroupParents = new Set(live.containers.map((c) => dirname(c.memoryCgroup)));
+  return {
+    ...declared,
+    cgroupParent: [...cgroupParents].join(", "),
+    containers: declared.containers.map((d): ContainerLayout => {
+      const c = live.containers.find((x) => x.name === d.name);
+      if (!c) return { ...d, image: "(not running)", memoryBytes: 0 };
+      const namespaces = Object.fromEntries(NAMESPACES.map((ns) => [ns, holding(c, live.sandbox, ns)])) as ContainerLayout["namespaces"];
+      return { ...d, namespaces, memoryBytes: c.memoryLimit === "max" ? 0 : c.memoryLimit };
+    }),
+  };
+}

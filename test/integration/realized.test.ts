@@ -1,0 +1,69 @@
+// Both stacks up on one machine, compared as the live host runs them: `compare --live` reads
+// namespaces by /proc inode, cgroups and memory limits from Docker's and the cluster's processes.
+import execa from "execa";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localClusterEnv } from "../../host/cri";
+import { liveDockerPod } from "../../host/live";
+import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { ensureCluster } from "./cluster";
+
+const TOP = resolve(__dirname, "../..");
+const run = Math.random().toString(36).slice(2, 7);
+const name = `rz${run}`;
+const pods = [{
+  name,
+  containers: [
+    { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
+    { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
+  ],
+}];
+
+describe("the realized layouts of both stacks, compared live", () => {
+  let docker: ScratchStack;
+  let kube: ScratchStack;
+  let files: { docker: string; kube: string };
+
+  beforeAll(async () => {
+    await requireTools("pulumi", "docker");
+    const cluster = await ensureCluster();
+    docker = await ScratchStack.create(`rzd-${run}`, { platform: "docker", cgroupDriver: "auto", pods });
+    kube = await ScratchStack.create(`rzk-${run}`, { platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, pods });
+    await Promise.all([docker.up(), kube.up()]);
+    files = { docker: join(docker.dir, "layouts.json"), kube: join(kube.dir, "layouts.json") };
+    writeFileSync(files.docker, JSON.stringify((await docker.outputs()).layouts));
+    writeFileSync(files.kube, JSON.stringify((await kube.outputs()).layouts));
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all([docker?.dispose(), kube?.dispose()]);
+  }, 300_000);
+
+  const compareLive = () =>
+    execa("npx", ["tsx", "scripts/compare.ts", "--live", "--left-file", files.docker, "--right-file", files.kube], { cwd: TOP, reject: false, all: true });
+
+  it("shows the same pod on both platforms, by inode, and accepts only the platforms' differences", async () => {
+    const result = await compareLive();
+    expect(result.exitCode, result.all).toBe(0);
+    const live = await liveDockerPod(name);
+    const sidecar = live.containers.find((c) => c.name === "sidecar")!;
+    // The docker sidecar's net inode is the sandbox's, and shows in the table.
+    expect(sidecar.inodes.net).toBe(live.sandbox.inodes.net);
+    expect(result.stdout).toContain(`sandbox ${sidecar.inodes.net}`);
+    expect(result.stdout, result.stdout).toMatch(/uts ns\s+│ own, hostname copied \d+\s+│ sandbox \d+\s+│ expected/);
+    expect(result.stdout).toMatch(/sidecar\s+│ memory\s+│ 128Mi \/pod-rz\w+\/[0-9a-f]{12}…\s+│ 128Mi\s+│ same/);
+    expect(result.stdout).toContain("/kubepods/");
+    expect(result.stdout).toContain("layouts match");
+    expect((await localClusterEnv()).KUBECONFIG).toBeTruthy();
+  }, 120_000);
+
+  it("fails on a difference made on the live host behind both stacks' backs", async () => {
+    const live = await liveDockerPod(name);
+    const sidecar = live.containers.find((c) => c.name === "sidecar")!;
+    writeFileSync(`/sys/fs/cgroup/memory${sidecar.memoryCgroup}/memory.limit_in_bytes`, String(200 * 2 ** 20));
+    const result = await compareLive();
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/sidecar\s+│ memory\s+│ 200Mi .*│ 128Mi .*│ UNEXPECTED/);
+  }, 120_000);
+});
