@@ -8,19 +8,12 @@ import { PodArgs } from "../../components/model/pod-spec";
 import { podContainers, LiveContainer } from "../../host/docker";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { secondRun, walkthroughPod } from "./fixtures";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
 
-function pod(name: string): PodArgs {
-  return {
-    name,
-    containers: [
-      { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
-      { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
-    ],
-  };
-}
+const pod = walkthroughPod;
 
 const stackConfig = (pods: PodArgs[]) => ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", pods });
 const byRole = (cs: LiveContainer[], name: string) => cs.find((c) => c.name.endsWith(`-${name}`))!;
@@ -111,10 +104,7 @@ describe("docker-host stack", () => {
   });
 
   it("previews no changes and updates nothing on a second up", async () => {
-    const preview = await stack.preview("--diff");
-    expect(changes(preview)).toEqual({});
-    const up = await stack.pulumi("up", "--yes", "--expect-no-changes");
-    expect(up.exitCode).toBe(0);
+    expect(await secondRun(stack)).toEqual({ planned: {}, upExitCode: 0 });
   }, 300_000);
 
   it("finds a container removed behind its back and recreates it", async () => {

@@ -4,7 +4,6 @@
 // the kernel (/proc, /sys/fs/cgroup) report.
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PodArgs } from "../../components/model/pod-spec";
 import {
   CriContainer, CriSandbox, kubectl, LocalCluster,
   podContainerIds, podSandboxes, sandboxContainers,
@@ -12,20 +11,13 @@ import {
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
+import { secondRun, walkthroughPod } from "./fixtures";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
 const MIB = 2 ** 20;
 
-function pod(name: string): PodArgs {
-  return {
-    name,
-    containers: [
-      { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
-      { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
-    ],
-  };
-}
+const pod = walkthroughPod;
 
 
 describe("minikube stack on the local Kubernetes", () => {
@@ -135,10 +127,7 @@ describe("minikube stack on the local Kubernetes", () => {
   });
 
   it("previews no changes and updates nothing on a second up", async () => {
-    const preview = await stack.preview("--diff");
-    expect(changes(preview)).toEqual({});
-    const up = await stack.pulumi("up", "--yes", "--expect-no-changes");
-    expect(up.exitCode).toBe(0);
+    expect(await secondRun(stack)).toEqual({ planned: {}, upExitCode: 0 });
   }, 300_000);
 
   it("replaces the Pod cleanly when a limit changes", async () => {

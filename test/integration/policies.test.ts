@@ -6,18 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedLayout, PodLayout } from "../../components/model/layout";
 import { podSpec } from "../../components/model/validate";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { walkthroughPod } from "./fixtures";
 
 const TOP = resolve(__dirname, "../..");
 const POLICIES = join(TOP, "policies");
 const run = Math.random().toString(36).slice(2, 7);
 const podName = `pol${run}`;
-const pod = {
-  name: podName,
-  containers: [
-    { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
-    { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
-  ],
-};
+const pod = walkthroughPod(podName);
 
 describe("policy pack and compare on a real docker-host stack", () => {
   let stack: ScratchStack;

@@ -8,17 +8,12 @@ import { localClusterEnv } from "../../host/cri";
 import { liveDockerPod } from "../../host/live";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
+import { walkthroughPod } from "./fixtures";
 
 const TOP = resolve(__dirname, "../..");
 const run = Math.random().toString(36).slice(2, 7);
 const name = `rz${run}`;
-const pods = [{
-  name,
-  containers: [
-    { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
-    { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
-  ],
-}];
+const pods = [walkthroughPod(name)];
 
 describe("the realized layouts of both stacks, compared live", () => {
   let docker: ScratchStack;
