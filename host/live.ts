@@ -9,6 +9,7 @@ import { cgroupPaths, memoryLimit, namespaceInodes } from "./proc";
 
 export interface LiveProcess {
   name: string;
+  image: string;
   pid: number;
   inodes: Record<Namespace, string>;
   hostname: string;
@@ -23,12 +24,12 @@ export interface LivePod {
   containers: LiveProcess[];
 }
 
-async function liveProcess(name: string, pid: number): Promise<LiveProcess> {
+async function liveProcess(name: string, image: string, pid: number): Promise<LiveProcess> {
   if (!pid) throw new Error(`container ${name} is not running`);
   // The hostname as the container sees it: read inside its UTS namespace.
   const { stdout: hostname } = await execa("nsenter", ["--target", String(pid), "--uts", "cat", "/proc/sys/kernel/hostname"]);
   const paths = cgroupPaths(pid);
-  return { name, pid, inodes: namespaceInodes(pid), hostname, memoryCgroup: paths.memory ?? paths[""], memoryLimit: memoryLimit(pid) };
+  return { name, image, pid, inodes: namespaceInodes(pid), hostname, memoryCgroup: paths.memory ?? paths[""], memoryLimit: memoryLimit(pid) };
 }
 
 export async function liveDockerPod(pod: string): Promise<LivePod> {
@@ -38,8 +39,8 @@ export async function liveDockerPod(pod: string): Promise<LivePod> {
   return {
     platform: "docker",
     pod,
-    sandbox: await liveProcess("sandbox", sandbox.pid),
-    containers: await Promise.all(all.filter((c) => c !== sandbox).map((c) => liveProcess(containerName(c), c.pid))),
+    sandbox: await liveProcess("sandbox", sandbox.image, sandbox.pid),
+    containers: await Promise.all(all.filter((c) => c !== sandbox).map((c) => liveProcess(containerName(c), c.image, c.pid))),
   };
 }
 
@@ -50,8 +51,8 @@ export async function liveKubernetesPod(cluster: LocalCluster, pod: string, name
   return {
     platform: "kubernetes",
     pod,
-    sandbox: await liveProcess("pause", sandbox.pid),
-    containers: await Promise.all(members.map((c) => liveProcess(c.name, c.pid))),
+    sandbox: await liveProcess("pause", sandbox.image, sandbox.pid),
+    containers: await Promise.all(members.map((c) => liveProcess(c.name, c.image, c.pid))),
   };
 }
 

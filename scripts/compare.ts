@@ -11,6 +11,7 @@ import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
 import { localClusterEnv } from "../host/cri";
 import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout } from "../host/live";
+import { COMPACT } from "../host/view";
 
 async function layoutsOf(stack: string | undefined, file: string | undefined): Promise<PodLayout[]> {
   if (file) return JSON.parse(readFileSync(file, "utf8"));
@@ -20,8 +21,6 @@ async function layoutsOf(stack: string | undefined, file: string | undefined): P
   return layouts;
 }
 
-// No rule between rows: one pod fits on a screen.
-const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
 const mib = (bytes: number) => `${bytes / 2 ** 20}Mi`;
 const show = (c: ContainerLayout | undefined, field: string): string => {
   if (!c) return "(missing)";

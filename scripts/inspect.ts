@@ -2,17 +2,15 @@
 // host runs for each: namespaces by inode, memory cgroup and the limit the kernel enforces.
 import execa from "execa";
 import { PodLayout } from "../components/model/layout";
-import { containerName, podContainers } from "../host/docker";
-import { liveRow, liveTable } from "../host/view";
+import { liveDockerPod } from "../host/live";
+import { liveTable } from "../host/view";
 
 async function main(stack: string) {
   const { stdout } = await execa("pulumi", ["stack", "output", "layouts", "--json", "--stack", stack]);
   const layouts: PodLayout[] = JSON.parse(stdout);
   for (const layout of layouts) {
     if (layout.platform !== "docker") throw new Error(`stack ${stack} is not a docker-host stack`);
-    const containers = (await podContainers(layout.pod)).filter((c) => c.running);
-    const rows = containers.map((c) => liveRow(containerName(c), c.image, c.pid));
-    console.log(liveTable(`pod ${layout.pod} on docker, cgroup parent ${layout.cgroupParent}`, rows));
+    console.log(liveTable(`pod ${layout.pod} on docker, cgroup parent ${layout.cgroupParent}`, await liveDockerPod(layout.pod)));
   }
 }
 

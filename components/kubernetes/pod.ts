@@ -6,7 +6,7 @@ import { PodLayout } from "../model/layout";
 import { LABEL_POD, LABEL_SPEC, specLabel } from "../model/labels";
 import { ContainerSpec, PodArgs, PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
-import { PodSpecError, podSpec } from "../model/validate";
+import { DNS_LABEL, PodSpecError, podSpec } from "../model/validate";
 import { kubernetesLayout, ObservedPod } from "./layout";
 
 export interface KubernetesPodArgs {
@@ -17,7 +17,6 @@ export interface KubernetesPodArgs {
   readyTimeout?: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DURATION = /^[0-9]+(s|m|h)$/;
 
 const memory = (bytes: number) => `${bytes / MIB}Mi`;

@@ -11,7 +11,7 @@ export class PodSpecError extends Error {
 }
 
 // DNS-1123 labels: what Kubernetes accepts for pod and container names, and safe on a shell line.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Pod names end up in "<pod>-sandbox", "pod-<pod>" and hostnames (63 characters at most).
 export const MAX_POD_NAME = 50;
 const MAX_CONTAINER_NAME = 63;
