@@ -39,8 +39,10 @@ export function stackPods(config: ConfigSource): StackPods {
 
   if (platform === "docker") {
     const sandboxImage = config.get("sandboxImage") ?? "podlab/pause:0.1";
+    const agentImage = config.get("agentImage") ?? "podlab/agent:0.1";
+    const readyTimeout = config.get("readyTimeout");
     const driver = cgroupDriver(config);
-    const made = pods.map((pod) => new DockerPod(pod.name, { pod, sandboxImage, cgroupDriver: driver }));
+    const made = pods.map((pod) => new DockerPod(pod.name, { pod, sandboxImage, agentImage, readyTimeout, cgroupDriver: driver }));
     return { layouts: pulumi.all(made.map((p) => p.layout)) };
   }
 

@@ -56,6 +56,20 @@ export async function liveKubernetesPod(cluster: LocalCluster, pod: string, name
   };
 }
 
+/** Namespaces every member must share with the sandbox, on either platform. */
+const POD_SHARED: readonly Namespace[] = ["net", "ipc"];
+
+/**
+ * A "split" pod: members that do not run in their sandbox's current network or IPC namespace (the
+ * sandbox restarted under them), one line each naming the container, the namespace and both inodes.
+ * Empty when the pod is whole.
+ */
+export function splitMembers(pod: LivePod): string[] {
+  return pod.containers.flatMap((c) =>
+    POD_SHARED.filter((ns) => c.inodes[ns] !== pod.sandbox.inodes[ns]).map((ns) =>
+      `${c.name} is in ${ns} namespace ${c.inodes[ns]}, its sandbox in ${pod.sandbox.inodes[ns]}`));
+}
+
 /** How a live container holds one namespace, judged against its pod's sandbox. */
 function holding(live: LiveProcess, sandbox: LiveProcess, ns: Namespace): NamespaceHolding {
   if (live.inodes[ns] === sandbox.inodes[ns]) return "sandbox";

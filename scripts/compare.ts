@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
 import { localClusterEnv } from "../host/cri";
-import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout } from "../host/live";
+import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout, splitMembers } from "../host/live";
 import { COMPACT } from "../host/view";
 
 async function layoutsOf(stack: string | undefined, file: string | undefined): Promise<PodLayout[]> {
@@ -102,6 +102,9 @@ async function main() {
     const { table, diffs } = podTable(shown[0], shown[1], live);
     console.log(table);
     unexpectedCount += diffs.filter((d) => !d.expectedBecause).length;
+    for (const side of live) {
+      for (const line of side ? splitMembers(side) : []) console.log(`pod ${l.pod} on ${side!.platform} is split: ${line}  UNEXPECTED`);
+    }
   }
   for (const r of right.filter((x) => !left.some((l) => l.pod === x.pod))) {
     console.log(`pod ${r.pod}: only on ${r.platform}  UNEXPECTED`);

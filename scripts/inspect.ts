@@ -1,8 +1,11 @@
 // `npx tsx scripts/inspect.ts STACK`: reads the stack's pods from its outputs, then what the live
-// host runs for each: namespaces by inode, memory cgroup and the limit the kernel enforces.
+// host runs for each: namespaces by inode, memory cgroup and the limit the kernel enforces, and the
+// restarts its agent counted. Exits 1 when a pod is split (a member outside its sandbox's network or
+// IPC namespace) or a member is not running, naming each.
 import execa from "execa";
 import { PodLayout } from "../components/model/layout";
-import { liveDockerPod } from "../host/live";
+import { agentStatus } from "../host/agent";
+import { liveDockerPod, splitMembers } from "../host/live";
 import { liveTable } from "../host/view";
 
 async function main(stack: string) {
@@ -10,9 +13,22 @@ async function main(stack: string) {
   const layouts: PodLayout[] = JSON.parse(stdout);
   for (const layout of layouts) {
     if (layout.platform !== "docker") throw new Error(`stack ${stack} is not a docker-host stack`);
-    console.log(liveTable(`pod ${layout.pod} on docker, cgroup parent ${layout.cgroupParent}`, await liveDockerPod(layout.pod)));
+    const live = await liveDockerPod(layout.pod);
+    const status = await agentStatus(layout.pod).catch((err) => {
+      problems.push(`pod ${layout.pod}: its agent ${layout.pod}-agent does not answer (${err.shortMessage ?? err.message})`);
+      return undefined;
+    });
+    console.log(liveTable(`pod ${layout.pod} on docker, cgroup parent ${layout.cgroupParent}`, live, status));
+    for (const line of splitMembers(live)) problems.push(`pod ${layout.pod} is split: ${line}`);
+    for (const c of layout.containers) {
+      if (!live.containers.some((x) => x.name === c.name)) problems.push(`pod ${layout.pod}: ${c.name} is not running`);
+    }
   }
+  for (const p of problems) console.error(`inspect: ${p}`);
+  if (problems.length) process.exitCode = 1;
 }
+
+const problems: string[] = [];
 
 main(process.argv[2] ?? "docker-host").catch((err) => {
   console.error(`inspect: ${err.message}`);

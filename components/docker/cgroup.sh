@@ -1,11 +1,13 @@
 # The pod's cgroup parent, as the kubelet makes one for each pod. Run by the command provider with
 # bash; every value comes from the environment (names were checked against a strict pattern first):
+#   PODLAB_POD            the pod's name, e.g. foo
 #   PODLAB_CGROUP         cgroup name, e.g. pod-foo (cgroupfs driver) or pod-foo.slice (systemd driver)
 #   PODLAB_CGROUP_DRIVER  cgroupfs | systemd (Docker's cgroup driver)
 #   PODLAB_MEMORY_BYTES   optional pod-level memory limit
 #   PODLAB_CPU_QUOTA_US   optional pod-level CPU quota per 100ms period
 set -euo pipefail
 : "${PODLAB_CGROUP:?}" "${PODLAB_CGROUP_DRIVER:?}"
+PODLAB_POD=${PODLAB_POD:-}
 PODLAB_MEMORY_BYTES=${PODLAB_MEMORY_BYTES:-}
 PODLAB_CPU_QUOTA_US=${PODLAB_CPU_QUOTA_US:-}
 CPU_PERIOD_US=100000
@@ -59,10 +61,23 @@ cgroupfs_limits() {
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
 
+# Containers the pod's agent made again (after a sandbox was removed by hand) are not the ones in
+# Pulumi's state: remove whatever still carries the pod's label, so destroy leaves nothing behind.
+# Only containers labelled with this pod are touched.
+remove_leftovers() {
+  [ -n "$PODLAB_POD" ] && command -v docker >/dev/null || return 0
+  local ids
+  ids=$(docker ps -aq --filter "label=podlab.dev/pod=$PODLAB_POD")
+  [ -z "$ids" ] && return 0
+  echo "removing containers the pod's agent made: $(echo $ids)"
+  docker rm -f $ids >/dev/null
+}
+
 # Removes the pod's cgroup everywhere. Containers are removed first (they depend on it), but the
 # kernel can take a moment to release their cgroups, so retry for a while.
 cgroupfs_delete() {
   local h dir tries
+  remove_leftovers
   for h in $(hierarchies); do
     dir="$h/$PODLAB_CGROUP"
     [ -d "$dir" ] || continue
@@ -97,6 +112,7 @@ systemd_create() {
 }
 
 systemd_delete() {
+  remove_leftovers
   systemctl stop "$PODLAB_CGROUP" || true
   rm -f "$(slice_file)"
   systemctl daemon-reload

@@ -19,6 +19,7 @@ export function cgroupParent(pod: string, driver: CgroupDriver): string {
 /** What the script is told: the cgroup's name and the pod-level limits. */
 export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<string, string> {
   const env: Record<string, string> = {
+    PODLAB_POD: spec.name,
     PODLAB_CGROUP: cgroupParent(spec.name, driver).replace(/^\//, ""),
     PODLAB_CGROUP_DRIVER: driver,
   };

@@ -1,12 +1,14 @@
 // A Kubernetes-style Pod made of plain Docker parts, as the kubelet makes one underneath: a cgroup
 // parent, a sandbox container holding the shared namespaces, and member containers joining them.
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { PodLayout } from "../model/layout";
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, Role, specLabel } from "../model/labels";
 import { PodArgs, PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
-import { checkImage, PodSpecError, podSpec } from "../model/validate";
+import { checkImage, PodSpecError, podSpec, readyTimeoutSeconds } from "../model/validate";
+import { agentArgs, readyCommandArgs } from "./agent";
 import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
 import { dockerLayout } from "./layout";
 
@@ -17,6 +19,10 @@ export interface DockerPodArgs {
   sandboxImage: string;
   /** Docker's cgroup driver; see host.ts for detecting it. */
   cgroupDriver: CgroupDriver;
+  /** The image of the pod's agent (agent/), which keeps the pod whole between `pulumi up`s. */
+  agentImage: string;
+  /** How long `pulumi up` waits for the pod to be ready, e.g. "90s", "10m"; default 10m. */
+  readyTimeout?: string;
 }
 
 const labels = (pod: string, role: Role, container: string, extra: Record<string, string> = {}) =>
@@ -30,6 +36,10 @@ export class DockerPod extends pulumi.ComponentResource {
   readonly cgroupParent: string;
   readonly sandbox: docker.Container;
   readonly containers: Record<string, docker.Container>;
+  /** The pod's agent: restarts members into the sandbox's namespaces, by the pod's restartPolicy. */
+  readonly agent: docker.Container;
+  /** `pulumi up`'s readiness gate: its stdout says each container's state once the pod is ready. */
+  readonly ready: command.local.Command;
   readonly layout: pulumi.Output<PodLayout>;
 
   constructor(name: string, args: DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -38,6 +48,8 @@ export class DockerPod extends pulumi.ComponentResource {
     if (spec.name !== name) throw new PodSpecError("pod.name", spec.name, `does not match the component name ${JSON.stringify(name)}`);
     checkImage("sandboxImage", args.sandboxImage);
     if (!CGROUP_DRIVERS.includes(args.cgroupDriver)) throw new PodSpecError("cgroupDriver", args.cgroupDriver, "is not cgroupfs or systemd");
+    checkImage("agentImage", args.agentImage);
+    const readyTimeout = readyTimeoutSeconds("readyTimeout", args.readyTimeout);
     super("podlab:docker:Pod", name, {}, opts);
 
     this.spec = spec;
@@ -71,7 +83,9 @@ export class DockerPod extends pulumi.ComponentResource {
       cgroupParent: parentPath,
       // Joiners of a network namespace cannot publish ports: the sandbox publishes for the pod.
       ports: published,
-      restart: "unless-stopped",
+      // The agent restarts the sandbox, and then the members inside it: Docker's restart policy
+      // would start them in no particular order (members first fail to join a sandbox not yet up).
+      restart: "no",
       labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel(spec) }),
     }, containerOpts);
 
@@ -87,7 +101,10 @@ export class DockerPod extends pulumi.ComponentResource {
         cgroupParent: parentPath,
         memory: c.memoryBytes / MIB,
         envs: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
-        restart: "unless-stopped",
+        // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
+        restart: "no",
+        // A member that exited for good is no drift under OnFailure and Never.
+        mustRun: spec.restartPolicy === "Always",
         labels: labels(name, "member", c.name),
       };
       // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
@@ -100,6 +117,17 @@ export class DockerPod extends pulumi.ComponentResource {
       this.containers[c.name] = new docker.Container(`${name}-${c.name}`, containerArgs, containerOpts);
     }
 
+    const members = Object.values(this.containers);
+    const watched = pulumi.all([this.sandbox.id, ...members.map((m) => m.id)]).apply((ids) => ids.join(","));
+    this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage, "agent").imageId, watched), {
+      ...containerOpts,
+      dependsOn: [this.sandbox, ...members],
+    });
+    this.ready = new command.local.Command(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout), {
+      parent: this,
+      dependsOn: [this.agent],
+    });
+
     const observed = spec.containers.map((c) => {
       const ct = this.containers[c.name];
       return pulumi.output({
@@ -111,6 +139,8 @@ export class DockerPod extends pulumi.ComponentResource {
     this.layout = pulumi.all([this.sandbox.id, parentPath, pulumi.all(observed)])
       .apply(([sandboxId, parent, obs]) => dockerLayout(spec, sandboxId, parent, obs));
 
-    this.registerOutputs({ cgroupParent: this.cgroupParent, sandbox: this.sandbox, containers: this.containers, layout: this.layout });
+    this.registerOutputs({
+      cgroupParent: this.cgroupParent, sandbox: this.sandbox, containers: this.containers, agent: this.agent, ready: this.ready, layout: this.layout,
+    });
   }
 }

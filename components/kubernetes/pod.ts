@@ -6,7 +6,7 @@ import { PodLayout } from "../model/layout";
 import { LABEL_POD, LABEL_SPEC, specLabel } from "../model/labels";
 import { ContainerSpec, PodArgs, PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
-import { DNS_LABEL, PodSpecError, podSpec } from "../model/validate";
+import { DNS_LABEL, PodSpecError, podSpec, readyTimeoutSeconds } from "../model/validate";
 import { kubernetesLayout, ObservedPod } from "./layout";
 
 export interface KubernetesPodArgs {
@@ -16,8 +16,6 @@ export interface KubernetesPodArgs {
   /** How long `pulumi up` waits for the Pod to be Ready, e.g. "10m". */
   readyTimeout?: string;
 }
-
-const DURATION = /^[0-9]+(s|m|h)$/;
 
 const memory = (bytes: number) => `${bytes / MIB}Mi`;
 
@@ -47,7 +45,7 @@ export function podObjectSpec(spec: PodSpec): k8s.types.input.core.v1.PodSpec {
   if (spec.limits.cpuMillis !== undefined) podLimits.cpu = `${spec.limits.cpuMillis}m`;
   return {
     containers: spec.containers.map(podContainer),
-    restartPolicy: "Always",
+    restartPolicy: spec.restartPolicy,
     // Pod-level resources (the PodLevelResources feature) bound the pod's cgroup, as on Docker.
     ...(Object.keys(podLimits).length ? { resources: { limits: podLimits } } : {}),
   } as k8s.types.input.core.v1.PodSpec;
@@ -63,8 +61,7 @@ export class KubernetesPod extends pulumi.ComponentResource {
     if (spec.name !== name) throw new PodSpecError("pod.name", spec.name, `does not match the component name ${JSON.stringify(name)}`);
     const namespace = args.namespace ?? "default";
     if (!DNS_LABEL.test(namespace)) throw new PodSpecError("namespace", namespace, "is not a valid namespace name");
-    const readyTimeout = args.readyTimeout ?? "10m";
-    if (!DURATION.test(readyTimeout)) throw new PodSpecError("readyTimeout", readyTimeout, "is not a duration such as 90s, 10m or 1h");
+    const readyTimeout = `${readyTimeoutSeconds("readyTimeout", args.readyTimeout)}s`;
     super("podlab:kubernetes:Pod", name, {}, opts);
 
     this.spec = spec;

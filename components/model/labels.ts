@@ -6,6 +6,8 @@ export const LABEL_POD = "podlab.dev/pod";
 export const LABEL_CONTAINER = "podlab.dev/container";
 export const LABEL_ROLE = "podlab.dev/role";
 export const LABEL_SPEC = "podlab.dev/spec";
+/** On a docker-host pod's agent: the pod it keeps. Not LABEL_POD, so it is never taken for a member. */
+export const LABEL_AGENT_OF = "podlab.dev/agent-of";
 
 export type Role = "sandbox" | "member";
 

@@ -21,10 +21,19 @@ export interface PortArgs {
   hostPort?: number;
 }
 
+/**
+ * The Pod's spec.restartPolicy: which exited containers are started again, pod-wide
+ * (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy).
+ */
+export type RestartPolicy = "Always" | "OnFailure" | "Never";
+export const RESTART_POLICIES: readonly RestartPolicy[] = ["Always", "OnFailure", "Never"];
+
 /** A pod as the user writes it in stack config. */
 export interface PodArgs {
   name: string;
   containers: ContainerArgs[];
+  /** Always (the default), OnFailure or Never, as in a Kubernetes Pod. */
+  restartPolicy?: string;
   /** Optional pod-level limits, applied to the pod's cgroup (Kubernetes: pod-level resources). */
   limits?: { memory?: string; cpu?: string };
 }
@@ -50,5 +59,6 @@ export interface PortSpec {
 export interface PodSpec {
   name: string;
   containers: ContainerSpec[];
+  restartPolicy: RestartPolicy;
   limits: { memoryBytes?: number; cpuMillis?: number };
 }

@@ -1,6 +1,6 @@
 // Validation of user input into a PodSpec. Runs before any resource exists; every error names the
 // field (as a config path) and the value, so a user can find and fix it.
-import { ContainerArgs, ContainerSpec, PodArgs, PodSpec, PortSpec } from "./pod-spec";
+import { ContainerArgs, ContainerSpec, PodArgs, PodSpec, PortSpec, RESTART_POLICIES, RestartPolicy } from "./pod-spec";
 import { MIB, parseCpu, parseMemory } from "./quantity";
 
 export class PodSpecError extends Error {
@@ -165,7 +165,31 @@ export function podSpec(args: PodArgs, field = "pod"): PodSpec {
   if (args.limits?.memory !== undefined) limits.memoryBytes = checkMemory(`${field}.limits.memory`, args.limits.memory);
   const cpu = checkCpu(`${field}.limits.cpu`, args.limits?.cpu);
   if (cpu !== undefined) limits.cpuMillis = cpu;
-  return { name, containers, limits };
+  const restartPolicy = checkRestartPolicy(`${field}.restartPolicy`, args.restartPolicy);
+  return { name, containers, restartPolicy, limits };
+}
+
+function checkRestartPolicy(field: string, value: unknown): RestartPolicy {
+  if (value === undefined) return "Always"; // Kubernetes' default
+  if (!RESTART_POLICIES.includes(value as RestartPolicy)) {
+    throw new PodSpecError(field, value, `is not one of ${RESTART_POLICIES.join(", ")}`);
+  }
+  return value as RestartPolicy;
+}
+
+const DURATION = /^([0-9]+)(s|m|h)$/;
+const SECONDS_PER = { s: 1, m: 60, h: 3600 } as const;
+
+/**
+ * How long `pulumi up` waits for a pod to be ready, on either platform: a duration such as "90s",
+ * "10m" or "1h" (the form Pulumi's customTimeouts take), in seconds. Unset: 10 minutes, the
+ * Kubernetes provider's default for a Pod. Throws a PodSpecError naming the field and the value.
+ */
+export function readyTimeoutSeconds(field: string, value: unknown): number {
+  if (value === undefined) return 600;
+  const m = typeof value === "string" ? DURATION.exec(value) : null;
+  if (!m || Number(m[1]) === 0) throw new PodSpecError(field, value, "is not a duration such as 90s, 10m or 1h");
+  return Number(m[1]) * SECONDS_PER[m[2] as keyof typeof SECONDS_PER];
 }
 
 /** Validates several pods, which must have distinct names (their host objects are named after them). */

@@ -28,7 +28,8 @@ export interface PreviewSummary {
 
 export class ScratchStack {
   readonly dir: string;
-  private readonly env: Record<string, string>;
+  /** The environment its Pulumi commands run in (its own state backend and passphrase). */
+  readonly env: Record<string, string>;
 
   private constructor(readonly stack: string, config: Record<string, unknown>) {
     this.dir = mkdtempSync(join(tmpdir(), `podlab-${stack}-`));

@@ -15,8 +15,9 @@
 #
 # What it does, in a scratch folder outside the repository (nothing in the repository is modified):
 #  1. copies the Terraform provider's module out of the Go module cache (`go mod download`) and adds
-#     a package of podlab's own, shim/, that exposes internal/provider.New as shim.NewProvider (Go
-#     forbids importing another module's internal/ package, so the shim must live inside the module);
+#     a package of podlab's own, shim/, that exposes internal/provider.New as shim.NewProvider and the
+#     provider's Docker client as shim.DockerClient (Go forbids importing another module's internal/
+#     package, so the shim must live inside the module);
 #  2. copies Pulumi's fork of terraform-plugin-sdk/v2 (which the bridge needs) out of the module cache
 #     and adds one method, GRPCProviderServer.GenerateResourceConfig: the Terraform provider requires
 #     terraform-plugin-go v0.31, whose ProviderServer interface gained that method after the fork was cut;
@@ -102,12 +103,20 @@ cat >"$work/upstream/shim/shim.go" <<'EOF'
 package shim
 
 import (
+	"context"
+
+	"github.com/docker/docker/client"
 	"github.com/hashicorp/terraform-plugin-sdk/v2/helper/schema"
 	"github.com/terraform-providers/terraform-provider-docker/internal/provider"
 )
 
 // NewProvider returns the Terraform Docker provider's terraform-plugin-sdk/v2 provider.
 func NewProvider() *schema.Provider { return provider.New("dev")() }
+
+// DockerClient returns the Docker client the provider uses for a resource (its configured host).
+func DockerClient(ctx context.Context, meta interface{}, d *schema.ResourceData) (*client.Client, error) {
+	return meta.(*provider.ProviderConfig).MakeClient(ctx, d)
+}
 EOF
 
 # 2. Pulumi's fork of terraform-plugin-sdk/v2, at the version toolchain/docker-provider/go.mod names.

@@ -4,7 +4,10 @@ import { DockerPod } from "../../components/docker/pod";
 import { fooPod } from "./fixtures";
 
 const make = (pod = fooPod(), driver: "cgroupfs" | "systemd" = "cgroupfs") =>
-  new DockerPod(pod.name, { pod, sandboxImage: "podlab/pause:0.1", cgroupDriver: driver });
+  new DockerPod(pod.name, { pod, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: driver });
+
+/** Waits until every part of the pod is registered (the readiness gate comes last). */
+const settled = (pod: DockerPod) => Promise.all([valueOf(pod.layout), valueOf(pod.ready.id)]);
 
 describe("DockerPod", () => {
   beforeEach(() => {
@@ -13,13 +16,16 @@ describe("DockerPod", () => {
 
   it("makes the cgroup, the sandbox and the members, named after the pod", async () => {
     const pod = make();
-    await valueOf(pod.layout);
+    await settled(pod);
     const names = registered.map((r) => `${r.type} ${r.name}`).sort();
     expect(names).toEqual([
       "command:local:Command foo-cgroup",
+      "command:local:Command foo-ready",
+      "docker:index/container:Container foo-agent",
       "docker:index/container:Container foo-app",
       "docker:index/container:Container foo-sandbox",
       "docker:index/container:Container foo-sidecar",
+      "docker:index/remoteImage:RemoteImage foo-agent-image",
       "docker:index/remoteImage:RemoteImage foo-app-image",
       "docker:index/remoteImage:RemoteImage foo-sandbox-image",
       "docker:index/remoteImage:RemoteImage foo-sidecar-image",
@@ -66,6 +72,7 @@ describe("DockerPod", () => {
     await valueOf(make(pod).layout);
     const cg = byName("foo-cgroup")!.inputs;
     expect(cg.environment).toEqual({
+      PODLAB_POD: "foo",
       PODLAB_CGROUP: "pod-foo",
       PODLAB_CGROUP_DRIVER: "cgroupfs",
       PODLAB_MEMORY_BYTES: String(512 * 2 ** 20),
@@ -99,18 +106,54 @@ describe("DockerPod", () => {
   it("gives two pods distinct names", async () => {
     const bar = fooPod();
     bar.name = "bar";
-    await Promise.all([valueOf(make().layout), valueOf(make(bar).layout)]);
+    await Promise.all([settled(make()), settled(make(bar))]);
     const containerNames = registered.filter((r) => r.type === "docker:index/container:Container").map((r) => r.inputs.name);
-    expect(new Set(containerNames).size).toBe(6);
-    const cgroups = registered.filter((r) => r.type === "command:local:Command").map((r) => r.inputs.environment.PODLAB_CGROUP);
+    expect(new Set(containerNames).size).toBe(8);
+    const cgroups = registered.filter((r) => r.name.endsWith("-cgroup")).map((r) => r.inputs.environment.PODLAB_CGROUP);
     expect(cgroups.sort()).toEqual(["pod-bar", "pod-foo"]);
+  });
+
+  it("leaves restarts to the agent, which watches the pod's containers and is replaced with them", async () => {
+    const pod = make();
+    await settled(pod);
+    for (const c of ["foo-sandbox", "foo-app", "foo-sidecar"]) expect(byName(c)!.inputs.restart).toBe("no");
+    expect(byName("foo-app")!.inputs.mustRun).toBe(true);
+    const agent = byName("foo-agent")!.inputs;
+    expect(agent).toMatchObject({ name: "foo-agent", restart: "always", image: "sha256:podlab/agent:0.1" });
+    expect(agent.envs).toEqual([
+      "PODLAB_POD=foo",
+      "PODLAB_MEMBERS=app,sidecar",
+      "PODLAB_RESTART_POLICY=Always",
+      "PODLAB_WATCHED=foo-sandbox-id,foo-app-id,foo-sidecar-id",
+    ]);
+    expect(agent.volumes).toEqual([{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }]);
+    // Not labelled as a part of the pod: nothing takes the agent for a member.
+    expect(agent.labels).toEqual([{ label: "podlab.dev/agent-of", value: "foo" }, { label: "podlab.dev/role", value: "agent" }]);
+  });
+
+  it("gates `up` on the pod being ready, within the ready timeout, re-run whenever the agent is replaced", async () => {
+    const pod = fooPod();
+    pod.name = "ofail";
+    pod.restartPolicy = "OnFailure";
+    await settled(new DockerPod("ofail", { pod, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "90s" }));
+    const ready = byName("ofail-ready")!.inputs;
+    expect(ready.environment).toEqual({ PODLAB_AGENT: "ofail-agent", PODLAB_READY_TIMEOUT: "90s", PODLAB_READY_STABLE: "5s" });
+    expect(ready.triggers).toEqual(["ofail-agent-id"]);
+    expect(ready.create).not.toContain("ofail"); // a constant script: values come through the environment
+    expect(byName("ofail-app")!.inputs.mustRun).toBe(false); // exited for good is no drift under OnFailure
+    expect(byName("ofail-agent")!.inputs.envs).toContain("PODLAB_RESTART_POLICY=OnFailure");
   });
 
   it("refuses bad input before registering anything", () => {
     const pod = fooPod();
     pod.containers[0].memory = "256Xi";
     expect(() => make(pod)).toThrow('pods["foo"].containers[0].memory: "256Xi" is not a memory quantity');
-    expect(() => new DockerPod("foo", { pod: fooPod(), sandboxImage: "pause;ls", cgroupDriver: "cgroupfs" })).toThrow('sandboxImage: "pause;ls"');
+    expect(() => new DockerPod("foo", { pod: fooPod(), sandboxImage: "pause;ls", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" })).toThrow('sandboxImage: "pause;ls"');
+    expect(() => new DockerPod("foo", { pod: fooPod(), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "0s" }))
+      .toThrow('readyTimeout: "0s" is not a duration such as 90s, 10m or 1h');
+    const policy = fooPod();
+    policy.restartPolicy = "always";
+    expect(() => make(policy)).toThrow('pods["foo"].restartPolicy: "always" is not one of Always, OnFailure, Never');
     expect(registered).toEqual([]);
   });
 });

@@ -11,6 +11,11 @@ func patchTerraformProvider(p *schema.Provider) *schema.Provider {
 		if s, ok := r.Schema["memory_swap"]; ok && s.DiffSuppressFunc == nil {
 			s.DiffSuppressFunc = suppressDockerDefaultMemorySwap
 		}
+		// podlab's pods as the host runs them: see podlab_pods.go.
+		if r.ReadContext != nil && r.UpdateContext != nil {
+			r.ReadContext = readPodlabContainer(r.ReadContext)
+			r.UpdateContext = updatePodlabContainer(r.UpdateContext)
+		}
 	}
 	return p
 }

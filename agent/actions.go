@@ -1,0 +1,195 @@
+package main
+
+// What to do with a pod, decided from what Docker reports: a pure function of the observed
+// containers, the restart policy and the back-off book, so that it can be tested without Docker.
+//
+// It follows the kubelet's computePodActions (kubernetes pkg/kubelet/kuberuntime/
+// kuberuntime_manager.go): when the sandbox is gone, not running or newer than a running member, the
+// pod's sandbox "changed" and every member is started again inside the current one; otherwise each
+// member that is not running is started when the restart policy says so
+// (kubecontainer.ShouldContainerBeRestarted), after the crash-loop back-off.
+
+import "time"
+
+// RestartPolicy is the Pod's spec.restartPolicy.
+type RestartPolicy string
+
+const (
+	Always    RestartPolicy = "Always"
+	OnFailure RestartPolicy = "OnFailure"
+	Never     RestartPolicy = "Never"
+)
+
+// Observed is one container as Docker reports it.
+type Observed struct {
+	ID         string
+	Running    bool
+	Created    bool // created, never started
+	ExitCode   int
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// JoinedID is the sandbox container ID named by the member's network mode (container:<id>).
+	JoinedID string
+	// Error is Docker's last start error, e.g. "cannot join network of a non running container".
+	Error string
+}
+
+// Action is one step of a sync, carried out in order.
+type Action struct {
+	Kind      ActionKind
+	Container string // "sandbox" or a member's name
+	Reason    string // why, for the log and the events a user reads
+	// Restart counts a restart of the member (kubelet's restartCount).
+	Restart bool
+}
+
+type ActionKind string
+
+const (
+	StartSandbox    ActionKind = "start-sandbox"    // docker start of the existing sandbox
+	RecreateSandbox ActionKind = "recreate-sandbox" // the sandbox was removed: create it again
+	StartMember     ActionKind = "start-member"     // docker start: a start joins the sandbox's current namespaces
+	RestartMember   ActionKind = "restart-member"   // stop, then start: it runs in the namespaces of an older sandbox
+	RecreateMember  ActionKind = "recreate-member"  // it names a sandbox that is gone (or was removed itself)
+	StopMember      ActionKind = "stop-member"      // the pod is done (restartPolicy Never/OnFailure)
+)
+
+// Waiting says why a member is not started now, for the pod's status.
+type Waiting struct {
+	Container string
+	Reason    string // CrashLoopBackOff, ContainerCreating, Completed
+	Until     time.Time
+}
+
+// Pod is what a sync sees of one pod.
+type Pod struct {
+	Policy  RestartPolicy
+	Sandbox *Observed // nil: no sandbox container
+	// HaveSandboxSnapshot: the agent has seen the sandbox and can make it again.
+	HaveSandboxSnapshot bool
+	Members             []string             // in spec order
+	Observed            map[string]*Observed // by member name; missing: no such container
+	HaveSnapshot        map[string]bool
+	// OtherSandbox reports whether an ID is another sandbox of this pod that still exists (Pulumi is
+	// replacing the pod's sandbox; the members follow in the same update).
+	OtherSandbox func(id string) bool
+}
+
+// shouldRestart is kubecontainer.ShouldContainerBeRestarted for a container that has exited.
+func shouldRestart(policy RestartPolicy, exitCode int) bool {
+	switch policy {
+	case Never:
+		return false
+	case OnFailure:
+		return exitCode != 0
+	default:
+		return true
+	}
+}
+
+// Plan decides the actions of one sync. now is the current time; backoff is the crash-loop book.
+func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
+	var acts []Action
+	var waits []Waiting
+
+	sandboxDown := p.Sandbox == nil || !p.Sandbox.Running
+	if sandboxDown {
+		// The sandbox changed. kubelet: with restartPolicy Never a pod whose containers have run is
+		// not given a new sandbox; with OnFailure only if some container still has to run.
+		toStart := 0
+		ran := 0
+		for _, name := range p.Members {
+			o := p.Observed[name]
+			if o == nil {
+				continue
+			}
+			if !o.Created {
+				ran++
+			}
+			if p.Policy == OnFailure && !o.Running && !o.Created && o.ExitCode == 0 {
+				continue
+			}
+			toStart++
+		}
+		if (p.Policy == Never && ran > 0) || toStart == 0 {
+			for _, name := range p.Members {
+				if o := p.Observed[name]; o != nil && o.Running {
+					acts = append(acts, Action{Kind: StopMember, Container: name, Reason: "the pod's sandbox is gone and restartPolicy is " + string(p.Policy)})
+				}
+			}
+			return acts, waits
+		}
+		switch {
+		case p.Sandbox != nil:
+			acts = append(acts, Action{Kind: StartSandbox, Container: "sandbox", Reason: "the sandbox is not running"})
+		case p.HaveSandboxSnapshot:
+			acts = append(acts, Action{Kind: RecreateSandbox, Container: "sandbox", Reason: "the sandbox was removed"})
+		default:
+			waits = append(waits, Waiting{Container: "sandbox", Reason: "ContainerCreating"})
+		}
+		// Members are taken care of on the next sync, against the sandbox as it then is.
+		return acts, waits
+	}
+
+	sb := p.Sandbox
+	for _, name := range p.Members {
+		o := p.Observed[name]
+		switch {
+		case o == nil:
+			if p.HaveSnapshot[name] {
+				acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "the container was removed", Restart: true})
+			} else {
+				waits = append(waits, Waiting{Container: name, Reason: "ContainerCreating"})
+			}
+		case o.JoinedID != sb.ID:
+			if p.OtherSandbox != nil && p.OtherSandbox(o.JoinedID) {
+				waits = append(waits, Waiting{Container: name, Reason: "ContainerCreating"})
+				continue
+			}
+			if !o.Running && !shouldRestart(p.Policy, o.ExitCode) && !o.Created {
+				continue
+			}
+			acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "it joined sandbox " + short(o.JoinedID) + ", which is gone; the pod's sandbox is " + short(sb.ID), Restart: true})
+		case o.Running:
+			if o.StartedAt.Before(sb.StartedAt) {
+				acts = append(acts, Action{Kind: RestartMember, Container: name, Reason: "the sandbox restarted at " + sb.StartedAt.UTC().Format(time.RFC3339) + "; the container still ran in the old sandbox's namespaces", Restart: true})
+			} else {
+				backoff.Forget(name, o.StartedAt, now)
+			}
+		case o.Created:
+			acts = append(acts, Action{Kind: StartMember, Container: name, Reason: "the container was created but not started"})
+		default:
+			if !shouldRestart(p.Policy, o.ExitCode) {
+				waits = append(waits, Waiting{Container: name, Reason: terminatedReason(o.ExitCode)})
+				continue
+			}
+			// It stopped with an older sandbox (a daemon restart, the sandbox's death), or could not
+			// join the sandbox: start it again now, as the kubelet does for a new sandbox.
+			if o.FinishedAt.Before(sb.StartedAt) || o.StartedAt.Before(sb.StartedAt) {
+				acts = append(acts, Action{Kind: StartMember, Container: name, Reason: "the pod's sandbox started again", Restart: true})
+				continue
+			}
+			if until, in := backoff.InBackOff(name, o.FinishedAt, now); in {
+				waits = append(waits, Waiting{Container: name, Reason: "CrashLoopBackOff", Until: until})
+				continue
+			}
+			backoff.Next(name, o.FinishedAt)
+			acts = append(acts, Action{Kind: StartMember, Container: name, Reason: "it exited with code " + itoa(o.ExitCode) + " and restartPolicy is " + string(p.Policy), Restart: true})
+		}
+	}
+	return acts, waits
+}
+
+func terminatedReason(code int) string {
+	if code == 0 {
+		return "Completed"
+	}
+	return "Error"
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

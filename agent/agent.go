@@ -1,0 +1,233 @@
+package main
+
+// The sync loop: observe the pod, plan (actions.go), act, write the pod's status. It runs on every
+// Docker event of the pod's containers and every two seconds, so a missed event costs at most that.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/docker/docker/api/types/events"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
+)
+
+// repairGrace is how long a member that runs in an older sandbox's namespaces gets to stop before it
+// is killed: it has lost its pod's network already, and a longer wait only lengthens the outage.
+const repairGrace = 2 * time.Second
+
+// State survives the agent's own restarts and the daemon's (it lives in the agent's container).
+type State struct {
+	Snapshots       map[string]Snapshot `json:"snapshots"` // "sandbox" and each member
+	Restarts        map[string]int      `json:"restarts"`
+	SandboxRestarts int                 `json:"sandboxRestarts"`
+	BackOff         *BackOff            `json:"backOff"`
+}
+
+type Agent struct {
+	cli     *client.Client
+	pod     string
+	policy  RestartPolicy
+	members []string
+	dir     string
+	state   State
+}
+
+func (a *Agent) statePath() string  { return filepath.Join(a.dir, "state.json") }
+func (a *Agent) statusPath() string { return filepath.Join(a.dir, "status.json") }
+
+func (a *Agent) load() {
+	a.state = State{Snapshots: map[string]Snapshot{}, Restarts: map[string]int{}, BackOff: NewBackOff()}
+	if b, err := os.ReadFile(a.statePath()); err == nil {
+		if err := json.Unmarshal(b, &a.state); err != nil {
+			log.Printf("ignoring unreadable state %s: %v", a.statePath(), err)
+		}
+	}
+	if a.state.Snapshots == nil {
+		a.state.Snapshots = map[string]Snapshot{}
+	}
+	if a.state.Restarts == nil {
+		a.state.Restarts = map[string]int{}
+	}
+	if a.state.BackOff == nil || a.state.BackOff.Entries == nil {
+		a.state.BackOff = NewBackOff()
+	}
+}
+
+// writeJSON writes a file atomically, so that a reader never sees half of it.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Run syncs until the context ends.
+func (a *Agent) Run(ctx context.Context) error {
+	if err := os.MkdirAll(a.dir, 0o755); err != nil {
+		return err
+	}
+	a.load()
+	log.Printf("pod %s: agent started (restartPolicy %s, members %v)", a.pod, a.policy, a.members)
+	wake := make(chan struct{}, 1)
+	go a.watch(ctx, wake)
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		again, err := a.sync(ctx)
+		if err != nil {
+			log.Printf("pod %s: sync: %v", a.pod, err)
+		}
+		wait := tick.C
+		if again {
+			// Something was done: look again at once, against what it changed.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-wait:
+		}
+	}
+}
+
+// watch turns the Docker events of the pod's containers into wake-ups, reconnecting as needed.
+func (a *Agent) watch(ctx context.Context, wake chan<- struct{}) {
+	for ctx.Err() == nil {
+		msgs, errs := a.cli.Events(ctx, events.ListOptions{Filters: filters.NewArgs(
+			filters.Arg("type", string(events.ContainerEventType)),
+			filters.Arg("label", labelPod+"="+a.pod),
+		)})
+	loop:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-msgs:
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			case <-errs:
+				break loop
+			}
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// sync runs one round; it reports whether it acted (so the caller looks again soon).
+func (a *Agent) sync(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	cs, err := list(ctx, a.cli, a.pod)
+	if err != nil {
+		return false, err
+	}
+	p := Pod{Policy: a.policy, Members: a.members, Observed: map[string]*Observed{}, HaveSnapshot: map[string]bool{}}
+	var sandboxID string
+	if len(cs.sandboxes) > 0 {
+		sb := cs.sandboxes[0]
+		sandboxID = sb.ID
+		p.Sandbox = observe(sb)
+		a.state.Snapshots["sandbox"] = snapshotOf(sb)
+		others := map[string]bool{}
+		for _, s := range cs.sandboxes[1:] {
+			others[s.ID] = true
+		}
+		p.OtherSandbox = func(id string) bool { return others[id] }
+	}
+	_, p.HaveSandboxSnapshot = a.state.Snapshots["sandbox"]
+	for _, name := range a.members {
+		if c, ok := cs.members[name]; ok {
+			p.Observed[name] = observe(c)
+			// Only a member that joined the current sandbox is a faithful template.
+			if p.Sandbox != nil && p.Observed[name].JoinedID == sandboxID {
+				a.state.Snapshots[name] = snapshotOf(c)
+			}
+		}
+		_, p.HaveSnapshot[name] = a.state.Snapshots[name]
+	}
+
+	now := time.Now()
+	acts, waits := Plan(p, now, a.state.BackOff)
+	for _, act := range acts {
+		if err := a.do(ctx, act, cs, sandboxID); err != nil {
+			log.Printf("pod %s: %s %s failed: %v", a.pod, act.Kind, act.Container, err)
+			continue
+		}
+		if act.Restart {
+			a.state.Restarts[act.Container]++
+		}
+		if act.Kind == StartSandbox || act.Kind == RecreateSandbox {
+			a.state.SandboxRestarts++
+		}
+		log.Printf("pod %s: %s %s: %s (restarts: %d)", a.pod, act.Kind, act.Container, act.Reason, a.state.Restarts[act.Container])
+	}
+	if err := writeJSON(a.statePath(), a.state); err != nil {
+		log.Printf("pod %s: writing state: %v", a.pod, err)
+	}
+	if len(acts) == 0 {
+		// The status is written from a settled view only: after actions, the next round writes it.
+		if err := writeJSON(a.statusPath(), a.status(p, waits, now)); err != nil {
+			log.Printf("pod %s: writing status: %v", a.pod, err)
+		}
+	}
+	return len(acts) > 0, nil
+}
+
+func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID string) error {
+	member := func() string { return cs.members[act.Container].ID }
+	switch act.Kind {
+	case StartSandbox:
+		return a.cli.ContainerStart(ctx, sandboxID, startOptions)
+	case RecreateSandbox:
+		s := a.state.Snapshots["sandbox"]
+		_, err := create(ctx, a.cli, s.Name, s.Config, s.HostConfig)
+		return err
+	case StartMember:
+		id := member()
+		return a.cli.ContainerStart(ctx, id, startOptions)
+	case RestartMember:
+		id := member()
+		if err := stop(ctx, a.cli, id, repairGrace); err != nil {
+			return err
+		}
+		return a.cli.ContainerStart(ctx, id, startOptions)
+	case StopMember:
+		id := member()
+		return stop(ctx, a.cli, id, repairGrace)
+	case RecreateMember:
+		// From the container itself while it exists, else from the last snapshot of it.
+		s, ok := a.state.Snapshots[act.Container]
+		if c, exists := cs.members[act.Container]; exists {
+			s, ok = snapshotOf(c), true
+			if err := a.cli.ContainerRemove(ctx, c.ID, removeOptions); err != nil && !client.IsErrNotFound(err) {
+				return err
+			}
+		}
+		if !ok {
+			return fmt.Errorf("no snapshot of %s to make it again", act.Container)
+		}
+		cfg, hc := joinTo(s, sandboxID)
+		_, err := create(ctx, a.cli, s.Name, cfg, hc)
+		return err
+	}
+	return fmt.Errorf("unknown action %s", act.Kind)
+}

@@ -1,0 +1,101 @@
+// podlab-agent keeps a Docker pod whole while Pulumi is not running, as the kubelet keeps a Pod: when
+// the sandbox dies, restarts or is removed, every member is started again inside the sandbox's
+// current namespaces; members are restarted by the pod's restartPolicy with the kubelet's crash-loop
+// back-off. One agent runs per pod, as a container the pod's Pulumi component declares.
+//
+//	podlab-agent run      sync the pod until stopped (the container's command)
+//	podlab-agent status   print the pod's status (JSON, Kubernetes' words)
+//	podlab-agent wait     wait until the pod is ready; fail with each container's state and log
+//
+// Environment: PODLAB_POD (the pod's name), PODLAB_MEMBERS (its containers, comma-separated, in spec
+// order), PODLAB_RESTART_POLICY (Always, OnFailure or Never), DOCKER_HOST (default: the local socket).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+)
+
+var (
+	startOptions  = container.StartOptions{}
+	removeOptions = container.RemoveOptions{Force: true}
+)
+
+const stateDir = "/var/lib/podlab-agent"
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "podlab-agent: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func fromEnv() *Agent {
+	pod := os.Getenv("PODLAB_POD")
+	if pod == "" {
+		fail("PODLAB_POD is not set")
+	}
+	var members []string
+	for _, m := range strings.Split(os.Getenv("PODLAB_MEMBERS"), ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			members = append(members, m)
+		}
+	}
+	if len(members) == 0 {
+		fail("PODLAB_MEMBERS is empty")
+	}
+	policy := RestartPolicy(os.Getenv("PODLAB_RESTART_POLICY"))
+	switch policy {
+	case "":
+		policy = Always
+	case Always, OnFailure, Never:
+	default:
+		fail("PODLAB_RESTART_POLICY %q is not Always, OnFailure or Never", policy)
+	}
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		fail("docker client: %v", err)
+	}
+	return &Agent{cli: cli, pod: pod, policy: policy, members: members, dir: stateDir}
+}
+
+func main() {
+	log.SetFlags(log.LstdFlags | log.LUTC)
+	cmd := "run"
+	if len(os.Args) > 1 {
+		cmd = os.Args[1]
+	}
+	a := fromEnv()
+	switch cmd {
+	case "run":
+		ctx, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stopSignals()
+		if err := a.Run(ctx); err != nil {
+			fail("%v", err)
+		}
+	case "status":
+		b, err := os.ReadFile(a.statusPath())
+		if err != nil {
+			fail("no status yet: %v", err)
+		}
+		os.Stdout.Write(append(b, '\n'))
+	case "wait":
+		fs := flag.NewFlagSet("wait", flag.ExitOnError)
+		timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the pod to be ready")
+		stable := fs.Duration("stable", 5*time.Second, "how long every container must have stayed up")
+		fs.Parse(os.Args[2:])
+		if err := a.Wait(context.Background(), *timeout, *stable); err != nil {
+			fail("%v", err)
+		}
+	default:
+		fail("unknown command %q: run, status or wait", cmd)
+	}
+}

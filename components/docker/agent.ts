@@ -1,0 +1,69 @@
+// The pod's agent and its readiness gate. On a Docker host nothing else keeps a pod whole between two
+// `pulumi up`s: Docker's restart policies restart containers one by one, in no order, and never move
+// a member into a restarted sandbox's new namespaces. The agent (agent/, image podlab/agent) does what
+// the kubelet does for a Pod: it starts members again inside the sandbox's current namespaces when the
+// sandbox dies, restarts or is removed, and applies the pod's restartPolicy with the kubelet's
+// crash-loop back-off. Docker's own restart policy ("always") keeps the agent itself running.
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LABEL_AGENT_OF, LABEL_ROLE } from "../model/labels";
+import { PodSpec } from "../model/pod-spec";
+
+/** Where the agent reaches the engine, inside its container. */
+export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+/** How long every member must have stayed up before `up` calls the pod ready, in seconds. */
+export const READY_STABLE_SECONDS = 5;
+
+const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
+
+/**
+ * The agent container's arguments. `watched` (the sandbox's and the members' IDs) is in its
+ * environment so that any change of the pod's containers also replaces the agent: Pulumi then
+ * deletes the agent before the containers it watches and makes it again after them, so the agent
+ * never races Pulumi over a container.
+ */
+export function agentArgs(spec: PodSpec, image: pulumi.Input<string>, watched: pulumi.Input<string>): docker.ContainerArgs {
+  return {
+    name: `${spec.name}-agent`,
+    image,
+    envs: [
+      `PODLAB_POD=${spec.name}`,
+      `PODLAB_MEMBERS=${spec.containers.map((c) => c.name).join(",")}`,
+      `PODLAB_RESTART_POLICY=${spec.restartPolicy}`,
+      pulumi.interpolate`PODLAB_WATCHED=${watched}`,
+    ],
+    volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
+    // Docker's restart machinery is the agent's own supervisor, across its crashes and the daemon's
+    // restarts; the agent supervises the pod.
+    restart: "always",
+    memory: 64,
+    labels: [
+      { label: LABEL_AGENT_OF, value: spec.name },
+      { label: LABEL_ROLE, value: "agent" },
+    ],
+  };
+}
+
+/**
+ * The readiness gate: a command that `pulumi up` runs after the agent exists, and again whenever the
+ * agent is replaced (any change to the pod's containers). It succeeds once every member is running
+ * inside the sandbox and has stayed up for READY_STABLE_SECONDS, and fails after `timeoutSeconds`
+ * naming the pod, each container that is not ready, its state, exit code, restart count and last log
+ * lines (see agent/status.go). Values reach the constant script through the environment only.
+ */
+export function readyCommandArgs(spec: PodSpec, agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number): command.local.CommandArgs {
+  return {
+    create: WAIT_SCRIPT,
+    interpreter: ["/bin/bash", "-c"],
+    environment: {
+      PODLAB_AGENT: agentName,
+      PODLAB_READY_TIMEOUT: `${timeoutSeconds}s`,
+      PODLAB_READY_STABLE: `${READY_STABLE_SECONDS}s`,
+    },
+    triggers: [agentId],
+  };
+}

@@ -1,0 +1,59 @@
+// The same crash-looping pod on both stacks gets the same verdict: `pulumi up` fails after the ready
+// timeout, naming the container and the kubelet's reason (CrashLoopBackOff). On Docker the readiness
+// gate also gives the exit code, the restart count and the container's last log lines.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PodArgs } from "../../components/model/pod-spec";
+import { LocalCluster } from "../../host/cri";
+import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { ensureCluster } from "./cluster";
+import { walkthroughPod } from "./fixtures";
+import { expectNothingLeft } from "./pod-health";
+
+const run = Math.random().toString(36).slice(2, 7);
+
+function crashLooping(name: string): PodArgs {
+  const p = walkthroughPod(name);
+  p.containers[1].command = ["sh", "-c", "echo podlab-crash-$HOSTNAME; exit 1"];
+  return p;
+}
+
+describe("a crash-looping pod, on both stacks", () => {
+  const pod = `cl${run}`;
+  let docker: ScratchStack;
+  let kube: ScratchStack;
+  let cluster: LocalCluster;
+  let dockerUp: any;
+  let kubeUp: any;
+
+  beforeAll(async () => {
+    await requireTools("pulumi", "docker");
+    cluster = await ensureCluster();
+    docker = await ScratchStack.create(`cld-${run}`, {
+      platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", readyTimeout: "40s", pods: [crashLooping(pod)],
+    });
+    kube = await ScratchStack.create(`clk-${run}`, {
+      platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, namespace: "default", readyTimeout: "40s", pods: [crashLooping(pod)],
+    });
+    [dockerUp, kubeUp] = await Promise.all([docker.up().catch((e) => e), kube.up().catch((e) => e)]);
+  }, 600_000);
+
+  afterAll(async () => {
+    await docker?.destroy();
+    await expectNothingLeft(pod);
+    await Promise.all([docker?.dispose(), kube?.dispose()]);
+  }, 300_000);
+
+  it("fails `up` on Kubernetes with the kubelet's reason", () => {
+    expect(kubeUp.exitCode, kubeUp.all).not.toBe(0);
+    expect(kubeUp.all).toMatch(/sidecar/);
+    expect(kubeUp.all).toMatch(/CrashLoopBackOff/);
+  });
+
+  it("fails `up` on Docker the same way, with exit code, restarts and the last log lines", () => {
+    expect(dockerUp.exitCode, dockerUp.all).not.toBe(0);
+    expect(dockerUp.all).toContain(`pod ${pod} is not ready after 40s`);
+    expect(dockerUp.all).toMatch(/container sidecar: (waiting \(CrashLoopBackOff\)|terminated \(Error\)), exit code 1, [1-9]\d* restarts/);
+    expect(dockerUp.all).toContain(`podlab-crash-${pod}`); // its log, where the hostname is the pod's
+    expect(dockerUp.all).toMatch(/CrashLoopBackOff/);
+  });
+});
