@@ -21,12 +21,11 @@ export const READY_STABLE_SECONDS = 5;
 const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
 
 /**
- * The agent container's arguments. `watched` (the sandbox's and the members' IDs) is in its
- * environment so that any change of the pod's containers also replaces the agent: Pulumi then
- * deletes the agent before the containers it watches and makes it again after them, so the agent
- * never races Pulumi over a container.
+ * The agent container's arguments: the pod's name, its members in spec order and its restartPolicy
+ * reach the agent through its environment; it reaches the engine through its socket. The pod
+ * component replaces the agent with any of the pod's containers (see DockerPod).
  */
-export function agentArgs(spec: PodSpec, image: pulumi.Input<string>, watched: pulumi.Input<string>): docker.ContainerArgs {
+export function agentArgs(spec: PodSpec, image: pulumi.Input<string>): docker.ContainerArgs {
   return {
     name: `${spec.name}-agent`,
     image,
@@ -34,7 +33,6 @@ export function agentArgs(spec: PodSpec, image: pulumi.Input<string>, watched: p
       `PODLAB_POD=${spec.name}`,
       `PODLAB_MEMBERS=${spec.containers.map((c) => c.name).join(",")}`,
       `PODLAB_RESTART_POLICY=${spec.restartPolicy}`,
-      pulumi.interpolate`PODLAB_WATCHED=${watched}`,
     ],
     volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
     // Docker's restart machinery is the agent's own supervisor, across its crashes and the daemon's

@@ -118,10 +118,13 @@ export class DockerPod extends pulumi.ComponentResource {
     }
 
     const members = Object.values(this.containers);
-    const watched = pulumi.all([this.sandbox.id, ...members.map((m) => m.id)]).apply((ids) => ids.join(","));
-    this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage, "agent").imageId, watched), {
+    this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage, "agent").imageId), {
       ...containerOpts,
       dependsOn: [this.sandbox, ...members],
+      // Replacing any of the pod's containers replaces the agent too, and since every replacement
+      // here deletes first, the agent is gone before Pulumi touches a container it watches: it
+      // never races Pulumi over one (it would make a container Pulumi just removed again).
+      replaceWith: [this.sandbox, ...members],
     });
     this.ready = new command.local.Command(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout), {
       parent: this,

@@ -9,13 +9,14 @@ import { podContainers, LiveContainer } from "../../host/docker";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { secondRun, walkthroughPod } from "./fixtures";
+import { waitWhole } from "./pod-health";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
 
 const pod = walkthroughPod;
 
-const stackConfig = (pods: PodArgs[]) => ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", pods });
+const stackConfig = (pods: PodArgs[]) => ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods });
 const byRole = (cs: LiveContainer[], name: string) => cs.find((c) => c.name.endsWith(`-${name}`))!;
 
 
@@ -107,18 +108,13 @@ describe("docker-host stack", () => {
     expect(await secondRun(stack)).toEqual({ planned: {}, upExitCode: 0 });
   }, 300_000);
 
-  it("finds a container removed behind its back and recreates it", async () => {
+  it("has a container removed behind its back made again by the pod's agent, and adopts it on refresh", async () => {
     const before = byRole(await podContainers(second), "sidecar");
     await execa("docker", ["rm", "-f", before.id]);
+    const whole = await waitWhole(second, ["app", "sidecar"], 30);
+    expect(whole.members.sidecar.id).not.toBe(before.id);
     await stack.refresh();
-    const preview = await stack.preview();
-    expect(changes(preview)).toEqual({ create: 1 });
-    await stack.up();
-    const after = byRole(await podContainers(second), "sidecar");
-    expect(after.running).toBe(true);
-    expect(after.id).not.toBe(before.id);
-    const sandbox = byRole(await podContainers(second), "sandbox");
-    expect(namespaceInodes(after.pid).net).toBe(namespaceInodes(sandbox.pid).net);
+    expect(changes(await stack.preview())).toEqual({});
   }, 300_000);
 
   it("replaces the members with the sandbox, so they never stay in a dead namespace", async () => {

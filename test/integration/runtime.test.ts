@@ -135,8 +135,10 @@ describe("restartPolicy on a docker-host pod", () => {
     expect([s.state, s.restartCount]).toEqual(["terminated", 0]);
     const { stdout } = await execa("docker", ["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", `${onFailure}-sidecar`]);
     expect(stdout).toBe("exited 0");
-    // A member that completed under OnFailure is no drift: nothing to change.
+    // A member that completed under OnFailure is no drift: nothing of that pod to change (the Always
+    // pod's sidecar, exited between two restarts, may well be).
     await stack.refresh();
-    expect(changes(await stack.preview())).toEqual({});
+    const steps = (await stack.preview()).steps.filter((s) => s.op !== "same" && s.urn.includes(onFailure));
+    expect(steps).toEqual([]);
   }, 120_000);
 });

@@ -124,7 +124,6 @@ describe("DockerPod", () => {
       "PODLAB_POD=foo",
       "PODLAB_MEMBERS=app,sidecar",
       "PODLAB_RESTART_POLICY=Always",
-      "PODLAB_WATCHED=foo-sandbox-id,foo-app-id,foo-sidecar-id",
     ]);
     expect(agent.volumes).toEqual([{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }]);
     // Not labelled as a part of the pod: nothing takes the agent for a member.
