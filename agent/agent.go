@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/events"
@@ -167,18 +168,35 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 
 	now := time.Now()
 	acts, waits := Plan(p, now, a.state.BackOff)
-	for _, act := range acts {
-		if err := a.do(ctx, act, cs, sandboxID); err != nil {
-			log.Printf("pod %s: %s %s failed: %v", a.pod, act.Kind, act.Container, err)
+	// The actions of one round touch different containers (a sandbox action comes alone): run them
+	// side by side, so that members stopping within their grace period do not wait for each other.
+	errs := make([]error, len(acts))
+	var wg sync.WaitGroup
+	for i, act := range acts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = a.do(ctx, act, cs, sandboxID)
+		}()
+	}
+	wg.Wait()
+	for i, act := range acts {
+		if errs[i] != nil {
+			log.Printf("pod %s: %s %s failed: %v", a.pod, act.Kind, act.Container, errs[i])
 			continue
 		}
-		if act.Restart {
-			a.state.Restarts[act.Container]++
-		}
-		if act.Kind == StartSandbox || act.Kind == RecreateSandbox {
+		count := 0
+		switch {
+		case act.Kind == StartSandbox || act.Kind == RecreateSandbox:
 			a.state.SandboxRestarts++
+			count = a.state.SandboxRestarts
+		case act.Restart:
+			a.state.Restarts[act.Container]++
+			count = a.state.Restarts[act.Container]
+		default:
+			count = a.state.Restarts[act.Container]
 		}
-		log.Printf("pod %s: %s %s: %s (restarts: %d)", a.pod, act.Kind, act.Container, act.Reason, a.state.Restarts[act.Container])
+		log.Printf("pod %s: %s %s: %s (restarts: %d)", a.pod, act.Kind, act.Container, act.Reason, count)
 	}
 	if err := writeJSON(a.statePath(), a.state); err != nil {
 		log.Printf("pod %s: writing state: %v", a.pod, err)

@@ -1,9 +1,11 @@
 // `npm run bench`: the time of `pulumi up`, a no-change `pulumi preview` and `pulumi destroy` of the
 // docker-host stack, for 1 and for 10 pods, against the walkthrough's plain commands for the same
 // pods (cgcreate, docker run --cgroup-parent --network container: --ipc container:, docker rm,
-// cgdelete). One run on one machine: read the ratios, not the absolute times.
+// cgdelete). One run on one machine: read the ratios, not the absolute times. Then, on one pod, the time
+// from its sandbox's death (pause killed with SIGKILL) to a whole pod again, ten times.
 import execa from "execa";
 import { PodArgs } from "../components/model/pod-spec";
+import { waitWhole, wholePod } from "../host/whole";
 import { ScratchStack } from "./lib/scratch-stack";
 
 const tag = Math.random().toString(36).slice(2, 6);
@@ -55,7 +57,7 @@ const cli = {
 
 async function bench(n: number) {
   const ps = pods(n);
-  const stack = await ScratchStack.create(`bench-${tag}-${n}`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", pods: ps });
+  const stack = await ScratchStack.create(`bench-${tag}-${n}`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: ps });
   try {
     const pulumi = {
       up: await timed(() => stack.up()),
@@ -64,6 +66,29 @@ async function bench(n: number) {
     };
     const plain = { up: await timed(() => cli.up(ps)), preview: await timed(() => cli.check(ps)), destroy: await timed(() => cli.down(ps)) };
     return { n, pulumi, plain };
+  } finally {
+    await stack.dispose();
+  }
+}
+
+/** Seconds from killing the sandbox's pause process to every member running inside the new sandbox. */
+async function recovery(times: number): Promise<number[]> {
+  const [p] = pods(1).map((x) => ({ ...x, name: `${x.name}r` }));
+  const stack = await ScratchStack.create(`bench-${tag}-r`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: [p] });
+  try {
+    await stack.up();
+    const took: number[] = [];
+    for (let i = 0; i < times; i++) {
+      await waitWhole(p.name, ["app", "sidecar"], 30);
+      const pid = (await wholePod(p.name, ["app", "sidecar"])).sandbox.pid;
+      const t0 = Date.now();
+      process.kill(pid, "SIGKILL");
+      // Until the old sandbox is gone, the pod still looks whole.
+      while ((await wholePod(p.name, ["app", "sidecar"]).catch(() => undefined))?.sandbox.pid === pid) await new Promise((r) => setTimeout(r, 50));
+      await waitWhole(p.name, ["app", "sidecar"], 30);
+      took.push((Date.now() - t0) / 1000);
+    }
+    return took;
   } finally {
     await stack.dispose();
   }
@@ -79,6 +104,8 @@ async function main() {
     }
   }
   console.log("(preview for the plain CLI: one `docker inspect` of every container)");
+  const took = (await recovery(10)).sort((a, b) => a - b);
+  console.log(`sandbox killed -> pod whole again, 10 times: median ${((took[4] + took[5]) / 2).toFixed(2)}s, min ${took[0].toFixed(2)}s, max ${took[9].toFixed(2)}s`);
 }
 
 main().catch((err) => {

@@ -5,47 +5,10 @@ import execa from "execa";
 import { expect } from "vitest";
 import { LABEL_AGENT_OF, LABEL_POD } from "../../components/model/labels";
 import { AgentPodStatus, agentStatus } from "../../host/agent";
-import { LiveContainer, podContainers } from "../../host/docker";
-import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
+import { cgroupDirs, cgroupPaths, memoryLimit } from "../../host/proc";
+import { WholePod } from "../../host/whole";
 
-export interface WholePod {
-  sandbox: LiveContainer;
-  members: Record<string, LiveContainer>;
-  net: string;
-  ipc: string;
-}
-
-/** Throws (saying what is wrong) unless every member runs in the sandbox's net and IPC namespaces. */
-export async function wholePod(pod: string, members: string[]): Promise<WholePod> {
-  const cs = await podContainers(pod);
-  const sandbox = cs.find((c) => c.name === `${pod}-sandbox`);
-  if (!sandbox?.running) throw new Error(`${pod}-sandbox is not running`);
-  const sb = namespaceInodes(sandbox.pid);
-  const out: WholePod = { sandbox, members: {}, net: sb.net, ipc: sb.ipc };
-  for (const m of members) {
-    const c = cs.find((x) => x.name === `${pod}-${m}`);
-    if (!c?.running) throw new Error(`${pod}-${m} is not running`);
-    const ns = namespaceInodes(c.pid);
-    if (ns.net !== sb.net || ns.ipc !== sb.ipc) throw new Error(`${pod}-${m} is in net ${ns.net}/ipc ${ns.ipc}, its sandbox in ${sb.net}/${sb.ipc}`);
-    out.members[m] = c;
-  }
-  return out;
-}
-
-/** Polls until the pod is whole; returns it and the seconds it took. Fails after `seconds`. */
-export async function waitWhole(pod: string, members: string[], seconds = 30): Promise<WholePod & { took: number }> {
-  const t0 = Date.now();
-  let last: unknown;
-  while (Date.now() - t0 < seconds * 1000) {
-    try {
-      return { ...(await wholePod(pod, members)), took: (Date.now() - t0) / 1000 };
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  throw new Error(`pod ${pod} was not whole within ${seconds}s: ${(last as Error).message}`);
-}
+export { waitWhole, wholePod } from "../../host/whole";
 
 /** Each member's memory cgroup is under the pod's cgroup parent, with the given limit in MiB. */
 export function expectCgroups(pod: string, whole: WholePod, limitsMiB: Record<string, number>): void {

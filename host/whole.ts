@@ -1,0 +1,44 @@
+// Whether a docker-host pod is whole: every member running inside its sandbox's current network and
+// IPC namespaces, by /proc inode. Used by the runtime tests and the benchmark's recovery timing.
+import { LiveContainer, podContainers } from "./docker";
+import { namespaceInodes } from "./proc";
+
+export interface WholePod {
+  sandbox: LiveContainer;
+  members: Record<string, LiveContainer>;
+  net: string;
+  ipc: string;
+}
+
+/** Throws (saying what is wrong) unless every member runs in the sandbox's net and IPC namespaces. */
+export async function wholePod(pod: string, members: string[]): Promise<WholePod> {
+  const cs = await podContainers(pod);
+  const sandbox = cs.find((c) => c.name === `${pod}-sandbox`);
+  if (!sandbox?.running) throw new Error(`${pod}-sandbox is not running`);
+  const sb = namespaceInodes(sandbox.pid);
+  const out: WholePod = { sandbox, members: {}, net: sb.net, ipc: sb.ipc };
+  for (const m of members) {
+    const c = cs.find((x) => x.name === `${pod}-${m}`);
+    if (!c?.running) throw new Error(`${pod}-${m} is not running`);
+    const ns = namespaceInodes(c.pid);
+    if (ns.net !== sb.net || ns.ipc !== sb.ipc) throw new Error(`${pod}-${m} is in net ${ns.net}/ipc ${ns.ipc}, its sandbox in ${sb.net}/${sb.ipc}`);
+    out.members[m] = c;
+  }
+  return out;
+}
+
+/** Polls until the pod is whole; returns it and the seconds it took. Fails after `seconds`. */
+export async function waitWhole(pod: string, members: string[], seconds = 30): Promise<WholePod & { took: number }> {
+  const t0 = Date.now();
+  let last: unknown;
+  while (Date.now() - t0 < seconds * 1000) {
+    try {
+      return { ...(await wholePod(pod, members)), took: (Date.now() - t0) / 1000 };
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`pod ${pod} was not whole within ${seconds}s: ${(last as Error).message}`);
+}
+
