@@ -1,5 +1,5 @@
-# The readiness gate of a docker-host pod, run by `pulumi up` (see agent.ts). It asks the pod's agent,
-# which knows each container's state, restart count and log. Values come from the environment:
+# Readiness gate of a docker-host pod: asks its agent whether the pod is ready (run by `pulumi up`, see agent.ts).
+# The agent knows each container's state, restart count and log. Values come from the environment:
 #   PODLAB_AGENT          the agent container's name, e.g. foo-agent
 #   PODLAB_READY_TIMEOUT  how long to wait, e.g. 600s
 #   PODLAB_READY_STABLE   how long every container must have stayed up, e.g. 5s
