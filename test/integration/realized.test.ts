@@ -61,4 +61,14 @@ describe("the realized layouts of both stacks, compared live", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/sidecar\s+│ memory\s+│ 200Mi .*│ 128Mi .*│ UNEXPECTED/);
   }, 120_000);
+
+  it("fails on a split pod, saying which container is in which namespace", async () => {
+    // With its agent stopped, nothing moves the members into the restarted sandbox's namespaces.
+    await execa("docker", ["stop", `${name}-agent`]);
+    await execa("docker", ["restart", `${name}-sandbox`]);
+    const result = await compareLive();
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`pod ${name} on docker is split: app is in net namespace \\d+, its sandbox in \\d+`));
+    expect(result.stdout).toMatch(/app\s+│ net ns\s+│ own \d+\s+│ sandbox \d+\s+│ UNEXPECTED/);
+  }, 120_000);
 });
