@@ -1,32 +1,19 @@
 // Reads the stack's config and makes its pods on the configured platform. Everything is validated
-// before the first resource is registered.
-import * as k8s from "@pulumi/kubernetes";
+// before the first resource is registered. Each platform's module is loaded only when the stack
+// uses it: @pulumi/kubernetes alone takes about a second to load, which a docker-host preview
+// need not pay.
 import * as pulumi from "@pulumi/pulumi";
-import { CgroupDriver, CGROUP_DRIVERS } from "./docker/cgroup";
-import { detectCgroupDriver } from "./docker/host";
-import { DockerPod } from "./docker/pod";
-import { KubernetesPod } from "./kubernetes/pod";
+import type { ConfigSource } from "./docker/stack";
 import { PodLayout } from "./model/layout";
 import { PodArgs } from "./model/pod-spec";
 import { PodSpecError, podSpecs } from "./model/validate";
+
+export type { ConfigSource } from "./docker/stack";
 
 const PLATFORMS = ["docker", "kubernetes"] as const;
 
 export interface StackPods {
   layouts: pulumi.Output<PodLayout[]>;
-}
-
-/** Config is read through this narrow interface, so tests can hand in plain values. */
-export interface ConfigSource {
-  get(key: string): string | undefined;
-  getObject<T>(key: string): T | undefined;
-}
-
-function cgroupDriver(config: ConfigSource): CgroupDriver {
-  const value = config.get("cgroupDriver") ?? "auto";
-  if (value === "auto") return detectCgroupDriver();
-  if (!CGROUP_DRIVERS.includes(value as CgroupDriver)) throw new PodSpecError("podlab:cgroupDriver", value, "is not auto, cgroupfs or systemd");
-  return value as CgroupDriver;
 }
 
 export function stackPods(config: ConfigSource): StackPods {
@@ -36,24 +23,10 @@ export function stackPods(config: ConfigSource): StackPods {
   }
   const pods = config.getObject<PodArgs[]>("pods") as PodArgs[];
   podSpecs(pods, "podlab:pods");
-
   if (platform === "docker") {
-    const sandboxImage = config.get("sandboxImage") ?? "podlab/pause:0.1";
-    const agentImage = config.get("agentImage") ?? "podlab/agent:0.1";
-    const readyTimeout = config.get("readyTimeout");
-    const driver = cgroupDriver(config);
-    const made = pods.map((pod) => new DockerPod(pod.name, { pod, sandboxImage, agentImage, readyTimeout, cgroupDriver: driver }));
-    return { layouts: pulumi.all(made.map((p) => p.layout)) };
+    const { dockerStack } = require("./docker/stack") as typeof import("./docker/stack");
+    return { layouts: dockerStack(config, pods) };
   }
-
-  const provider = new k8s.Provider("cluster", {
-    ...(config.get("kubeconfig") ? { kubeconfig: config.get("kubeconfig") } : {}),
-    context: config.get("context") ?? "minikube",
-  });
-  const made = pods.map((pod) => new KubernetesPod(pod.name, {
-    pod,
-    namespace: config.get("namespace"),
-    readyTimeout: config.get("readyTimeout"),
-  }, { providers: { kubernetes: provider } }));
-  return { layouts: pulumi.all(made.map((p) => p.layout)) };
+  const { kubernetesStack } = require("./kubernetes/stack") as typeof import("./kubernetes/stack");
+  return { layouts: kubernetesStack(config, pods) };
 }
