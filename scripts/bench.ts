@@ -1,80 +1,105 @@
-// `npm run bench`: the time of `pulumi up`, a no-change `pulumi preview` and `pulumi destroy` of the
-// docker-host stack, for 1 and for 10 pods, against the walkthrough's plain commands for the same
-// pods (cgcreate, docker run --cgroup-parent --network container: --ipc container:, docker rm,
-// cgdelete). One run on one machine: read the ratios, not the absolute times. Then, on one pod, the time
-// from its sandbox's death (pause killed with SIGKILL) to a whole pod again, ten times.
+// `npm run bench`: podlab against what a user would pick instead, on the same pods: OpenTofu with the
+// Terraform Docker provider (the provider podlab's docker plugin bridges), and the walkthrough's docker
+// commands run one after another. For 1 and 10 pods: up, a no-change preview (tofu: plan; the CLI:
+// one docker inspect of every container) and destroy; wall and CPU seconds; median, min and max of
+// PODLAB_BENCH_RUNS runs (default 5), the tools interleaved (their order rotating each run) so that the
+// machine's drift hits all alike. Each tool's pods are checked on the live host before its times
+// count. Then the ratios against podlab's targets, and the time from a sandbox's death to a whole pod.
+// OpenTofu and the provider are built from the Go module proxy into podlab's cache on first use.
 import execa from "execa";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { PodArgs } from "../components/model/pod-spec";
 import { waitWhole, wholePod } from "../host/whole";
+import { checkLayouts, expectedLayout } from "./bench/layout";
+import { measure, Sample, stats } from "./bench/measure";
+import { plainCli, podlab, Tool, tofu } from "./bench/tools";
 import { ScratchStack } from "./lib/scratch-stack";
 
-const tag = Math.random().toString(36).slice(2, 6);
+const TOP = resolve(__dirname, "..");
+const RUNS = Number(process.env.PODLAB_BENCH_RUNS ?? 5);
+const SIZES = [1, 10];
+const STEPS = ["up", "preview", "destroy"] as const;
+type Step = (typeof STEPS)[number];
+const TOOLS = ["podlab", "tofu", "docker CLI"] as const;
+type ToolName = (typeof TOOLS)[number];
+const tag = Math.random().toString(36).slice(2, 5);
 
-function pods(n: number): PodArgs[] {
+function pods(n: number, prefix: string): PodArgs[] {
   return Array.from({ length: n }, (_, i) => ({
-    name: `bench${tag}n${n}p${i}`,
+    name: `${prefix}p${i}`,
     containers: [
-      { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
+      { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], memory: "256Mi" },
       { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
     ],
   }));
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+/** Builds (once) OpenTofu and the Docker provider; returns their folder. */
+async function tofuDir(): Promise<string> {
+  const script = join(TOP, "scripts/toolchain/build-tofu.sh");
+  const key = createHash("sha256").update(readFileSync(script)).update(readFileSync(join(TOP, "toolchain/versions.env"))).digest("hex").slice(0, 12);
+  const dir = join(process.env.PODLAB_CACHE ?? join(homedir(), ".cache/podlab"), "bench", `tofu-${key}`);
+  const t0 = Date.now();
+  await execa("bash", [script, dir], { stdio: "inherit" });
+  if (Date.now() - t0 > 5000) console.log(`(OpenTofu and the Docker provider built in ${Math.round((Date.now() - t0) / 1000)}s, cached in ${dir})`);
+  return dir;
 }
 
-const controllers = "cpu,cpuacct,cpuset,memory,pids,blkio,devices,freezer";
+type Results = Record<ToolName, Record<number, Record<Step, Sample[]>>>;
 
-/** The walkthrough's commands, one pod after another, as a shell script would run them. */
-const cli = {
-  async up(ps: PodArgs[]) {
-    for (const p of ps) {
-      await execa("cgcreate", ["-g", `${controllers}:/pod-${p.name}`]);
-      const parent = `/pod-${p.name}`;
-      await execa("docker", ["run", "-d", "--name", `${p.name}-sandbox`, "--hostname", p.name, "--ipc", "shareable", "--cgroup-parent", parent, "podlab/pause:0.1"]);
-      const join = [`--network`, `container:${p.name}-sandbox`, `--ipc`, `container:${p.name}-sandbox`, "--cgroup-parent", parent];
-      await execa("docker", ["run", "-d", "--name", `${p.name}-app`, ...join, "-m", "256m", "podlab/httpbin:0.1", "gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"]);
-      await execa("docker", ["run", "-d", "--name", `${p.name}-sidecar`, ...join, "-m", "128m", "podlab/curl:0.1", "sleep", "infinity"]);
-    }
-  },
-  /** The nearest thing to a no-change preview: read back every container's state. */
-  async check(ps: PodArgs[]) {
-    await execa("docker", ["inspect", ...ps.flatMap((p) => [`${p.name}-sandbox`, `${p.name}-app`, `${p.name}-sidecar`])]);
-  },
-  async down(ps: PodArgs[]) {
-    for (const p of ps) {
-      await execa("docker", ["rm", "-f", `${p.name}-app`, `${p.name}-sidecar`]);
-      await execa("docker", ["rm", "-f", `${p.name}-sandbox`]);
-      await execa("cgdelete", ["-g", `${controllers}:/pod-${p.name}`]);
-      // runc also made the parent in the hierarchies cgcreate was not asked for.
-      await execa("find", ["/sys/fs/cgroup", "-maxdepth", "2", "-type", "d", "-name", `pod-${p.name}`, "-exec", "rmdir", "{}", "+"]);
-    }
-  },
-};
-
-async function bench(n: number) {
-  const ps = pods(n);
-  const stack = await ScratchStack.create(`bench-${tag}-${n}`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: ps });
+async function once(name: ToolName, n: number, run: number, dir: string, results: Results) {
+  const short = { podlab: "bp", tofu: "bt", "docker CLI": "bc" }[name];
+  const ps = pods(n, `${short}${tag}r${run}n${n}`);
+  const tool: Tool = name === "podlab" ? await podlab(ps) : name === "tofu" ? await tofu(ps, dir) : await plainCli(ps);
   try {
-    const pulumi = {
-      up: await timed(() => stack.up()),
-      preview: await timed(() => stack.pulumi("preview", "--expect-no-changes")),
-      destroy: await timed(() => stack.destroy()),
-    };
-    const plain = { up: await timed(() => cli.up(ps)), preview: await timed(() => cli.check(ps)), destroy: await timed(() => cli.down(ps)) };
-    return { n, pulumi, plain };
+    const up = await measure(() => tool.up());
+    await checkLayouts(name, ps, ps.map(expectedLayout));
+    const preview = await measure(() => tool.preview());
+    const destroy = await measure(() => tool.destroy());
+    for (const [step, s] of [["up", up], ["preview", preview], ["destroy", destroy]] as const) results[name][n][step].push(s);
+    process.stdout.write(`  run ${run} ${String(n).padStart(2)} pods ${name.padEnd(10)} up ${up.wall.toFixed(2)}s preview ${preview.wall.toFixed(2)}s destroy ${destroy.wall.toFixed(2)}s\n`);
   } finally {
-    await stack.dispose();
+    await tool.dispose();
   }
+}
+
+const fmt = (xs: number[]) => {
+  const s = stats(xs);
+  return `${s.median.toFixed(2)} (${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
+};
+const med = (xs: number[]) => stats(xs).median;
+
+function report(r: Results) {
+  const upDestroy = (t: ToolName, n: number, k: "wall" | "cpu") => r[t][n].up.map((u, i) => u[k] + r[t][n].destroy[i][k]);
+  console.log(`\nseconds, median (min-max) of ${RUNS} runs`);
+  console.log(`${"pods".padEnd(5)}${"step".padEnd(13)}${"".padEnd(5)}${TOOLS.map((t) => t.padStart(22)).join("")}`);
+  for (const n of SIZES) {
+    for (const step of [...STEPS, "up+destroy"] as const) {
+      for (const k of ["wall", "cpu"] as const) {
+        const cells = TOOLS.map((t) => fmt(step === "up+destroy" ? upDestroy(t, n, k) : r[t][n][step].map((s) => s[k])));
+        console.log(`${String(n).padEnd(5)}${step.padEnd(13)}${k.padEnd(5)}${cells.map((c) => c.padStart(22)).join("")}`);
+      }
+    }
+  }
+  const ratio = (a: number, b: number) => a / b;
+  const targets: [string, number, number][] = [
+    ["10 pods, no-change preview: podlab / tofu plan", ratio(med(r.podlab[10].preview.map((s) => s.wall)), med(r.tofu[10].preview.map((s) => s.wall))), 1.5],
+    ["10 pods, up + destroy wall: podlab / tofu", ratio(med(upDestroy("podlab", 10, "wall")), med(upDestroy("tofu", 10, "wall"))), 1.0],
+    ["10 pods, up + destroy wall: podlab / serial CLI", ratio(med(upDestroy("podlab", 10, "wall")), med(upDestroy("docker CLI", 10, "wall"))), 1.5],
+    ["10 pods, up + destroy CPU: podlab / tofu", ratio(med(upDestroy("podlab", 10, "cpu")), med(upDestroy("tofu", 10, "cpu"))), 2.0],
+    ...STEPS.map((s): [string, number, number] => [`1 pod, ${s}: podlab / tofu`, ratio(med(r.podlab[1][s].map((x) => x.wall)), med(r.tofu[1][s].map((x) => x.wall))), 2.0]),
+  ];
+  console.log("\ntarget                                             ratio   at most  met");
+  for (const [what, got, max] of targets) console.log(`${what.padEnd(50)} ${got.toFixed(2).padStart(5)}x  ${max.toFixed(1).padStart(6)}x  ${got <= max ? "yes" : "NO"}`);
 }
 
 /** Seconds from killing the sandbox's pause process to every member running inside the new sandbox. */
 async function recovery(times: number): Promise<number[]> {
-  const [p] = pods(1).map((x) => ({ ...x, name: `${x.name}r` }));
-  const stack = await ScratchStack.create(`bench-${tag}-r`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: [p] });
+  const [p] = pods(1, `br${tag}`);
+  const stack = await ScratchStack.create(`bench-${p.name}`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: [p] });
   try {
     await stack.up();
     const took: number[] = [];
@@ -95,17 +120,17 @@ async function recovery(times: number): Promise<number[]> {
 }
 
 async function main() {
-  console.log("pods  step     pulumi    plain CLI   ratio");
-  for (const n of [1, 10]) {
-    const r = await bench(n);
-    for (const step of ["up", "preview", "destroy"] as const) {
-      const [p, c] = [r.pulumi[step], r.plain[step]];
-      console.log(`${String(n).padStart(4)}  ${step.padEnd(8)} ${p.toFixed(2).padStart(6)}s  ${c.toFixed(2).padStart(8)}s  ${(p / c).toFixed(1).padStart(5)}x`);
+  const dir = await tofuDir();
+  const results = Object.fromEntries(TOOLS.map((t) => [t, Object.fromEntries(SIZES.map((n) => [n, { up: [], preview: [], destroy: [] }]))])) as unknown as Results;
+  for (let run = 1; run <= RUNS; run++) {
+    for (const n of SIZES) {
+      const order = TOOLS.map((_, i) => TOOLS[(i + run) % TOOLS.length]);
+      for (const t of order) await once(t, n, run, dir, results);
     }
   }
-  console.log("(preview for the plain CLI: one `docker inspect` of every container)");
-  const took = (await recovery(10)).sort((a, b) => a - b);
-  console.log(`sandbox killed -> pod whole again, 10 times: median ${((took[4] + took[5]) / 2).toFixed(2)}s, min ${took[0].toFixed(2)}s, max ${took[9].toFixed(2)}s`);
+  report(results);
+  const took = stats(await recovery(10));
+  console.log(`\nsandbox killed -> pod whole again, 10 times: median ${took.median.toFixed(2)}s, min ${took.min.toFixed(2)}s, max ${took.max.toFixed(2)}s`);
 }
 
 main().catch((err) => {

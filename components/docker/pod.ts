@@ -10,6 +10,7 @@ import { MIB } from "../model/quantity";
 import { checkImage, PodSpecError, podSpec, readyTimeoutSeconds } from "../model/validate";
 import { agentArgs, readyCommandArgs } from "./agent";
 import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
+import { StackImages } from "./images";
 import { dockerLayout } from "./layout";
 
 export interface DockerPodArgs {
@@ -23,6 +24,8 @@ export interface DockerPodArgs {
   agentImage: string;
   /** How long `pulumi up` waits for the pod to be ready, e.g. "90s", "10m"; default 10m. */
   readyTimeout?: string;
+  /** The stack's shared images; without it the pod makes its own (a child `<pod>-images`). */
+  images?: StackImages;
 }
 
 const labels = (pod: string, role: Role, container: string, extra: Record<string, string> = {}) =>
@@ -58,16 +61,9 @@ export class DockerPod extends pulumi.ComponentResource {
     // Taken from the command's output so that a new cgroup also makes new containers inside it.
     const parentPath = cgroup.stdout.apply(() => this.cgroupParent);
 
-    // Images are resolved to IDs: the provider reads a container's image back as an ID.
-    const images = new Map<string, docker.RemoteImage>();
-    const image = (ref: string, label: string) => {
-      let found = images.get(ref);
-      if (!found) {
-        found = new docker.RemoteImage(`${name}-${label}-image`, { name: ref, keepLocally: true }, { parent: this });
-        images.set(ref, found);
-      }
-      return found;
-    };
+    // The stack's images when it shares them between pods, else the pod's own.
+    const images = args.images ?? new StackImages(`${name}-images`, { parent: this });
+    const image = (ref: string) => images.get(ref);
 
     // Fixed container names: an old container must go before its replacement can take the name.
     const containerOpts = { parent: this, deleteBeforeReplace: true };
@@ -76,7 +72,7 @@ export class DockerPod extends pulumi.ComponentResource {
     );
     this.sandbox = new docker.Container(`${name}-sandbox`, {
       name: `${name}-sandbox`,
-      image: image(args.sandboxImage, "sandbox").imageId,
+      image: image(args.sandboxImage).imageId,
       hostname: name,
       // The IPC donor must be shareable whatever the daemon's default IPC mode is.
       ipcMode: "shareable",
@@ -92,7 +88,7 @@ export class DockerPod extends pulumi.ComponentResource {
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
     this.containers = {};
     for (const c of spec.containers) {
-      const img = image(c.image, c.name);
+      const img = image(c.image);
       const containerArgs: docker.ContainerArgs = {
         name: `${name}-${c.name}`,
         image: img.imageId,
@@ -118,7 +114,7 @@ export class DockerPod extends pulumi.ComponentResource {
     }
 
     const members = Object.values(this.containers);
-    this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage, "agent").imageId), {
+    this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage).imageId), {
       ...containerOpts,
       dependsOn: [this.sandbox, ...members],
       // Replacing any of the pod's containers replaces the agent too, and since every replacement
@@ -134,7 +130,7 @@ export class DockerPod extends pulumi.ComponentResource {
     const observed = spec.containers.map((c) => {
       const ct = this.containers[c.name];
       return pulumi.output({
-        name: c.name, image: images.get(c.image)!.name, entrypoints: ct.entrypoints, command: ct.command,
+        name: c.name, image: images.get(c.image).name, entrypoints: ct.entrypoints, command: ct.command,
         memory: ct.memory.apply((m) => m ?? 0), cpuQuota: ct.cpuQuota, networkMode: ct.networkMode.apply((m) => m ?? ""),
         ipcMode: ct.ipcMode, pidMode: ct.pidMode, cgroupParent: ct.cgroupParent.apply((p) => p ?? ""),
       });

@@ -3,9 +3,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PodLayout } from "../model/layout";
 import { PodArgs } from "../model/pod-spec";
-import { PodSpecError } from "../model/validate";
+import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
 import { detectCgroupDriver } from "./host";
+import { StackImages } from "./images";
 import { DockerPod } from "./pod";
 
 /** Config is read through this narrow interface, so tests can hand in plain values. */
@@ -36,7 +37,12 @@ export function dockerStack(config: ConfigSource, pods: PodArgs[]): pulumi.Outpu
   const sandboxImage = config.get("sandboxImage") ?? "podlab/pause:0.1";
   const agentImage = config.get("agentImage") ?? "podlab/agent:0.1";
   const readyTimeout = config.get("readyTimeout");
+  // Everything is checked before the first resource exists.
+  checkImage("podlab:sandboxImage", sandboxImage);
+  checkImage("podlab:agentImage", agentImage);
+  readyTimeoutSeconds("podlab:readyTimeout", readyTimeout);
   const driver = cgroupDriver(config);
-  const made = pods.map((pod) => new DockerPod(pod.name, { pod, sandboxImage, agentImage, readyTimeout, cgroupDriver: driver }));
+  const images = new StackImages("images");
+  const made = pods.map((pod) => new DockerPod(pod.name, { pod, sandboxImage, agentImage, readyTimeout, cgroupDriver: driver, images }));
   return pulumi.all(made.map((p) => p.layout));
 }

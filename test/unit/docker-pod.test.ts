@@ -1,10 +1,14 @@
 import { byName, registered, valueOf } from "./mocks"; // mocks first
 import { beforeEach, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { DockerPod } from "../../components/docker/pod";
+import { StackImages } from "../../components/docker/images";
 import { fooPod } from "./fixtures";
 
 const make = (pod = fooPod(), driver: "cgroupfs" | "systemd" = "cgroupfs") =>
   new DockerPod(pod.name, { pod, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: driver });
+
+const hash = (ref: string) => createHash("sha256").update(ref).digest("hex").slice(0, 6);
 
 /** Waits until every part of the pod is registered (the readiness gate comes last). */
 const settled = (pod: DockerPod) => Promise.all([valueOf(pod.layout), valueOf(pod.ready.id)]);
@@ -25,10 +29,11 @@ describe("DockerPod", () => {
       "docker:index/container:Container foo-app",
       "docker:index/container:Container foo-sandbox",
       "docker:index/container:Container foo-sidecar",
-      "docker:index/remoteImage:RemoteImage foo-agent-image",
-      "docker:index/remoteImage:RemoteImage foo-app-image",
-      "docker:index/remoteImage:RemoteImage foo-sandbox-image",
-      "docker:index/remoteImage:RemoteImage foo-sidecar-image",
+      "docker:index/remoteImage:RemoteImage image-podlab-agent-0.1-" + hash("podlab/agent:0.1"),
+      "docker:index/remoteImage:RemoteImage image-podlab-curl-0.1-" + hash("podlab/curl:0.1"),
+      "docker:index/remoteImage:RemoteImage image-podlab-httpbin-0.1-" + hash("podlab/httpbin:0.1"),
+      "docker:index/remoteImage:RemoteImage image-podlab-pause-0.1-" + hash("podlab/pause:0.1"),
+      "podlab:docker:Images foo-images",
       "podlab:docker:Pod foo",
     ]);
   });
@@ -141,6 +146,16 @@ describe("DockerPod", () => {
     expect(ready.create).not.toContain("ofail"); // a constant script: values come through the environment
     expect(byName("ofail-app")!.inputs.mustRun).toBe(false); // exited for good is no drift under OnFailure
     expect(byName("ofail-agent")!.inputs.envs).toContain("PODLAB_RESTART_POLICY=OnFailure");
+  });
+
+  it("shares one image resource per reference between the pods of a stack", async () => {
+    const images = new StackImages("images");
+    const bar = fooPod();
+    bar.name = "bar";
+    const opts = { sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" as const, images };
+    await Promise.all([settled(new DockerPod("foo", { pod: fooPod(), ...opts })), settled(new DockerPod("bar", { pod: bar, ...opts }))]);
+    const imageNames = registered.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name).sort();
+    expect(imageNames).toEqual(["podlab/agent:0.1", "podlab/curl:0.1", "podlab/httpbin:0.1", "podlab/pause:0.1"]);
   });
 
   it("refuses bad input before registering anything", () => {

@@ -1,0 +1,35 @@
+// The images of a stack's docker-host pods: one RemoteImage per image reference, shared by every pod
+// that uses it (ten pods of one image make one image resource, not ten: fewer resources to register,
+// diff and delete on every preview, up and destroy).
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+/** The resource name of an image: readable, and unique per reference (a short hash of it). */
+export function imageResourceName(ref: string): string {
+  const slug = ref.replace(/[^a-zA-Z0-9.]+/g, "-").replace(/^-+|-+$/g, "");
+  return `image-${slug}-${createHash("sha256").update(ref).digest("hex").slice(0, 6)}`;
+}
+
+export class StackImages extends pulumi.ComponentResource {
+  private readonly byRef = new Map<string, docker.RemoteImage>();
+
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("podlab:docker:Images", name, {}, opts);
+    this.registerOutputs({});
+  }
+
+  /**
+   * The image `ref` (validated by the caller), made on first use. Containers take its imageId: the
+   * provider reads a container's image back as an ID. Kept locally on destroy (podlab's images are
+   * built on the host, not pulled).
+   */
+  get(ref: string): docker.RemoteImage {
+    let image = this.byRef.get(ref);
+    if (!image) {
+      image = new docker.RemoteImage(imageResourceName(ref), { name: ref, keepLocally: true }, { parent: this });
+      this.byRef.set(ref, image);
+    }
+    return image;
+  }
+}

@@ -1,0 +1,117 @@
+// The three ways the benchmark makes the same pods: podlab (Pulumi), OpenTofu with the Terraform
+// Docker provider, and the walkthrough's docker commands run one after another.
+import execa from "execa";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PodArgs } from "../../components/model/pod-spec";
+import { ScratchStack } from "../lib/scratch-stack";
+
+export interface Tool {
+  readonly name: string;
+  up(): Promise<unknown>;
+  /** A no-change preview (Pulumi), plan (tofu), or a read of every container (the plain CLI). */
+  preview(): Promise<unknown>;
+  destroy(): Promise<unknown>;
+  dispose(): Promise<void>;
+}
+
+const MIB = (q: string) => Number(q.replace(/Mi$/, ""));
+
+export async function podlab(pods: PodArgs[]): Promise<Tool> {
+  const stack = await ScratchStack.create(`bench-${pods[0].name}`, {
+    platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods,
+  });
+  return {
+    name: "podlab",
+    up: () => stack.up(),
+    preview: () => stack.pulumi("preview", "--expect-no-changes"),
+    destroy: () => stack.destroy(),
+    dispose: () => stack.dispose(),
+  };
+}
+
+/** The same pods for OpenTofu, as JSON configuration (tofu reads *.tf.json like HCL). */
+export function tofuConfig(pods: PodArgs[]): object {
+  const images = { pause: "podlab/pause:0.1", httpbin: "podlab/httpbin:0.1", curl: "podlab/curl:0.1" };
+  const imageOf = (ref: string) => Object.entries(images).find(([, r]) => r === ref)![0];
+  const cgroups: Record<string, object> = {};
+  const containers: Record<string, object> = {};
+  for (const p of pods) {
+    // The cgroup parent, made and removed by commands as podlab's cgroup command does.
+    cgroups[`cg_${p.name}`] = {
+      input: p.name,
+      provisioner: [
+        { "local-exec": { command: `cgcreate -g ${CONTROLLERS}:/pod-\${self.input}` } },
+        { "local-exec": { when: "destroy", command: `find /sys/fs/cgroup -maxdepth 2 -type d -name pod-\${self.input} -exec rmdir {} +` } },
+      ],
+    };
+    const sandbox = `${p.name}_sandbox`;
+    containers[sandbox] = {
+      name: `${p.name}-sandbox`, image: `\${data.docker_image.pause.id}`, hostname: p.name, ipc_mode: "shareable",
+      cgroup_parent: `/pod-${p.name}`, depends_on: [`terraform_data.cg_${p.name}`],
+    };
+    for (const c of p.containers) {
+      containers[`${p.name}_${c.name}`] = {
+        name: `${p.name}-${c.name}`, image: `\${data.docker_image.${imageOf(c.image)}.id}`,
+        network_mode: `container:\${docker_container.${sandbox}.id}`, ipc_mode: `container:\${docker_container.${sandbox}.id}`,
+        cgroup_parent: `/pod-${p.name}`, memory: MIB(c.memory), entrypoint: c.command,
+        depends_on: [`terraform_data.cg_${p.name}`],
+      };
+    }
+  }
+  return {
+    terraform: { required_providers: { docker: { source: "kreuzwerker/docker" } } },
+    provider: { docker: {} },
+    data: { docker_image: Object.fromEntries(Object.entries(images).map(([k, name]) => [k, { name }])) },
+    resource: { terraform_data: cgroups, docker_container: containers },
+  };
+}
+
+export async function tofu(pods: PodArgs[], toolDir: string): Promise<Tool> {
+  const dir = mkdtempSync(join(tmpdir(), "podlab-bench-tofu-"));
+  writeFileSync(join(dir, "main.tf.json"), JSON.stringify(tofuConfig(pods), null, 2));
+  const env = { TF_CLI_CONFIG_FILE: join(toolDir, "tofurc"), TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
+  const run = (...args: string[]) => execa(join(toolDir, "tofu"), [...args, "-input=false", "-no-color"], { cwd: dir, env, all: true });
+  return {
+    name: "tofu",
+    up: () => run("apply", "-auto-approve"),
+    // -detailed-exitcode: 2 means the plan has changes, which a no-change plan must not have.
+    preview: () => run("plan", "-detailed-exitcode"),
+    destroy: () => run("destroy", "-auto-approve"),
+    dispose: async () => {
+      await run("destroy", "-auto-approve").catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const CONTROLLERS = "cpu,cpuacct,cpuset,memory,pids,blkio,devices,freezer";
+
+/** The walkthrough's commands, one pod after another, as a shell script would run them. */
+export async function plainCli(pods: PodArgs[]): Promise<Tool> {
+  return {
+    name: "docker CLI",
+    async up() {
+      for (const p of pods) {
+        const parent = `/pod-${p.name}`;
+        await execa("cgcreate", ["-g", `${CONTROLLERS}:${parent}`]);
+        await execa("docker", ["run", "-d", "--name", `${p.name}-sandbox`, "--hostname", p.name, "--ipc", "shareable", "--cgroup-parent", parent, "podlab/pause:0.1"]);
+        const join = ["--network", `container:${p.name}-sandbox`, "--ipc", `container:${p.name}-sandbox`, "--cgroup-parent", parent];
+        for (const c of p.containers) {
+          await execa("docker", ["run", "-d", "--name", `${p.name}-${c.name}`, ...join, "-m", `${MIB(c.memory)}m`, "--entrypoint", c.command![0], c.image, ...c.command!.slice(1)]);
+        }
+      }
+    },
+    preview: () => execa("docker", ["inspect", ...pods.flatMap((p) => [`${p.name}-sandbox`, ...p.containers.map((c) => `${p.name}-${c.name}`)])]),
+    async destroy() {
+      for (const p of pods) {
+        await execa("docker", ["rm", "-f", ...p.containers.map((c) => `${p.name}-${c.name}`)]);
+        await execa("docker", ["rm", "-f", `${p.name}-sandbox`]);
+        // runc also made the parent in the hierarchies cgcreate was not asked for.
+        await execa("find", ["/sys/fs/cgroup", "-maxdepth", "2", "-type", "d", "-name", `pod-${p.name}`, "-exec", "rmdir", "{}", "+"]);
+      }
+    },
+    dispose: async () => undefined,
+  };
+}
