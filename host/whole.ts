@@ -1,6 +1,7 @@
 // Whether a docker-host pod is whole: every member running inside its sandbox's current network and
 // IPC namespaces, by /proc inode. Used by the runtime tests and the benchmark's recovery timing.
-import { LiveContainer, podContainers } from "./docker";
+import execa from "execa";
+import { inspectContainers, LiveContainer } from "./docker";
 import { namespaceInodes } from "./proc";
 
 export interface WholePod {
@@ -12,7 +13,9 @@ export interface WholePod {
 
 /** Throws (saying what is wrong) unless every member runs in the sandbox's net and IPC namespaces. */
 export async function wholePod(pod: string, members: string[]): Promise<WholePod> {
-  const cs = await podContainers(pod);
+  // By name (<pod>-sandbox, <pod>-<member>), so the benchmark can check pods made by other tools too.
+  const { stdout } = await execa("docker", ["ps", "-aq", "--no-trunc", ...[`${pod}-sandbox`, ...members.map((m) => `${pod}-${m}`)].flatMap((n) => ["--filter", `name=^/${n}$`])]);
+  const cs = await inspectContainers(stdout.split("\n").filter(Boolean));
   const sandbox = cs.find((c) => c.name === `${pod}-sandbox`);
   if (!sandbox?.running) throw new Error(`${pod}-sandbox is not running`);
   const sb = namespaceInodes(sandbox.pid);

@@ -55,7 +55,9 @@ export function tofuConfig(pods: PodArgs[]): object {
       containers[`${p.name}_${c.name}`] = {
         name: `${p.name}-${c.name}`, image: `\${data.docker_image.${imageOf(c.image)}.id}`,
         network_mode: `container:\${docker_container.${sandbox}.id}`, ipc_mode: `container:\${docker_container.${sandbox}.id}`,
-        cgroup_parent: `/pod-${p.name}`, memory: MIB(c.memory), entrypoint: c.command,
+        // memory_swap as Docker sets it (twice memory): left out, every plan would want to remove it,
+        // the upstream provider's drift that podlab's build suppresses.
+        cgroup_parent: `/pod-${p.name}`, memory: MIB(c.memory), memory_swap: 2 * MIB(c.memory), entrypoint: c.command,
         depends_on: [`terraform_data.cg_${p.name}`],
       };
     }

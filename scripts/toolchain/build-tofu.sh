@@ -44,4 +44,4 @@ provider_installation {
 }
 RC
 touch "$out/.complete"
-echo "build-tofu: built $("$out/tofu" version | head -n 1) and the Docker provider in $(( $(date +%s) - t0 ))s" >&2
+echo "build-tofu: built $(TF_CLI_CONFIG_FILE="$out/tofurc" "$out/tofu" version | head -n 1) and the Docker provider in $(( $(date +%s) - t0 ))s" >&2
