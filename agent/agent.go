@@ -86,6 +86,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		again, err := a.sync(ctx)
+		if ctx.Err() != nil {
+			log.Printf("pod %s: agent stopping", a.pod)
+			return nil // stopped (docker stop, the daemon shutting down): a cut-off sync is no error
+		}
 		if err != nil {
 			log.Printf("pod %s: sync: %v", a.pod, err)
 		}

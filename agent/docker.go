@@ -59,6 +59,9 @@ func list(ctx context.Context, cli *client.Client, pod string) (podContainers, e
 		if err != nil {
 			return out, err
 		}
+		if c.State != nil && (c.State.Status == "removing" || c.State.Dead) {
+			continue // on its way out (docker rm -f): as good as gone
+		}
 		switch c.Config.Labels[labelRole] {
 		case "sandbox":
 			out.sandboxes = append(out.sandboxes, c)

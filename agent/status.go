@@ -79,10 +79,9 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 		if w, ok := waiting[name]; ok && w.Reason == "CrashLoopBackOff" {
 			cs.State, cs.Reason = "waiting", w.Reason
 		}
-		// A container that finished for good under OnFailure/Never does not keep the pod from
-		// being ready for `up` (the Kubernetes stack treats a Succeeded pod the same way).
-		done := cs.State == "terminated" && cs.ExitCode != nil && *cs.ExitCode == 0 && p.Policy != Always
-		if !cs.Ready && !done {
+		// As in Kubernetes, the pod is Ready only while every container is: one that completed
+		// (OnFailure, Never) makes it not Ready, and once all have completed it is Succeeded.
+		if !cs.Ready {
 			ready = false
 		}
 		if cs.StartedAt.After(readySince) {
@@ -125,8 +124,14 @@ func (a *Agent) Wait(ctx context.Context, timeout, stable time.Duration) error {
 	for {
 		st, err = readStatus(a.statusPath())
 		fresh := err == nil && time.Since(st.Updated) < 30*time.Second
+		// What Pulumi's Kubernetes provider waits for on a Pod: Ready, or Succeeded (every container
+		// completed under OnFailure or Never). Ready must also have lasted `stable`.
 		if fresh && st.Ready && time.Since(st.ReadySince) >= stable {
 			fmt.Printf("pod %s is ready: %s\n", a.pod, summary(st))
+			return nil
+		}
+		if fresh && st.Phase == "Succeeded" {
+			fmt.Printf("pod %s has succeeded: %s\n", a.pod, summary(st))
 			return nil
 		}
 		if time.Now().After(deadline) {

@@ -23,8 +23,22 @@ export interface AgentPodStatus {
   updated: string;
 }
 
-/** The status the pod's agent last wrote; throws when the agent is not running. */
+/**
+ * The status the pod's agent last wrote. Throws, saying why, when the agent cannot be asked: its
+ * container missing or not running (then nothing repairs the pod until `pulumi up` starts it again).
+ */
 export async function agentStatus(pod: string): Promise<AgentPodStatus> {
-  const { stdout } = await execa("docker", ["exec", `${pod}-agent`, "/podlab-agent", "status"]);
+  const agent = `${pod}-agent`;
+  const state = await execa("docker", ["inspect", "-f", "{{.State.Status}}", agent], { reject: false });
+  if (state.exitCode !== 0) throw new Error(`its agent ${agent} does not exist: nothing repairs the pod; 'pulumi up' makes it again`);
+  if (state.stdout !== "running") throw new Error(`its agent ${agent} is ${state.stdout}: nothing repairs the pod; 'pulumi up' starts it again`);
+  const { stdout } = await execa("docker", ["exec", agent, "/podlab-agent", "status"]);
   return JSON.parse(stdout);
+}
+
+/** A container's state in the Pod API's words, e.g. "waiting (CrashLoopBackOff), exit code 1, 3 restarts". */
+export function describeContainer(c: AgentContainerStatus): string {
+  let s = c.state + (c.reason ? ` (${c.reason})` : "");
+  if (c.exitCode !== undefined) s += `, exit code ${c.exitCode}`;
+  return `${s}, ${c.restartCount} restarts`;
 }

@@ -1,10 +1,11 @@
 // `npx tsx scripts/inspect.ts STACK`: reads the stack's pods from its outputs, then what the live
 // host runs for each: namespaces by inode, memory cgroup and the limit the kernel enforces, and the
 // restarts its agent counted. Exits 1 when a pod is split (a member outside its sandbox's network or
-// IPC namespace) or a member is not running, naming each.
+// IPC namespace), when a member is not running (unless it completed under restartPolicy OnFailure or
+// Never, as a Kubernetes container may), or when its agent is not running, naming each.
 import execa from "execa";
 import { PodLayout } from "../components/model/layout";
-import { agentStatus } from "../host/agent";
+import { agentStatus, describeContainer } from "../host/agent";
 import { liveDockerPod, splitMembers } from "../host/live";
 import { liveTable } from "../host/view";
 
@@ -15,13 +16,18 @@ async function main(stack: string) {
     if (layout.platform !== "docker") throw new Error(`stack ${stack} is not a docker-host stack`);
     const live = await liveDockerPod(layout.pod);
     const status = await agentStatus(layout.pod).catch((err) => {
-      problems.push(`pod ${layout.pod}: its agent ${layout.pod}-agent does not answer (${err.shortMessage ?? err.message})`);
+      problems.push(`pod ${layout.pod}: ${err.shortMessage ?? err.message}`);
       return undefined;
     });
     console.log(liveTable(`pod ${layout.pod} on docker, cgroup parent ${layout.cgroupParent}`, live, status));
     for (const line of splitMembers(live)) problems.push(`pod ${layout.pod} is split: ${line}`);
     for (const c of layout.containers) {
-      if (!live.containers.some((x) => x.name === c.name)) problems.push(`pod ${layout.pod}: ${c.name} is not running`);
+      if (live.containers.some((x) => x.name === c.name)) continue;
+      const s = status?.containerStatuses.find((x) => x.name === c.name);
+      const completed = s?.state === "terminated" && s.exitCode === 0 && status!.restartPolicy !== "Always";
+      const line = `pod ${layout.pod}: ${c.name} is not running${s ? `: ${describeContainer(s)}` : ""}`;
+      if (completed) console.log(line);
+      else problems.push(line);
     }
   }
   for (const p of problems) console.error(`inspect: ${p}`);

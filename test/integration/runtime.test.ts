@@ -85,6 +85,7 @@ describe("a docker-host pod at runtime", () => {
     const inspect = await execa("npx", ["tsx", "scripts/inspect.ts", `rt-${run}`], { cwd: TOP, env: stack.env, reject: false, all: true });
     expect(inspect.exitCode).toBe(1);
     expect(inspect.all).toMatch(new RegExp(`pod ${pod} is split: app is in net namespace \\d+, its sandbox in \\d+`));
+    expect(inspect.stderr).toContain(`pod ${pod}: its agent ${pod}-agent is exited: nothing repairs the pod`);
 
     await stack.refresh();
     const preview = await stack.preview("--diff");
@@ -99,7 +100,8 @@ describe("a docker-host pod at runtime", () => {
 });
 
 describe("restartPolicy on a docker-host pod", () => {
-  const once = ["sh", "-c", "sleep 8"];
+  // Long enough to be up when `pulumi up`'s readiness gate looks, short enough for the test.
+  const once = ["sh", "-c", "sleep 12"];
   const always = `ra${run}`;
   const onFailure = `ro${run}`;
   let stack: ScratchStack;
@@ -135,6 +137,10 @@ describe("restartPolicy on a docker-host pod", () => {
     expect([s.state, s.restartCount]).toEqual(["terminated", 0]);
     const { stdout } = await execa("docker", ["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", `${onFailure}-sidecar`]);
     expect(stdout).toBe("exited 0");
+    // `inspect` shows it as completed, and does not count it as a problem.
+    const inspect = await execa("npx", ["tsx", "scripts/inspect.ts", `rp-${run}`], { cwd: TOP, env: stack.env, reject: false, all: true });
+    expect(inspect.stdout).toContain(`pod ${onFailure}: sidecar is not running: terminated (Completed), exit code 0, 0 restarts`);
+    expect(inspect.stderr).not.toContain(`pod ${onFailure}:`);
     // A member that completed under OnFailure is no drift: nothing of that pod to change (the Always
     // pod's sidecar, exited between two restarts, may well be).
     await stack.refresh();
