@@ -58,15 +58,16 @@ export class DockerPod extends pulumi.ComponentResource {
     this.spec = spec;
     this.cgroupParent = cgroupParent(name, args.cgroupDriver);
     const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, { parent: this });
-    // Taken from the command's output so that a new cgroup also makes new containers inside it.
-    const parentPath = cgroup.stdout.apply(() => this.cgroupParent);
+    // The parent is a plain value, so that a pod-level limit change (an update of the cgroup in
+    // place) shows on the cgroup alone; a new cgroup still makes new containers (replaceWith).
+    const parentPath = this.cgroupParent;
 
     // The stack's images when it shares them between pods, else the pod's own.
     const images = args.images ?? new StackImages(`${name}-images`, { parent: this });
     const image = (ref: string) => images.get(ref);
 
     // Fixed container names: an old container must go before its replacement can take the name.
-    const containerOpts = { parent: this, deleteBeforeReplace: true };
+    const containerOpts = { parent: this, deleteBeforeReplace: true, dependsOn: [cgroup], replaceWith: [cgroup] };
     const published = spec.containers.flatMap((c) =>
       c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: "tcp" })),
     );
@@ -82,7 +83,9 @@ export class DockerPod extends pulumi.ComponentResource {
       // The agent restarts the sandbox, and then the members inside it: Docker's restart policy
       // would start them in no particular order (members first fail to join a sandbox not yet up).
       restart: "no",
-      labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel(spec) }),
+      // Pod-level limits are left out: they live on the cgroup parent and change there in place,
+      // where a changed label would replace the sandbox and with it the whole pod.
+      labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel({ ...spec, limits: {} }) }),
     }, containerOpts);
 
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
@@ -116,11 +119,11 @@ export class DockerPod extends pulumi.ComponentResource {
     const members = Object.values(this.containers);
     this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage).imageId), {
       ...containerOpts,
-      dependsOn: [this.sandbox, ...members],
+      dependsOn: [cgroup, this.sandbox, ...members],
       // Replacing any of the pod's containers replaces the agent too, and since every replacement
       // here deletes first, the agent is gone before Pulumi touches a container it watches: it
       // never races Pulumi over one (it would make a container Pulumi just removed again).
-      replaceWith: [this.sandbox, ...members],
+      replaceWith: [cgroup, this.sandbox, ...members],
     });
     this.ready = new command.local.Command(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout), {
       parent: this,

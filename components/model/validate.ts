@@ -165,8 +165,25 @@ export function podSpec(args: PodArgs, field = "pod"): PodSpec {
   if (args.limits?.memory !== undefined) limits.memoryBytes = checkMemory(`${field}.limits.memory`, args.limits.memory);
   const cpu = checkCpu(`${field}.limits.cpu`, args.limits?.cpu);
   if (cpu !== undefined) limits.cpuMillis = cpu;
+  checkWithinPodLimits(field, args, containers, limits);
   const restartPolicy = checkRestartPolicy(`${field}.restartPolicy`, args.restartPolicy);
   return { name, containers, restartPolicy, limits };
+}
+
+/**
+ * A container's limit may not exceed its pod's: the Kubernetes API server refuses such a Pod
+ * (pod-level resources, KEP-2837), and on Docker the kernel refuses a child cgroup's CPU quota above
+ * its parent's (runc fails writing cpu.cfs_quota_us, after the old container is gone).
+ */
+function checkWithinPodLimits(field: string, args: PodArgs, containers: ContainerSpec[], limits: PodSpec["limits"]): void {
+  containers.forEach((c, i) => {
+    if (limits.memoryBytes !== undefined && c.memoryBytes > limits.memoryBytes) {
+      throw new PodSpecError(`${field}.containers[${i}].memory`, args.containers[i].memory, `is above the pod's memory limit ${JSON.stringify(args.limits?.memory)} (${field}.limits.memory)`);
+    }
+    if (limits.cpuMillis !== undefined && c.cpuMillis !== undefined && c.cpuMillis > limits.cpuMillis) {
+      throw new PodSpecError(`${field}.containers[${i}].cpu`, args.containers[i].cpu, `is above the pod's CPU limit ${JSON.stringify(args.limits?.cpu)} (${field}.limits.cpu)`);
+    }
+  });
 }
 
 function checkRestartPolicy(field: string, value: unknown): RestartPolicy {

@@ -108,6 +108,30 @@ describe("docker-host stack", () => {
     expect(await secondRun(stack)).toEqual({ planned: {}, upExitCode: 0 });
   }, 300_000);
 
+  it("updates a pod-level limit in place: the preview names the cgroup alone, and the containers keep running", async () => {
+    const before = (await podContainers(second)).map((c) => c.id);
+    stack.setConfig(stackConfig([pod(first), { ...pod(second), limits: { memory: "768Mi", cpu: "1500m" } }]));
+    const preview = await stack.preview();
+    expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`)).toEqual([`update ${second}-cgroup`]);
+    await stack.up();
+    expect((await podContainers(second)).map((c) => c.id)).toEqual(before);
+    expect(Number(readFileSync(`/sys/fs/cgroup/memory/pod-${second}/memory.limit_in_bytes`, "utf8"))).toBe(768 * 2 ** 20);
+  }, 300_000);
+
+  it("refuses a container limit above its pod's before changing anything, and leaves the pod running", async () => {
+    const before = (await podContainers(second)).map((c) => c.id);
+    const bad = { ...pod(second), limits: { memory: "768Mi", cpu: "500m" } };
+    bad.containers[0].cpu = "1";
+    stack.setConfig(stackConfig([pod(first), bad]));
+    const result = await stack.up().catch((e) => e);
+    stack.setConfig(stackConfig([pod(first), { ...pod(second), limits: { memory: "768Mi", cpu: "1500m" } }]));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toContain('podlab:pods[1].containers[0].cpu: "1" is above the pod\'s CPU limit "500m" (podlab:pods[1].limits.cpu)');
+    const after = await podContainers(second);
+    expect(after.map((c) => c.id)).toEqual(before);
+    expect(after.every((c) => c.running)).toBe(true);
+  }, 300_000);
+
   it("has a container removed behind its back made again by the pod's agent, and adopts it on refresh", async () => {
     const before = byRole(await podContainers(second), "sidecar");
     await execa("docker", ["rm", "-f", before.id]);

@@ -69,4 +69,14 @@ describe("podSpec", () => {
   it("refuses two pods with one name", () => {
     expect(() => podSpecs([fooPod(), fooPod()])).toThrow('pods[1].name: "foo" is already the name of pods[0]');
   });
+
+  it("refuses a container limit above the pod's limit, as the API server does", () => {
+    expect(bad((p) => { p.limits = { cpu: "500m" }; p.containers[0].cpu = "1"; })).toThrow(
+      'pod.containers[0].cpu: "1" is above the pod\'s CPU limit "500m" (pod.limits.cpu)',
+    );
+    expect(bad((p) => { p.limits = { memory: "200Mi" }; })).toThrow(
+      'pod.containers[0].memory: "256Mi" is above the pod\'s memory limit "200Mi" (pod.limits.memory)',
+    );
+    expect(() => podSpec({ ...fooPod(), limits: { memory: "512Mi", cpu: "1" } })).not.toThrow();
+  });
 });
