@@ -3,14 +3,17 @@
 // uses it: @pulumi/kubernetes alone takes about a second to load, which a docker-host preview
 // need not pay.
 import * as pulumi from "@pulumi/pulumi";
-import type { ConfigSource } from "./docker/stack";
 import { PodLayout } from "./model/layout";
 import { PodArgs } from "./model/pod-spec";
 import { PodSpecError, podSpecs } from "./model/validate";
 
-export type { ConfigSource } from "./docker/stack";
-
 const PLATFORMS = ["docker", "kubernetes"] as const;
+
+/** Config is read through this narrow interface, so tests can hand in plain values. */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+  getObject<T>(key: string): T | undefined;
+}
 
 export interface StackPods {
   layouts: pulumi.Output<PodLayout[]>;

@@ -56,6 +56,12 @@ export async function liveKubernetesPod(cluster: LocalCluster, pod: string, name
   };
 }
 
+/** What splitMembers needs of a pod: each process's name and namespace inodes. */
+export interface PodInodes {
+  sandbox: Pick<LiveProcess, "name" | "inodes">;
+  containers: Pick<LiveProcess, "name" | "inodes">[];
+}
+
 /** Namespaces every member must share with the sandbox, on either platform. */
 const POD_SHARED: readonly Namespace[] = ["net", "ipc"];
 
@@ -64,7 +70,7 @@ const POD_SHARED: readonly Namespace[] = ["net", "ipc"];
  * sandbox restarted under them), one line each naming the container, the namespace and both inodes.
  * Empty when the pod is whole.
  */
-export function splitMembers(pod: LivePod): string[] {
+export function splitMembers(pod: PodInodes): string[] {
   return pod.containers.flatMap((c) =>
     POD_SHARED.filter((ns) => c.inodes[ns] !== pod.sandbox.inodes[ns]).map((ns) =>
       `${c.name} is in ${ns} namespace ${c.inodes[ns]}, its sandbox in ${pod.sandbox.inodes[ns]}`));

@@ -2,6 +2,7 @@
 // IPC namespaces, by /proc inode. Used by the runtime tests and the benchmark's recovery timing.
 import execa from "execa";
 import { inspectContainers, LiveContainer } from "./docker";
+import { splitMembers } from "./live";
 import { namespaceInodes } from "./proc";
 
 export interface WholePod {
@@ -23,10 +24,13 @@ export async function wholePod(pod: string, members: string[]): Promise<WholePod
   for (const m of members) {
     const c = cs.find((x) => x.name === `${pod}-${m}`);
     if (!c?.running) throw new Error(`${pod}-${m} is not running`);
-    const ns = namespaceInodes(c.pid);
-    if (ns.net !== sb.net || ns.ipc !== sb.ipc) throw new Error(`${pod}-${m} is in net ${ns.net}/ipc ${ns.ipc}, its sandbox in ${sb.net}/${sb.ipc}`);
     out.members[m] = c;
   }
+  const split = splitMembers({
+    sandbox: { name: "sandbox", inodes: sb },
+    containers: members.map((m) => ({ name: m, inodes: namespaceInodes(out.members[m].pid) })),
+  });
+  if (split.length) throw new Error(`pod ${pod} is split: ${split.join("; ")}`);
   return out;
 }
 

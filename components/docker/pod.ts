@@ -58,15 +58,14 @@ export class DockerPod extends pulumi.ComponentResource {
     this.spec = spec;
     this.cgroupParent = cgroupParent(name, args.cgroupDriver);
     const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, { parent: this });
-    // The parent is a plain value, so that a pod-level limit change (an update of the cgroup in
-    // place) shows on the cgroup alone; a new cgroup still makes new containers (replaceWith).
-    const parentPath = this.cgroupParent;
 
     // The stack's images when it shares them between pods, else the pod's own.
     const images = args.images ?? new StackImages(`${name}-images`, { parent: this });
     const image = (ref: string) => images.get(ref);
 
     // Fixed container names: an old container must go before its replacement can take the name.
+    // The cgroup parent is a plain value, so that a pod-level limit change (an update of the cgroup
+    // in place) shows on the cgroup alone; a new cgroup still makes new containers (replaceWith).
     const containerOpts = { parent: this, deleteBeforeReplace: true, dependsOn: [cgroup], replaceWith: [cgroup] };
     const published = spec.containers.flatMap((c) =>
       c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: "tcp" })),
@@ -77,7 +76,7 @@ export class DockerPod extends pulumi.ComponentResource {
       hostname: name,
       // The IPC donor must be shareable whatever the daemon's default IPC mode is.
       ipcMode: "shareable",
-      cgroupParent: parentPath,
+      cgroupParent: this.cgroupParent,
       // Joiners of a network namespace cannot publish ports: the sandbox publishes for the pod.
       ports: published,
       // The agent restarts the sandbox, and then the members inside it: Docker's restart policy
@@ -97,7 +96,7 @@ export class DockerPod extends pulumi.ComponentResource {
         image: img.imageId,
         networkMode: joinSandbox,
         ipcMode: joinSandbox,
-        cgroupParent: parentPath,
+        cgroupParent: this.cgroupParent,
         memory: c.memoryBytes / MIB,
         envs: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
         // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
@@ -138,7 +137,7 @@ export class DockerPod extends pulumi.ComponentResource {
         ipcMode: ct.ipcMode, pidMode: ct.pidMode, cgroupParent: ct.cgroupParent.apply((p) => p ?? ""),
       });
     });
-    this.layout = pulumi.all([this.sandbox.id, parentPath, pulumi.all(observed)])
+    this.layout = pulumi.all([this.sandbox.id, this.cgroupParent, pulumi.all(observed)])
       .apply(([sandboxId, parent, obs]) => dockerLayout(spec, sandboxId, parent, obs));
 
     this.registerOutputs({

@@ -1,6 +1,7 @@
 // The docker-host stack's pods, from stack config (see components/stack.ts, which loads this module
 // only for the docker platform).
 import * as pulumi from "@pulumi/pulumi";
+import type { ConfigSource } from "../stack";
 import { PodLayout } from "../model/layout";
 import { PodArgs } from "../model/pod-spec";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
@@ -8,12 +9,6 @@ import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
 import { detectCgroupDriver } from "./host";
 import { StackImages } from "./images";
 import { DockerPod } from "./pod";
-
-/** Config is read through this narrow interface, so tests can hand in plain values. */
-export interface ConfigSource {
-  get(key: string): string | undefined;
-  getObject<T>(key: string): T | undefined;
-}
 
 /**
  * podlab:cgroupDriver: "auto" (the default) takes the engine's; an explicit driver must be the

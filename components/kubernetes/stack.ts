@@ -2,7 +2,7 @@
 // with it @pulumi/kubernetes, only for the kubernetes platform).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigSource } from "../docker/stack";
+import type { ConfigSource } from "../stack";
 import { PodLayout } from "../model/layout";
 import { PodArgs } from "../model/pod-spec";
 import { KubernetesPod } from "./pod";
