@@ -8,7 +8,7 @@
 // OpenTofu and the provider are built from the Go module proxy into podlab's cache on first use.
 import execa from "execa";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { PodArgs } from "../components/model/pod-spec";
@@ -20,6 +20,10 @@ import { ScratchStack } from "./lib/scratch-stack";
 
 const TOP = resolve(__dirname, "..");
 const RUNS = Number(process.env.PODLAB_BENCH_RUNS ?? 5);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  console.error(`bench: PODLAB_BENCH_RUNS=${JSON.stringify(process.env.PODLAB_BENCH_RUNS)} is not a whole number of runs, 1 or more`);
+  process.exit(2);
+}
 const SIZES = [1, 10];
 const STEPS = ["up", "preview", "destroy"] as const;
 type Step = (typeof STEPS)[number];
@@ -40,8 +44,13 @@ function pods(n: number, prefix: string): PodArgs[] {
 /** Builds (once) OpenTofu and the Docker provider; returns their folder. */
 async function tofuDir(): Promise<string> {
   const script = join(TOP, "scripts/toolchain/build-tofu.sh");
-  const key = createHash("sha256").update(readFileSync(script)).update(readFileSync(join(TOP, "toolchain/versions.env"))).digest("hex").slice(0, 12);
-  const dir = join(process.env.PODLAB_CACHE ?? join(homedir(), ".cache/podlab"), "bench", `tofu-${key}`);
+  // Keyed by the build script and the two module pins it builds, not the other pins.
+  const pins = readFileSync(join(TOP, "toolchain/versions.env"), "utf8").split("\n").filter((l) => /^(OPENTOFU_MODULE|TF_DOCKER_MODULE)=/.test(l));
+  const key = createHash("sha256").update(readFileSync(script)).update(pins.join("\n")).digest("hex").slice(0, 12);
+  const root = join(process.env.PODLAB_CACHE ?? join(homedir(), ".cache/podlab"), "bench");
+  const dir = join(root, `tofu-${key}`);
+  // Builds of other pins are stale: keep the cache from growing without end.
+  for (const old of existsSync(root) ? readdirSync(root) : []) if (old.startsWith("tofu-") && old !== `tofu-${key}`) rmSync(join(root, old), { recursive: true, force: true });
   const t0 = Date.now();
   await execa("bash", [script, dir], { stdio: "inherit" });
   if (Date.now() - t0 > 5000) console.log(`(OpenTofu and the Docker provider built in ${Math.round((Date.now() - t0) / 1000)}s, cached in ${dir})`);

@@ -14,7 +14,8 @@ export function imageResourceName(ref: string): string {
 export class StackImages extends pulumi.ComponentResource {
   private readonly byRef = new Map<string, docker.RemoteImage>();
 
-  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+  /** `prefix` goes before each image's resource name: a pod's own images need its name there. */
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions, private readonly prefix = "") {
     super("podlab:docker:Images", name, {}, opts);
     this.registerOutputs({});
   }
@@ -27,7 +28,7 @@ export class StackImages extends pulumi.ComponentResource {
   get(ref: string): docker.RemoteImage {
     let image = this.byRef.get(ref);
     if (!image) {
-      image = new docker.RemoteImage(imageResourceName(ref), { name: ref, keepLocally: true }, { parent: this });
+      image = new docker.RemoteImage(`${this.prefix}${imageResourceName(ref)}`, { name: ref, keepLocally: true }, { parent: this });
       this.byRef.set(ref, image);
     }
     return image;

@@ -60,7 +60,7 @@ export class DockerPod extends pulumi.ComponentResource {
     const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, { parent: this });
 
     // The stack's images when it shares them between pods, else the pod's own.
-    const images = args.images ?? new StackImages(`${name}-images`, { parent: this });
+    const images = args.images ?? new StackImages(`${name}-images`, { parent: this }, `${name}-`);
     const image = (ref: string) => images.get(ref);
 
     // Fixed container names: an old container must go before its replacement can take the name.

@@ -114,6 +114,11 @@ export async function plainCli(pods: PodArgs[]): Promise<Tool> {
         await execa("find", ["/sys/fs/cgroup", "-maxdepth", "2", "-type", "d", "-name", `pod-${p.name}`, "-exec", "rmdir", "{}", "+"]);
       }
     },
-    dispose: async () => undefined,
+    // After a failed step: remove whatever it made (containers first, then the cgroups).
+    dispose: async () => {
+      const names = pods.flatMap((p) => [...p.containers.map((c) => `${p.name}-${c.name}`), `${p.name}-sandbox`]);
+      await execa("docker", ["rm", "-f", ...names], { reject: false });
+      for (const p of pods) await execa("find", ["/sys/fs/cgroup", "-maxdepth", "2", "-type", "d", "-name", `pod-${p.name}`, "-exec", "rmdir", "{}", "+"], { reject: false });
+    },
   };
 }
