@@ -3,11 +3,14 @@
 // uses it: @pulumi/kubernetes alone takes about a second to load, which a docker-host preview
 // need not pay.
 import * as pulumi from "@pulumi/pulumi";
+import { FromManifest, podSpecFromManifest } from "./model/from-manifest";
+import { imageOverrides, ImageOverride } from "./model/image-overrides";
 import { PodLayout } from "./model/layout";
-import { PodArgs } from "./model/pod-spec";
-import { PodSpecError, podSpecs } from "./model/validate";
+import { loadManifests, Manifests } from "./model/manifest";
+import { PodSpecError } from "./model/validate";
 
 const PLATFORMS = ["docker", "kubernetes"] as const;
+export type Platform = (typeof PLATFORMS)[number];
 
 /** Config is read through this narrow interface, so tests can hand in plain values. */
 export interface ConfigSource {
@@ -15,21 +18,39 @@ export interface ConfigSource {
   getObject<T>(key: string): T | undefined;
 }
 
+/** The stack's pods, read and checked: the manifests, the image overrides and each pod's model. */
+export interface StackInput {
+  manifests: Manifests;
+  images: ImageOverride[];
+  pods: FromManifest[];
+}
+
+/**
+ * Reads `podlab:manifests` (files of Kubernetes Pod and ConfigMap manifests, relative to `baseDir`,
+ * the project's directory) and `podlab:images` (kustomize-style overrides), and checks every pod for
+ * `platform`. Throws a PodSpecError naming the file, the object and the field.
+ */
+export function readStackInput(config: ConfigSource, platform: Platform, baseDir: string): StackInput {
+  const images = imageOverrides(config.getObject("images"));
+  const manifests = loadManifests(config.getObject("manifests"), baseDir);
+  const pods = manifests.pods.map((m) => podSpecFromManifest(m.pod, m.source, { images, configMaps: manifests.configMaps, platform }));
+  return { manifests, images, pods };
+}
+
 export interface StackPods {
   layouts: pulumi.Output<PodLayout[]>;
 }
 
-export function stackPods(config: ConfigSource): StackPods {
+export function stackPods(config: ConfigSource, baseDir = process.cwd()): StackPods {
   const platform = config.get("platform");
-  if (!PLATFORMS.includes(platform as (typeof PLATFORMS)[number])) {
+  if (!PLATFORMS.includes(platform as Platform)) {
     throw new PodSpecError("podlab:platform", platform, `is not one of ${PLATFORMS.join(", ")}`);
   }
-  const pods = config.getObject<PodArgs[]>("pods") as PodArgs[];
-  podSpecs(pods, "podlab:pods");
+  const input = readStackInput(config, platform as Platform, baseDir);
   if (platform === "docker") {
     const { dockerStack } = require("./docker/stack") as typeof import("./docker/stack");
-    return { layouts: dockerStack(config, pods) };
+    return { layouts: dockerStack(config, input) };
   }
   const { kubernetesStack } = require("./kubernetes/stack") as typeof import("./kubernetes/stack");
-  return { layouts: kubernetesStack(config, pods) };
+  return { layouts: kubernetesStack(config, input) };
 }

@@ -4,6 +4,7 @@ import { ContainerLayout, PLATFORM_NAMESPACES, PodLayout } from "../components/m
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC } from "../components/model/labels";
 import { PodSpec } from "../components/model/pod-spec";
 import { MIB } from "../components/model/quantity";
+import { mountsLayout } from "../components/docker/layout";
 import { kubernetesLayout } from "../components/kubernetes/layout";
 
 export const DOCKER_CONTAINER = "docker:index/container:Container";
@@ -64,6 +65,7 @@ export function declaredDockerLayout(p: DockerPodResources): PodLayout {
       args: member.props.command ?? [],
       memoryBytes: (member.props.memory ?? 0) * MIB,
       ports: c.ports.map((port) => port.containerPort),
+      mounts: mountsLayout(p.spec, member.props.mounts ?? [], member.props.volumes ?? []),
       namespaces: {
         net,
         ipc: joinsSandbox(member, "ipcMode", p.sandbox) ? "sandbox" : "own",
@@ -79,7 +81,7 @@ export function declaredDockerLayout(p: DockerPodResources): PodLayout {
 }
 
 function missing(name: string): ContainerLayout {
-  return { name, image: "(missing)", command: [], args: [], memoryBytes: 0, ports: [], namespaces: { net: "own", ipc: "own", uts: "own", pid: "own", mnt: "own" } };
+  return { name, image: "(missing)", command: [], args: [], memoryBytes: 0, ports: [], mounts: [], namespaces: { net: "own", ipc: "own", uts: "own", pid: "own", mnt: "own" } };
 }
 
 /** Kubernetes pods declared in the stack, with the spec each was rendered from. */

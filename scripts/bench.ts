@@ -11,9 +11,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { PodArgs } from "../components/model/pod-spec";
 import { waitWhole, wholePod } from "../host/whole";
-import { checkLayouts, expectedLayout } from "./bench/layout";
+import { BenchPod, checkLayouts, expectedLayout } from "./bench/layout";
 import { measure, Sample, stats } from "./bench/measure";
 import { plainCli, podlab, Tool, tofu } from "./bench/tools";
 import { ScratchStack } from "./lib/scratch-stack";
@@ -31,7 +30,7 @@ const TOOLS = ["podlab", "tofu", "docker CLI"] as const;
 type ToolName = (typeof TOOLS)[number];
 const tag = Math.random().toString(36).slice(2, 5);
 
-function pods(n: number, prefix: string): PodArgs[] {
+function pods(n: number, prefix: string): BenchPod[] {
   return Array.from({ length: n }, (_, i) => ({
     name: `${prefix}p${i}`,
     containers: [

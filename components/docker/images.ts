@@ -14,8 +14,12 @@ export function imageResourceName(ref: string): string {
 export class StackImages extends pulumi.ComponentResource {
   private readonly byRef = new Map<string, docker.RemoteImage>();
 
-  /** `prefix` goes before each image's resource name: a pod's own images need its name there. */
-  constructor(name: string, opts?: pulumi.ComponentResourceOptions, private readonly prefix = "") {
+  /**
+   * `prefix` goes before each image's resource name: a pod's own images need its name there.
+   * `localIds` maps references to the engine's image IDs (host.ts localImageIds): a new ID behind a
+   * tag replaces the image resource, and with it every container made from it.
+   */
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions, private readonly prefix = "", private readonly localIds = new Map<string, string>()) {
     super("podlab:docker:Images", name, {}, opts);
     this.registerOutputs({});
   }
@@ -28,7 +32,7 @@ export class StackImages extends pulumi.ComponentResource {
   get(ref: string): docker.RemoteImage {
     let image = this.byRef.get(ref);
     if (!image) {
-      image = new docker.RemoteImage(`${this.prefix}${imageResourceName(ref)}`, { name: ref, keepLocally: true }, { parent: this });
+      image = new docker.RemoteImage(`${this.prefix}${imageResourceName(ref)}`, { name: ref, keepLocally: true, ...(this.localIds.has(ref) ? { pullTriggers: [this.localIds.get(ref)!] } : {}) }, { parent: this });
       this.byRef.set(ref, image);
     }
     return image;

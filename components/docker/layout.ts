@@ -1,7 +1,8 @@
 // The layout of a Docker pod, read back from what the provider reports about its containers.
-import { ContainerLayout, NamespaceHolding, PodLayout } from "../model/layout";
+import { ContainerLayout, mountText, NamespaceHolding, PodLayout } from "../model/layout";
 import { PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
+import { volumeSource } from "./volumes";
 
 /** What the provider reports for one member container. */
 export interface ObservedContainer {
@@ -15,10 +16,28 @@ export interface ObservedContainer {
   ipcMode: string;
   pidMode?: string;
   cgroupParent: string;
+  /** `--mount`s: Docker volumes (emptyDir) and binds (configMap, hostPath Directory). */
+  mounts: { type: string; source?: string; target: string; readOnly?: boolean }[];
+  /** `-v` binds (hostPath, DirectoryOrCreate). */
+  volumes: { hostPath?: string; containerPath?: string; readOnly?: boolean }[];
+}
+
+/** Which pod volume a mount's source is: by the rendering rules of pod.ts (memberSettings). */
+function volumeOf(spec: PodSpec, source: string | undefined): string {
+  const v = spec.volumes.find((x) => volumeSource(spec.name, x) === source);
+  return v?.name ?? `(unknown ${source})`;
 }
 
 function holding(mode: string | undefined, sandboxId: string): NamespaceHolding {
   return mode === `container:${sandboxId}` ? "sandbox" : "own";
+}
+
+/** A member's `--mount`s and `-v` binds as the layout writes mounts ("<volume>:<path>[:ro]"). */
+export function mountsLayout(spec: PodSpec, mounts: ObservedContainer["mounts"], volumes: ObservedContainer["volumes"]): string[] {
+  return [
+    ...mounts.map((m) => mountText(volumeOf(spec, m.source), m.target, m.readOnly ?? false)),
+    ...volumes.map((v) => mountText(volumeOf(spec, v.hostPath), v.containerPath ?? "", v.readOnly ?? false)),
+  ].sort();
 }
 
 export function dockerLayout(spec: PodSpec, sandboxId: string, cgroupParent: string, observed: ObservedContainer[]): PodLayout {
@@ -32,6 +51,7 @@ export function dockerLayout(spec: PodSpec, sandboxId: string, cgroupParent: str
       args: spec.containers[i].args.length ? o.command : [],
       memoryBytes: o.memory * MIB,
       ports: spec.containers[i].ports.map((p) => p.containerPort),
+      mounts: mountsLayout(spec, o.mounts, o.volumes),
       namespaces: {
         net,
         ipc: holding(o.ipcMode, sandboxId),

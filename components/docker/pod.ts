@@ -3,19 +3,30 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { IPod } from "kubernetes-models/v1/Pod";
+import { podSpecFromManifest } from "../model/from-manifest";
+import { DEFAULT_IMAGE_OVERRIDES, ImageOverride } from "../model/image-overrides";
 import { PodLayout } from "../model/layout";
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, Role, specLabel } from "../model/labels";
-import { PodArgs, PodSpec } from "../model/pod-spec";
+import { ContainerSpec, PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
-import { checkImage, PodSpecError, podSpec, readyTimeoutSeconds } from "../model/validate";
+import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { agentArgs, readyCommandArgs } from "./agent";
 import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
+import { volumeSource, volumesCommand } from "./volumes";
 import { StackImages } from "./images";
 import { dockerLayout } from "./layout";
 
 export interface DockerPodArgs {
-  /** The pod, as written in stack config; validated before anything is created. */
-  pod: PodArgs;
+  /** The pod as a Kubernetes Pod manifest; validated before anything is created. */
+  manifest: IPod;
+  /** Where the manifest came from, for messages (e.g. "pods/foo.yaml: Pod foo"). */
+  source?: string;
+  /** Image overrides (kustomize's images:); default: the walkthrough's images to podlab's builds. */
+  imageOverrides?: readonly ImageOverride[];
+  /** ConfigMaps the pod's configMap volumes name. */
+  configMaps?: Map<string, IConfigMap>;
   /** The image of the sandbox container that holds the pod's namespaces (a pause program). */
   sandboxImage: string;
   /** Docker's cgroup driver; see host.ts for detecting it. */
@@ -25,13 +36,65 @@ export interface DockerPodArgs {
   /** How long `pulumi up` waits for the pod to be ready, e.g. "90s", "10m"; default 10m. */
   readyTimeout?: string;
   /** The stack's shared images; without it the pod makes its own (a child `<pod>-images`). */
-  images?: StackImages;
+  stackImages?: StackImages;
 }
 
 const labels = (pod: string, role: Role, container: string, extra: Record<string, string> = {}) =>
   Object.entries({ [LABEL_POD]: pod, [LABEL_ROLE]: role, [LABEL_CONTAINER]: container, ...extra }).map(
     ([label, value]) => ({ label, value }),
   );
+
+/** Docker's arguments for what a member's spec says beyond namespaces and cgroup (see the support table). */
+export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.ContainerArgs> {
+  const out: docker.ContainerArgs = { image: "" };
+  if (c.limits.memoryBytes !== undefined) out.memory = c.limits.memoryBytes / MIB;
+  if (c.limits.cpuMillis !== undefined) {
+    // Kubernetes' CFS arithmetic: 1000 millicores is one full 100 ms period.
+    out.cpuPeriod = 100000;
+    out.cpuQuota = c.limits.cpuMillis * 100;
+  }
+  if (c.requests.memoryBytes !== undefined) out.memoryReservation = Math.ceil(c.requests.memoryBytes / MIB);
+  // The kubelet's MilliCPUToShares (pkg/kubelet/cm/helpers_linux.go): at least 2.
+  if (c.requests.cpuMillis !== undefined) out.cpuShares = Math.max(2, Math.floor((c.requests.cpuMillis * 1024) / 1000));
+  if (c.workingDir !== undefined) out.workingDir = c.workingDir;
+  const sc = c.securityContext;
+  if (sc.runAsUser !== undefined) out.user = sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser);
+  if (sc.readOnlyRootFilesystem) out.readOnly = true;
+  if (sc.capabilities.add.length || sc.capabilities.drop.length) out.capabilities = { adds: sc.capabilities.add, drops: sc.capabilities.drop };
+  if (spec.terminationGracePeriodSeconds !== undefined) {
+    out.stopTimeout = spec.terminationGracePeriodSeconds;
+    out.destroyGraceSeconds = spec.terminationGracePeriodSeconds;
+  }
+  const mounts: docker.types.input.ContainerMount[] = [];
+  const binds: docker.types.input.ContainerVolume[] = [];
+  for (const m of c.mounts) {
+    const v = spec.volumes.find((x) => x.name === m.volume)!;
+    const source = volumeSource(spec.name, v);
+    if ("emptyDir" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
+    else if ("configMap" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: true });
+    else if (v.hostPath.type === "Directory") mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
+    // Binds (-v) make a missing host directory, as hostPath's DirectoryOrCreate asks.
+    else binds.push({ hostPath: v.hostPath.path, containerPath: m.mountPath, readOnly: m.readOnly });
+  }
+  if (mounts.length) out.mounts = mounts;
+  if (binds.length) out.volumes = binds;
+  const { image: _unused, ...rest } = out;
+  return rest;
+}
+
+/**
+ * The spec the sandbox's label records: the pod's, less what changes in place without touching a
+ * container. Pod-level limits live on the cgroup parent (cgroup.sh update); a ConfigMap's contents
+ * live in the pod's volume directory (volumes.sh update), and a ConfigMap update restarts no Pod on
+ * Kubernetes either.
+ */
+export function sandboxSpec(spec: PodSpec): PodSpec {
+  return {
+    ...spec,
+    limits: {},
+    volumes: spec.volumes.map((v) => ("configMap" in v ? { name: v.name, configMap: { name: v.configMap.name, files: [] } } : v)),
+  };
+}
 
 export class DockerPod extends pulumi.ComponentResource {
   readonly spec: PodSpec;
@@ -47,7 +110,10 @@ export class DockerPod extends pulumi.ComponentResource {
 
   constructor(name: string, args: DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: bad input must fail before any resource exists.
-    const spec = podSpec(args.pod, `pods[${JSON.stringify(name)}]`);
+    const source = args.source ?? `Pod ${name}`;
+    const { spec } = podSpecFromManifest(args.manifest, source, {
+      images: args.imageOverrides ?? DEFAULT_IMAGE_OVERRIDES, configMaps: args.configMaps ?? new Map(), platform: "docker",
+    });
     if (spec.name !== name) throw new PodSpecError("pod.name", spec.name, `does not match the component name ${JSON.stringify(name)}`);
     checkImage("sandboxImage", args.sandboxImage);
     if (!CGROUP_DRIVERS.includes(args.cgroupDriver)) throw new PodSpecError("cgroupDriver", args.cgroupDriver, "is not cgroupfs or systemd");
@@ -58,22 +124,23 @@ export class DockerPod extends pulumi.ComponentResource {
     this.spec = spec;
     this.cgroupParent = cgroupParent(name, args.cgroupDriver);
     const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, { parent: this });
+    const volumes = volumesCommand(spec, { parent: this });
 
     // The stack's images when it shares them between pods, else the pod's own.
-    const images = args.images ?? new StackImages(`${name}-images`, { parent: this }, `${name}-`);
+    const images = args.stackImages ?? new StackImages(`${name}-images`, { parent: this }, `${name}-`);
     const image = (ref: string) => images.get(ref);
 
     // Fixed container names: an old container must go before its replacement can take the name.
     // The cgroup parent is a plain value, so that a pod-level limit change (an update of the cgroup
     // in place) shows on the cgroup alone; a new cgroup still makes new containers (replaceWith).
-    const containerOpts = { parent: this, deleteBeforeReplace: true, dependsOn: [cgroup], replaceWith: [cgroup] };
+    const containerOpts = { parent: this, deleteBeforeReplace: true, dependsOn: [cgroup, ...(volumes ? [volumes] : [])], replaceWith: [cgroup] };
     const published = spec.containers.flatMap((c) =>
-      c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: "tcp" })),
+      c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: p.protocol.toLowerCase() })),
     );
     this.sandbox = new docker.Container(`${name}-sandbox`, {
       name: `${name}-sandbox`,
       image: image(args.sandboxImage).imageId,
-      hostname: name,
+      hostname: spec.hostname,
       // The IPC donor must be shareable whatever the daemon's default IPC mode is.
       ipcMode: "shareable",
       cgroupParent: this.cgroupParent,
@@ -82,9 +149,9 @@ export class DockerPod extends pulumi.ComponentResource {
       // The agent restarts the sandbox, and then the members inside it: Docker's restart policy
       // would start them in no particular order (members first fail to join a sandbox not yet up).
       restart: "no",
-      // Pod-level limits are left out: they live on the cgroup parent and change there in place,
-      // where a changed label would replace the sandbox and with it the whole pod.
-      labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel({ ...spec, limits: {} }) }),
+      // What changes in place is left out of this label (see sandboxSpec): a changed label would
+      // replace the sandbox and with it the whole pod.
+      labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel(sandboxSpec(spec)) }),
     }, containerOpts);
 
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
@@ -97,8 +164,10 @@ export class DockerPod extends pulumi.ComponentResource {
         networkMode: joinSandbox,
         ipcMode: joinSandbox,
         cgroupParent: this.cgroupParent,
-        memory: c.memoryBytes / MIB,
-        envs: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+        // shareProcessNamespace: pause becomes the members' PID 1.
+        ...(spec.shareProcessNamespace ? { pidMode: joinSandbox } : {}),
+        envs: c.env.map((e) => `${e.name}=${e.value}`),
+        ...memberSettings(spec, c),
         // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
         restart: "no",
         // A member that exited for good is no drift under OnFailure and Never.
@@ -108,10 +177,6 @@ export class DockerPod extends pulumi.ComponentResource {
       // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
       if (c.command.length) containerArgs.entrypoints = c.command;
       if (c.args.length) containerArgs.command = c.args;
-      if (c.cpuMillis !== undefined) {
-        containerArgs.cpuPeriod = 100000;
-        containerArgs.cpuQuota = c.cpuMillis * 100;
-      }
       this.containers[c.name] = new docker.Container(`${name}-${c.name}`, containerArgs, containerOpts);
     }
 
@@ -135,6 +200,7 @@ export class DockerPod extends pulumi.ComponentResource {
         name: c.name, image: images.get(c.image).name, entrypoints: ct.entrypoints, command: ct.command,
         memory: ct.memory.apply((m) => m ?? 0), cpuQuota: ct.cpuQuota, networkMode: ct.networkMode.apply((m) => m ?? ""),
         ipcMode: ct.ipcMode, pidMode: ct.pidMode, cgroupParent: ct.cgroupParent.apply((p) => p ?? ""),
+        mounts: ct.mounts.apply((m) => m ?? []), volumes: ct.volumes.apply((v) => v ?? []),
       });
     });
     this.layout = pulumi.all([this.sandbox.id, this.cgroupParent, pulumi.all(observed)])

@@ -1,12 +1,11 @@
 // The docker-host stack's pods, from stack config (see components/stack.ts, which loads this module
 // only for the docker platform).
 import * as pulumi from "@pulumi/pulumi";
-import type { ConfigSource } from "../stack";
+import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
-import { PodArgs } from "../model/pod-spec";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
-import { detectCgroupDriver } from "./host";
+import { checkHostPorts, detectCgroupDriver, localImageIds, publishedPorts } from "./host";
 import { StackImages } from "./images";
 import { DockerPod } from "./pod";
 
@@ -27,17 +26,29 @@ export function cgroupDriver(config: ConfigSource, engine: () => CgroupDriver = 
   return actual;
 }
 
-/** Every pod of the config as a DockerPod; returns their layouts. Pods were validated by the caller. */
-export function dockerStack(config: ConfigSource, pods: PodArgs[]): pulumi.Output<PodLayout[]> {
+/**
+ * Every pod of the input as a DockerPod; returns their layouts. Before the first resource, it checks
+ * what only the host can say: the cgroup driver, that every image is on the engine (its ID is pinned,
+ * so an image rebuilt under the same tag reaches the pod), and that no host port is taken.
+ */
+export function dockerStack(config: ConfigSource, input: StackInput): pulumi.Output<PodLayout[]> {
   const sandboxImage = config.get("sandboxImage") ?? "podlab/pause:0.1";
   const agentImage = config.get("agentImage") ?? "podlab/agent:0.1";
   const readyTimeout = config.get("readyTimeout");
-  // Everything is checked before the first resource exists.
   checkImage("podlab:sandboxImage", sandboxImage);
   checkImage("podlab:agentImage", agentImage);
   readyTimeoutSeconds("podlab:readyTimeout", readyTimeout);
   const driver = cgroupDriver(config);
-  const images = new StackImages("images");
-  const made = pods.map((pod) => new DockerPod(pod.name, { pod, sandboxImage, agentImage, readyTimeout, cgroupDriver: driver, images }));
+  const specs = input.pods.map((p) => p.spec);
+  const imageIds = localImageIds([sandboxImage, agentImage, ...specs.flatMap((s) => s.containers.map((c) => c.image))]);
+  checkHostPorts(specs, publishedPorts());
+  for (const p of input.pods) {
+    for (const field of p.kubernetesOnly) pulumi.log.info(`pod ${p.spec.name}: ${field} is Kubernetes-only, left out on the docker platform (see the README's support table)`);
+  }
+  const stackImages = new StackImages("images", undefined, "", imageIds);
+  const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
+    manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps,
+    sandboxImage, agentImage, readyTimeout, cgroupDriver: driver, stackImages,
+  }));
   return pulumi.all(made.map((p) => p.layout));
 }

@@ -1,5 +1,5 @@
 // The layout of a Kubernetes pod, read back from the Pod object the API server returned.
-import { KUBELET_CGROUP, NamespaceHolding, PodLayout } from "../model/layout";
+import { KUBELET_CGROUP, mountText, NamespaceHolding, PodLayout } from "../model/layout";
 import { parseCpu, parseMemory } from "../model/quantity";
 
 /** The parts of a Pod object the layout needs (as @pulumi/kubernetes outputs it). */
@@ -17,7 +17,9 @@ export interface ObservedPod {
       args?: string[];
       ports?: { containerPort: number }[];
       resources?: { limits?: Record<string, string> };
+      volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
     }[];
+    volumes?: { name: string; configMap?: object }[];
   };
 }
 
@@ -40,6 +42,13 @@ export function kubernetesLayout(pod: ObservedPod): PodLayout {
         memoryBytes: parseMemory(c.resources?.limits?.memory ?? "") ?? 0,
         ...(cpu !== undefined ? { cpuMillis: parseCpu(cpu) } : {}),
         ports: (c.ports ?? []).map((p) => p.containerPort),
+        // The kubelet mounts configMap volumes read-only, whatever the mount says.
+        // The ServiceAccount admission plugin adds a projected token volume, kube-api-access-<random>,
+        // to every Pod that does not opt out: the platform's, like pause, not the pod's.
+        mounts: (c.volumeMounts ?? [])
+          .filter((m) => !m.name.startsWith("kube-api-access-"))
+          .map((m) => mountText(m.name, m.mountPath, (m.readOnly ?? false) || !!s.volumes?.find((v) => v.name === m.name)?.configMap))
+          .sort(),
         namespaces: {
           net: shared(s.hostNetwork),
           ipc: shared(s.hostIPC),

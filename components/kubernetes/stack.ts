@@ -2,21 +2,30 @@
 // with it @pulumi/kubernetes, only for the kubernetes platform).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConfigSource } from "../stack";
+import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
-import { PodArgs } from "../model/pod-spec";
 import { KubernetesPod } from "./pod";
 
-/** Every pod of the config as a KubernetesPod on the configured cluster; returns their layouts. */
-export function kubernetesStack(config: ConfigSource, pods: PodArgs[]): pulumi.Output<PodLayout[]> {
+/**
+ * The manifests' ConfigMaps and Pods on the configured cluster (`podlab:context`, `podlab:kubeconfig`,
+ * `podlab:namespace` for objects that name none); returns the pods' layouts. Input was checked by the caller.
+ */
+export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi.Output<PodLayout[]> {
   const provider = new k8s.Provider("cluster", {
     ...(config.get("kubeconfig") ? { kubeconfig: config.get("kubeconfig") } : {}),
     context: config.get("context") ?? "minikube",
   });
-  const made = pods.map((pod) => new KubernetesPod(pod.name, {
-    pod,
-    namespace: config.get("namespace"),
+  const namespace = config.get("namespace") ?? "default";
+  const configMaps = [...input.manifests.configMaps.values()].map((cm) => new k8s.core.v1.ConfigMap(cm.metadata!.name!, {
+    ...cm, metadata: { ...cm.metadata, namespace: cm.metadata?.namespace ?? namespace },
+  } as k8s.core.v1.ConfigMapArgs, { provider }));
+  const made = input.manifests.pods.map((m) => new KubernetesPod(m.pod.metadata!.name!, {
+    manifest: m.pod,
+    source: m.source,
+    imageOverrides: input.images,
+    configMaps: input.manifests.configMaps,
+    namespace,
     readyTimeout: config.get("readyTimeout"),
-  }, { providers: { kubernetes: provider } }));
+  }, { providers: { kubernetes: provider }, dependsOn: configMaps }));
   return pulumi.all(made.map((p) => p.layout));
 }

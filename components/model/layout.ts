@@ -19,9 +19,12 @@ export interface ContainerLayout {
   image: string;
   command: string[];
   args: string[];
+  /** The memory limit in bytes; 0 when the container has none. */
   memoryBytes: number;
   cpuMillis?: number;
   ports: number[];
+  /** Volume mounts as "<volume>:<mountPath>", with ":ro" when read-only: shared volumes show by name. */
+  mounts: string[];
   namespaces: Record<Namespace, NamespaceHolding>;
 }
 
@@ -39,11 +42,19 @@ export interface PodLayout {
 export const PLATFORM_NAMESPACES: Record<Platform, Record<Namespace, NamespaceHolding>> = {
   // `--uts` accepts only "host": a joiner of `--network container:` gets a private UTS namespace.
   docker: { net: "sandbox", ipc: "sandbox", uts: "own, hostname copied", pid: "own", mnt: "own" },
-  // The pause container holds net, UTS and IPC for every container (shareProcessNamespace is off).
+  // The pause container holds net, UTS and IPC for every container (and PID with shareProcessNamespace).
   kubernetes: { net: "sandbox", ipc: "sandbox", uts: "sandbox", pid: "own", mnt: "own" },
 };
 
 export const KUBELET_CGROUP = "(kubelet pod cgroup)";
+
+/** A mount as layouts write it. */
+export const mountText = (volume: string, mountPath: string, readOnly: boolean) => `${volume}:${mountPath}${readOnly ? ":ro" : ""}`;
+
+/** How a platform holds a pod's namespaces, with the pod's own choices (shareProcessNamespace). */
+export function podNamespaces(platform: Platform, spec: Pick<PodSpec, "shareProcessNamespace">): Record<Namespace, NamespaceHolding> {
+  return { ...PLATFORM_NAMESPACES[platform], ...(spec.shareProcessNamespace ? { pid: "sandbox" as const } : {}) };
+}
 
 /** The layout a PodSpec implies on a platform. */
 export function expectedLayout(spec: PodSpec, platform: Platform): PodLayout {
@@ -58,12 +69,18 @@ export function expectedLayout(spec: PodSpec, platform: Platform): PodLayout {
         image: c.image,
         command: c.command,
         args: c.args,
-        memoryBytes: c.memoryBytes,
+        memoryBytes: c.limits.memoryBytes ?? 0,
         ports: c.ports.map((p) => p.containerPort),
-        namespaces: { ...PLATFORM_NAMESPACES[platform] },
+        mounts: c.mounts.map((m) => mountText(m.volume, m.mountPath, m.readOnly || volumeIsReadOnly(spec, m.volume))).sort(),
+        namespaces: podNamespaces(platform, spec),
       };
-      if (c.cpuMillis !== undefined) layout.cpuMillis = c.cpuMillis;
+      if (c.limits.cpuMillis !== undefined) layout.cpuMillis = c.limits.cpuMillis;
       return layout;
     }),
   };
+}
+
+/** ConfigMap volumes are mounted read-only on both platforms, whatever the mount says. */
+function volumeIsReadOnly(spec: PodSpec, volume: string): boolean {
+  return spec.volumes.some((v) => v.name === volume && "configMap" in v);
 }

@@ -1,25 +1,6 @@
-// The one Pod model. Docker and Kubernetes components both render from a PodSpec, so any layout
+// The one Pod model. Users write Kubernetes Pod manifests (manifest.ts); from-manifest.ts turns each
+// into a PodSpec, and the Docker and Kubernetes components both render from it, so any layout
 // difference between the two stacks can only come from the platform (see layout.ts).
-
-/** A container as the user writes it in stack config. */
-export interface ContainerArgs {
-  name: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  env?: Record<string, string>;
-  ports?: PortArgs[];
-  /** Memory limit as a Kubernetes quantity, e.g. "256Mi". Required: every container is bounded. */
-  memory: string;
-  /** Optional CPU limit, e.g. "500m". */
-  cpu?: string;
-}
-
-export interface PortArgs {
-  containerPort: number;
-  /** Publish on the host (Docker: on the sandbox; Kubernetes: hostPort). */
-  hostPort?: number;
-}
 
 /**
  * The Pod's spec.restartPolicy: which exited containers are started again, pod-wide
@@ -28,37 +9,70 @@ export interface PortArgs {
 export type RestartPolicy = "Always" | "OnFailure" | "Never";
 export const RESTART_POLICIES: readonly RestartPolicy[] = ["Always", "OnFailure", "Never"];
 
-/** A pod as the user writes it in stack config. */
-export interface PodArgs {
-  name: string;
-  containers: ContainerArgs[];
-  /** Always (the default), OnFailure or Never, as in a Kubernetes Pod. */
-  restartPolicy?: string;
-  /** Optional pod-level limits, applied to the pod's cgroup (Kubernetes: pod-level resources). */
-  limits?: { memory?: string; cpu?: string };
-}
-
-/** A validated container: quantities parsed, defaults filled in. */
-export interface ContainerSpec {
-  name: string;
-  image: string;
-  command: string[];
-  args: string[];
-  env: Record<string, string>;
-  ports: PortSpec[];
-  memoryBytes: number;
+/** Resource amounts, parsed: bytes and millicores. */
+export interface Resources {
+  memoryBytes?: number;
   cpuMillis?: number;
 }
 
 export interface PortSpec {
   containerPort: number;
+  /** Published on the host (Docker: on the sandbox; Kubernetes: hostPort). */
   hostPort?: number;
+  protocol: "TCP" | "UDP";
 }
 
-/** A validated pod. Build one with `podSpec()` (validate.ts). */
+/** A volume mount of a container: the pod volume's name, where it is mounted, and whether read-only. */
+export interface MountSpec {
+  volume: string;
+  mountPath: string;
+  readOnly: boolean;
+}
+
+/** A validated container: quantities parsed, defaults filled in, images already overridden. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** Replaces the image's ENTRYPOINT when not empty. */
+  command: string[];
+  /** Replaces the image's CMD when not empty. */
+  args: string[];
+  /** In manifest order (a later value may refer to an earlier one in Kubernetes). */
+  env: { name: string; value: string }[];
+  workingDir?: string;
+  ports: PortSpec[];
+  /** resources.limits: a memory limit in bytes, a CPU limit in millicores. */
+  limits: Resources;
+  /** resources.requests: CPU shares and memory reservation on Docker. */
+  requests: Resources;
+  /** securityContext, with the pod's runAsUser/runAsGroup filled in. */
+  securityContext: {
+    runAsUser?: number;
+    runAsGroup?: number;
+    readOnlyRootFilesystem: boolean;
+    capabilities: { add: string[]; drop: string[] };
+  };
+  mounts: MountSpec[];
+}
+
+/** A pod volume, by source: an emptyDir, a host path or a ConfigMap's keys as files. */
+export type VolumeSpec =
+  | { name: string; emptyDir: true }
+  | { name: string; hostPath: { path: string; type: "" | "DirectoryOrCreate" | "Directory" } }
+  | { name: string; configMap: { name: string; files: { key: string; content: string }[] } };
+
+/** A validated pod. Build one with `podSpecFromManifest()` (from-manifest.ts). */
 export interface PodSpec {
   name: string;
   containers: ContainerSpec[];
   restartPolicy: RestartPolicy;
-  limits: { memoryBytes?: number; cpuMillis?: number };
+  /** Pod-level resources.limits, applied to the pod's cgroup (Kubernetes: pod-level resources). */
+  limits: Resources;
+  /** The pod's hostname; the pod name when unset, as in Kubernetes. */
+  hostname: string;
+  /** Members join the sandbox's PID namespace: pause is their PID 1. */
+  shareProcessNamespace: boolean;
+  /** Seconds between SIGTERM and SIGKILL when a container is stopped; unset: the platform's default. */
+  terminationGracePeriodSeconds?: number;
+  volumes: VolumeSpec[];
 }

@@ -4,7 +4,7 @@ import execa from "execa";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PodArgs } from "../../components/model/pod-spec";
+import { BenchPod, benchManifest } from "./layout";
 import { ScratchStack } from "../lib/scratch-stack";
 
 export interface Tool {
@@ -18,9 +18,9 @@ export interface Tool {
 
 const MIB = (q: string) => Number(q.replace(/Mi$/, ""));
 
-export async function podlab(pods: PodArgs[]): Promise<Tool> {
+export async function podlab(pods: BenchPod[]): Promise<Tool> {
   const stack = await ScratchStack.create(`bench-${pods[0].name}`, {
-    platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods,
+    platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: pods.map(benchManifest),
   });
   return {
     name: "podlab",
@@ -32,7 +32,7 @@ export async function podlab(pods: PodArgs[]): Promise<Tool> {
 }
 
 /** The same pods for OpenTofu, as JSON configuration (tofu reads *.tf.json like HCL). */
-export function tofuConfig(pods: PodArgs[]): object {
+export function tofuConfig(pods: BenchPod[]): object {
   const images = { pause: "podlab/pause:0.1", httpbin: "podlab/httpbin:0.1", curl: "podlab/curl:0.1" };
   const imageOf = (ref: string) => Object.entries(images).find(([, r]) => r === ref)![0];
   const cgroups: Record<string, object> = {};
@@ -70,7 +70,7 @@ export function tofuConfig(pods: PodArgs[]): object {
   };
 }
 
-export async function tofu(pods: PodArgs[], toolDir: string): Promise<Tool> {
+export async function tofu(pods: BenchPod[], toolDir: string): Promise<Tool> {
   const dir = mkdtempSync(join(tmpdir(), "podlab-bench-tofu-"));
   writeFileSync(join(dir, "main.tf.json"), JSON.stringify(tofuConfig(pods), null, 2));
   const env = { TF_CLI_CONFIG_FILE: join(toolDir, "tofurc"), TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
@@ -91,7 +91,7 @@ export async function tofu(pods: PodArgs[], toolDir: string): Promise<Tool> {
 const CONTROLLERS = "cpu,cpuacct,cpuset,memory,pids,blkio,devices,freezer";
 
 /** The walkthrough's commands, one pod after another, as a shell script would run them. */
-export async function plainCli(pods: PodArgs[]): Promise<Tool> {
+export async function plainCli(pods: BenchPod[]): Promise<Tool> {
   return {
     name: "docker CLI",
     async up() {

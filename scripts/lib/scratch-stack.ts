@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 
 const TOP = resolve(__dirname, "../..");
-const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "tsconfig.json", "package.json", "components"];
+const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "tsconfig.json", "package.json", "components", "pods"];
 
 /** Fails loudly, naming the fix, when a tool the integration tests need is missing. */
 export async function requireTools(...tools: ("pulumi" | "docker")[]): Promise<void> {
@@ -46,11 +46,21 @@ export class ScratchStack {
     };
   }
 
-  /** Replaces the stack's podlab config (keys without the "podlab:" prefix); keeps the rest, such as the salt. */
+  /**
+   * Replaces the stack's podlab config (keys without the "podlab:" prefix); keeps the rest, such as
+   * the salt. `pods`, a list of Kubernetes objects (Pods, ConfigMaps), is written as a manifest file
+   * `pods/<stack>.yaml` in the scratch project and named in `podlab:manifests`, as a user would.
+   */
   setConfig(config: Record<string, unknown>): void {
     const file = join(this.dir, "stacks", `Pulumi.${this.stack}.yaml`);
     const current = existsSync(file) ? parse(readFileSync(file, "utf8")) ?? {} : {};
-    const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`podlab:${k}`, v]));
+    const { pods, ...rest } = config;
+    if (pods !== undefined) {
+      const manifest = `pods/${this.stack}.yaml`;
+      writeFileSync(join(this.dir, manifest), (pods as object[]).map((p) => stringify(p)).join("---\n"));
+      rest.manifests = [manifest];
+    }
+    const prefixed = Object.fromEntries(Object.entries(rest).map(([k, v]) => [`podlab:${k}`, v]));
     writeFileSync(file, stringify({ ...current, config: prefixed }));
   }
 

@@ -2,7 +2,7 @@
 // timeout, naming the container and the kubelet's reason (CrashLoopBackOff). On Docker the readiness
 // gate also gives the exit code, the restart count and the container's last log lines.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PodArgs } from "../../components/model/pod-spec";
+import type { IPod } from "kubernetes-models/v1/Pod";
 import { LocalCluster } from "../../host/cri";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
@@ -11,9 +11,9 @@ import { expectNothingLeft } from "./pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
 
-function crashLooping(name: string): PodArgs {
+function crashLooping(name: string): IPod {
   const p = walkthroughPod(name);
-  p.containers[1].command = ["sh", "-c", "echo podlab-crash-$HOSTNAME; exit 1"];
+  p.spec!.containers[1].command = ["sh", "-c", "echo podlab-crash-$HOSTNAME; exit 1"];
   return p;
 }
 

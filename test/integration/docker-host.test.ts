@@ -4,7 +4,7 @@ import execa from "execa";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABEL_POD } from "../../components/model/labels";
-import { PodArgs } from "../../components/model/pod-spec";
+import type { IPod } from "kubernetes-models/v1/Pod";
 import { podContainers, LiveContainer } from "../../host/docker";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
@@ -16,8 +16,14 @@ const run = Math.random().toString(36).slice(2, 7);
 
 const pod = walkthroughPod;
 
-const stackConfig = (pods: PodArgs[]) => ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods });
+const stackConfig = (pods: IPod[]) => ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods });
 const byRole = (cs: LiveContainer[], name: string) => cs.find((c) => c.name.endsWith(`-${name}`))!;
+/** The walkthrough's pod with pod-level limits (spec.resources.limits). */
+const limited = (name: string, limits: Record<string, string>) => {
+  const p = pod(name);
+  p.spec!.resources = { limits };
+  return p;
+};
 
 
 describe("docker-host stack", () => {
@@ -29,8 +35,7 @@ describe("docker-host stack", () => {
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
-    const limited = { ...pod(second), limits: { memory: "512Mi", cpu: "1500m" } };
-    stack = await ScratchStack.create(`dh-${run}`, stackConfig([pod(first), limited]));
+    stack = await ScratchStack.create(`dh-${run}`, stackConfig([pod(first), limited(second, { memory: "512Mi", cpu: "1500m" })]));
     otherStack = await ScratchStack.create(`dh-${run}-other`, stackConfig([pod(other)]));
     await stack.up();
     await otherStack.up();
@@ -110,7 +115,7 @@ describe("docker-host stack", () => {
 
   it("updates a pod-level limit in place: the preview names the cgroup alone, and the containers keep running", async () => {
     const before = (await podContainers(second)).map((c) => c.id);
-    stack.setConfig(stackConfig([pod(first), { ...pod(second), limits: { memory: "768Mi", cpu: "1500m" } }]));
+    stack.setConfig(stackConfig([pod(first), limited(second, { memory: "768Mi", cpu: "1500m" })]));
     const preview = await stack.preview();
     expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`)).toEqual([`update ${second}-cgroup`]);
     await stack.up();
@@ -120,13 +125,13 @@ describe("docker-host stack", () => {
 
   it("refuses a container limit above its pod's before changing anything, and leaves the pod running", async () => {
     const before = (await podContainers(second)).map((c) => c.id);
-    const bad = { ...pod(second), limits: { memory: "768Mi", cpu: "500m" } };
-    bad.containers[0].cpu = "1";
+    const bad = limited(second, { memory: "768Mi", cpu: "500m" });
+    bad.spec!.containers[0].resources!.limits!.cpu = "1";
     stack.setConfig(stackConfig([pod(first), bad]));
     const result = await stack.up().catch((e) => e);
-    stack.setConfig(stackConfig([pod(first), { ...pod(second), limits: { memory: "768Mi", cpu: "1500m" } }]));
+    stack.setConfig(stackConfig([pod(first), limited(second, { memory: "768Mi", cpu: "1500m" })]));
     expect(result.exitCode).not.toBe(0);
-    expect(result.all).toContain('podlab:pods[1].containers[0].cpu: "1" is above the pod\'s CPU limit "500m" (podlab:pods[1].limits.cpu)');
+    expect(result.all).toContain(`pods/dh-${run}.yaml: Pod ${second}: spec.containers[0].resources.limits.cpu: "1" is above the pod's CPU limit "500m" (spec.resources.limits.cpu)`);
     const after = await podContainers(second);
     expect(after.map((c) => c.id)).toEqual(before);
     expect(after.every((c) => c.running)).toBe(true);
@@ -174,13 +179,17 @@ describe("docker-host stack with bad input", () => {
     await requireTools("pulumi", "docker");
   });
 
-  const cases: [string, (p: PodArgs) => void, string][] = [
-    ["a pod name with shell characters", (p) => (p.name = "foo;touch /tmp/pwned"), 'podlab:pods[0].name: "foo;touch /tmp/pwned" is not a valid pod name'],
-    ["a pod name over the length limit", (p) => (p.name = "p".repeat(51)), `podlab:pods[0].name: "${"p".repeat(51)}" is longer than 50 characters`],
-    ["a memory limit such as 256Xi", (p) => (p.containers[0].memory = "256Xi"), 'podlab:pods[0].containers[0].memory: "256Xi" is not a memory quantity'],
-    ["a negative memory limit", (p) => (p.containers[1].memory = "-128Mi"), 'podlab:pods[0].containers[1].memory: "-128Mi" is not a memory quantity'],
-    ["two containers with one name", (p) => (p.containers[1].name = "app"), 'podlab:pods[0].containers[1].name: "app" is already the name of podlab:pods[0].containers[0]'],
-    ["two containers on one port", (p) => (p.containers[1].ports = [{ containerPort: 80 }]), 'podlab:pods[0].containers[1].ports[0].containerPort: 80 is already used by container "app"'],
+  const cases: [string, (p: any) => void, string][] = [
+    ["a pod name with shell characters", (p) => (p.metadata.name = "foo;touch /tmp/pwned"), 'Pod foo;touch /tmp/pwned: metadata.name: "foo;touch /tmp/pwned" is not a valid pod name'],
+    ["a pod name over the length limit", (p) => (p.metadata.name = "p".repeat(51)), `metadata.name: "${"p".repeat(51)}" is longer than 50 characters`],
+    ["a memory limit such as 256Xi", (p) => (p.spec.containers[0].resources.limits.memory = "256Xi"), 'spec.containers[0].resources.limits.memory: "256Xi" is not a memory quantity'],
+    ["a negative memory limit", (p) => (p.spec.containers[1].resources.limits.memory = "-128Mi"), 'spec.containers[1].resources.limits.memory: "-128Mi" is not a memory quantity'],
+    ["two containers with one name", (p) => (p.spec.containers[1].name = "app"), 'spec.containers[1].name: "app" is already the name of spec.containers[0]'],
+    ["two containers on one port", (p) => (p.spec.containers[1].ports = [{ containerPort: 80 }]), 'spec.containers[1].ports[0].containerPort: 80 is already used by container "app"'],
+    ["an unknown field", (p) => (p.spec.containers[1].memory = "128Mi"), 'spec.containers[1].memory: "128Mi" is an unknown field (not in the Kubernetes Pod schema)'],
+    ["a wrong type", (p) => (p.spec.containers[0].ports[0].containerPort = "80"), 'spec.containers[0].ports[0].containerPort: "80" must be integer'],
+    ["a field the docker platform does not render", (p) => (p.spec.hostNetwork = true), "spec.hostNetwork: true is not supported on the docker platform"],
+    ["an image the engine does not have", (p) => (p.spec.containers[0].image = "podlab/not-built:0.1"), 'image: "podlab/not-built:0.1" is not on the Docker engine'],
   ];
 
   it.each(cases)("refuses %s before creating anything", async (_, edit, message) => {
@@ -194,7 +203,7 @@ describe("docker-host stack with bad input", () => {
       const { stdout } = await s.pulumi("stack", "export");
       const types = (JSON.parse(stdout).deployment.resources ?? []).map((r: any) => r.type);
       expect(types.filter((t: string) => t !== "pulumi:pulumi:Stack")).toEqual([]);
-      const { stdout: ps } = await execa("docker", ["ps", "-aq", "--filter", `label=${LABEL_POD}=${bad.name}`]);
+      const { stdout: ps } = await execa("docker", ["ps", "-aq", "--filter", `label=${LABEL_POD}=${bad.metadata!.name}`]);
       expect(ps).toBe("");
     } finally {
       await s.dispose();

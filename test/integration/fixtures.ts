@@ -1,15 +1,22 @@
 // What several integration tests share: the walkthrough's pod, and the check of a second run.
-import { PodArgs } from "../../components/model/pod-spec";
+import type { IPod } from "kubernetes-models/v1/Pod";
 import { changes, ScratchStack } from "../../scripts/lib/scratch-stack";
 
-/** The walkthrough's pod: httpbin with 256Mi and a sleeping curl sidecar with 128Mi. */
-export function walkthroughPod(name: string): PodArgs {
+/**
+ * The walkthrough's pod (pods/foo.yaml) under another name: httpbin with 256Mi and a sleeping curl
+ * sidecar with 128Mi, with the walkthrough's image names (podlab:images maps them to local builds).
+ */
+export function walkthroughPod(name: string): IPod {
   return {
-    name,
-    containers: [
-      { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
-      { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
-    ],
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: {
+      containers: [
+        { name: "app", image: "docker.io/kennethreitz/httpbin", ports: [{ containerPort: 80 }], resources: { limits: { memory: "256Mi" } } },
+        { name: "sidecar", image: "curlimages/curl", command: ["/bin/sleep", "3650d"], resources: { limits: { memory: "128Mi" } } },
+      ],
+    },
   };
 }
 

@@ -133,7 +133,7 @@ describe("minikube stack on the local Kubernetes", () => {
   it("replaces the Pod cleanly when a limit changes", async () => {
     const before = sandbox.uid;
     const changed = pod(name);
-    changed.containers[1].memory = "96Mi";
+    changed.spec!.containers[1].resources!.limits!.memory = "96Mi";
     stack.setConfig({ ...config(), pods: [changed] });
     const preview = await stack.preview("--diff");
     expect(changes(preview)).toMatchObject({ replace: 1 });
@@ -171,7 +171,7 @@ describe("minikube stack with a Pod that never gets ready", () => {
     await requireTools("pulumi");
     const cluster = await ensureCluster();
     const broken = pod(`mk${run}b`);
-    broken.containers[0].image = "podlab/not-built:0.1"; // not in the node, and no registry to pull from
+    broken.spec!.containers[0].image = "podlab/not-built:0.1"; // not in the node, and no registry to pull from
     stack = await ScratchStack.create(`mk-${run}-broken`, {
       platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "40s", pods: [broken],
     });

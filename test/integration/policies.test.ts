@@ -4,7 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedLayout, PodLayout } from "../../components/model/layout";
-import { podSpec } from "../../components/model/validate";
+import { podSpecFromManifest } from "../../components/model/from-manifest";
+import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { walkthroughPod } from "./fixtures";
 
@@ -13,6 +14,8 @@ const POLICIES = join(TOP, "policies");
 const run = Math.random().toString(36).slice(2, 7);
 const podName = `pol${run}`;
 const pod = walkthroughPod(podName);
+/** The pod's model, as both stacks read it from the manifest. */
+const model = () => podSpecFromManifest(pod, podName, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform: "kubernetes" }).spec;
 
 describe("policy pack and compare on a real docker-host stack", () => {
   let stack: ScratchStack;
@@ -29,7 +32,7 @@ describe("policy pack and compare on a real docker-host stack", () => {
   };
   const previewWithPolicies = (reference?: PodLayout[]) =>
     stack.pulumi("preview", "--policy-pack", POLICIES, "--policy-pack-config", policyConfig(reference)).catch((e) => e);
-  const kubernetesLayout = () => expectedLayout(podSpec(pod), "kubernetes");
+  const kubernetesLayout = () => expectedLayout(model(), "kubernetes");
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
@@ -100,12 +103,12 @@ describe("policy pack on a preview of a kubernetes stack", () => {
   };
 
   it("passes against the Docker layout of the same model", async () => {
-    const result = await preview([expectedLayout(podSpec(pod), "docker")]);
+    const result = await preview([expectedLayout(model(), "docker")]);
     expect(result.exitCode, result.all).toBe(0);
   }, 120_000);
 
   it("fails when the other side shares a namespace this one keeps private", async () => {
-    const docker = expectedLayout(podSpec(pod), "docker");
+    const docker = expectedLayout(model(), "docker");
     docker.containers[0].namespaces.pid = "sandbox";
     const result = await preview([docker]);
     expect(result.exitCode).not.toBe(0);

@@ -5,7 +5,7 @@
 import execa from "execa";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PodArgs } from "../../components/model/pod-spec";
+import type { IPod } from "kubernetes-models/v1/Pod";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { secondRun, walkthroughPod } from "./fixtures";
 import { expectCgroups, expectNothingLeft, httpStatus, restartsOf, statusOf, waitWhole, wholePod } from "./pod-health";
@@ -15,7 +15,7 @@ const TOP = resolve(__dirname, "../..");
 const run = Math.random().toString(36).slice(2, 7);
 const MEMBERS = ["app", "sidecar"];
 const LIMITS = { app: 256, sidecar: 128 };
-const dockerConfig = (pods: PodArgs[], extra: Record<string, unknown> = {}) =>
+const dockerConfig = (pods: IPod[], extra: Record<string, unknown> = {}) =>
   ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods, ...extra });
 
 describe("a docker-host pod at runtime", () => {
@@ -26,7 +26,7 @@ describe("a docker-host pod at runtime", () => {
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
     const p = walkthroughPod(pod);
-    p.containers[0].ports = [{ containerPort: 80, hostPort: port }];
+    p.spec!.containers[0].ports = [{ containerPort: 80, hostPort: port }];
     stack = await ScratchStack.create(`rt-${run}`, dockerConfig([p]));
     await stack.up();
     await waitFor("the app answering on the host port", async () => expect(await httpStatus(port)).toBe(200));
@@ -108,10 +108,10 @@ describe("restartPolicy on a docker-host pod", () => {
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
-    const make = (name: string, restartPolicy: string): PodArgs => {
+    const make = (name: string, restartPolicy: "Always" | "OnFailure"): IPod => {
       const p = walkthroughPod(name);
-      p.restartPolicy = restartPolicy;
-      p.containers[1].command = once;
+      p.spec!.restartPolicy = restartPolicy;
+      p.spec!.containers[1].command = once;
       return p;
     };
     stack = await ScratchStack.create(`rp-${run}`, dockerConfig([make(always, "Always"), make(onFailure, "OnFailure")]));

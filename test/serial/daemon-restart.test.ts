@@ -4,7 +4,7 @@
 import execa from "execa";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PodArgs } from "../../components/model/pod-spec";
+import type { IPod } from "kubernetes-models/v1/Pod";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { walkthroughPod } from "../integration/fixtures";
 import { expectNothingLeft, waitWhole } from "../integration/pod-health";
@@ -40,10 +40,10 @@ describe("Docker daemon restarts", () => {
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
-    const make = (name: string): PodArgs => {
+    const make = (name: string): IPod => {
       const p = walkthroughPod(name);
       // A sidecar that stops on SIGTERM, so each daemon stop takes seconds, not the stop timeout.
-      p.containers[1].command = ["sh", "-c", "trap 'exit 0' TERM; sleep infinity & wait"];
+      p.spec!.containers[1].command = ["sh", "-c", "trap 'exit 0' TERM; sleep infinity & wait"];
       return p;
     };
     stack = await ScratchStack.create(`dr-${run}`, {

@@ -3,10 +3,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { DockerPod } from "../../components/docker/pod";
 import { StackImages } from "../../components/docker/images";
-import { fooPod } from "./fixtures";
+import { fooPod, namedPod } from "./fixtures";
 
-const make = (pod = fooPod(), driver: "cgroupfs" | "systemd" = "cgroupfs") =>
-  new DockerPod(pod.name, { pod, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: driver });
+const make = (manifest: any = fooPod(), driver: "cgroupfs" | "systemd" = "cgroupfs") =>
+  new DockerPod(manifest.metadata.name, { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: driver });
 
 const hash = (ref: string) => createHash("sha256").update(ref).digest("hex").slice(0, 6);
 
@@ -56,24 +56,27 @@ describe("DockerPod", () => {
       ipcMode: "container:foo-sandbox-id",
       cgroupParent: "/pod-foo",
       memory: 256,
-      entrypoints: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"],
       image: "sha256:podlab/httpbin:0.1",
     });
+    expect(app.inputs.entrypoints).toBeUndefined(); // the manifest has no command: the image's own
     expect(app.inputs.hostname).toBeUndefined(); // Docker refuses a hostname on a network joiner
     expect(app.inputs.ports).toBeUndefined(); // ... and published ports
-    expect(byName("foo-sidecar")!.inputs).toMatchObject({ memory: 128, entrypoints: ["sleep", "infinity"] });
+    expect(byName("foo-sidecar")!.inputs).toMatchObject({ memory: 128, entrypoints: ["/bin/sleep", "3650d"] });
   });
 
   it("publishes host ports on the sandbox", async () => {
     const pod = fooPod();
-    pod.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }];
+    pod.spec!.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }, { containerPort: 53, hostPort: 5353, protocol: "UDP" }];
     await valueOf(make(pod).layout);
-    expect(byName("foo-sandbox")!.inputs.ports).toEqual([{ internal: 80, external: 8080, ip: "0.0.0.0", protocol: "tcp" }]);
+    expect(byName("foo-sandbox")!.inputs.ports).toEqual([
+      { internal: 80, external: 8080, ip: "0.0.0.0", protocol: "tcp" },
+      { internal: 53, external: 5353, ip: "0.0.0.0", protocol: "udp" },
+    ]);
   });
 
   it("hands the cgroup script its values through the environment only", async () => {
     const pod = fooPod();
-    pod.limits = { memory: "512Mi", cpu: "1500m" };
+    pod.spec!.resources = { limits: { memory: "512Mi", cpu: "1500m" } };
     await valueOf(make(pod).layout);
     const cg = byName("foo-cgroup")!.inputs;
     expect(cg.environment).toEqual({
@@ -86,9 +89,7 @@ describe("DockerPod", () => {
     expect(cg.create.startsWith("set -- create\n")).toBe(true);
     expect(cg.delete.startsWith("set -- delete\n")).toBe(true);
     // The script text is the same for every pod: nothing from config is spliced into it.
-    const bar = fooPod();
-    bar.name = "bar";
-    await valueOf(make(bar).layout);
+    await valueOf(make(namedPod("bar")).layout);
     expect(byName("bar-cgroup")!.inputs.create).toBe(cg.create);
     expect(cg.interpreter).toEqual(["/bin/bash", "-c"]);
   });
@@ -109,9 +110,7 @@ describe("DockerPod", () => {
   });
 
   it("gives two pods distinct names", async () => {
-    const bar = fooPod();
-    bar.name = "bar";
-    await Promise.all([settled(make()), settled(make(bar))]);
+    await Promise.all([settled(make()), settled(make(namedPod("bar")))]);
     const containerNames = registered.filter((r) => r.type === "docker:index/container:Container").map((r) => r.inputs.name);
     expect(new Set(containerNames).size).toBe(8);
     const cgroups = registered.filter((r) => r.name.endsWith("-cgroup")).map((r) => r.inputs.environment.PODLAB_CGROUP);
@@ -136,10 +135,9 @@ describe("DockerPod", () => {
   });
 
   it("gates `up` on the pod being ready, within the ready timeout, re-run whenever the agent is replaced", async () => {
-    const pod = fooPod();
-    pod.name = "ofail";
-    pod.restartPolicy = "OnFailure";
-    await settled(new DockerPod("ofail", { pod, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "90s" }));
+    const manifest = namedPod("ofail");
+    manifest.spec!.restartPolicy = "OnFailure";
+    await settled(new DockerPod("ofail", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "90s" }));
     const ready = byName("ofail-ready")!.inputs;
     expect(ready.environment).toEqual({ PODLAB_AGENT: "ofail-agent", PODLAB_READY_TIMEOUT: "90s", PODLAB_READY_STABLE: "5s" });
     expect(ready.triggers).toEqual(["ofail-agent-id"]);
@@ -149,25 +147,60 @@ describe("DockerPod", () => {
   });
 
   it("shares one image resource per reference between the pods of a stack", async () => {
-    const images = new StackImages("images");
-    const bar = fooPod();
-    bar.name = "bar";
-    const opts = { sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" as const, images };
-    await Promise.all([settled(new DockerPod("foo", { pod: fooPod(), ...opts })), settled(new DockerPod("bar", { pod: bar, ...opts }))]);
+    const stackImages = new StackImages("images");
+    const opts = { sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" as const, stackImages };
+    await Promise.all([settled(new DockerPod("foo", { manifest: fooPod(), ...opts })), settled(new DockerPod("bar", { manifest: namedPod("bar"), ...opts }))]);
     const imageNames = registered.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => r.inputs.name).sort();
     expect(imageNames).toEqual(["podlab/agent:0.1", "podlab/curl:0.1", "podlab/httpbin:0.1", "podlab/pause:0.1"]);
   });
 
+  it("renders the manifest's features as Docker's arguments", async () => {
+    const pod: any = namedPod("feat");
+    Object.assign(pod.spec, {
+      hostname: "web", shareProcessNamespace: true, terminationGracePeriodSeconds: 3,
+      securityContext: { runAsUser: 1000, runAsGroup: 1000 },
+      volumes: [{ name: "scratch", emptyDir: {} }, { name: "host", hostPath: { path: "/srv/data" } }, { name: "conf", configMap: { name: "conf" } }],
+    });
+    Object.assign(pod.spec.containers[0], {
+      env: [{ name: "B", value: "2" }, { name: "A", value: "1" }], workingDir: "/srv",
+      resources: { limits: { memory: "256Mi", cpu: "500m" }, requests: { memory: "64Mi", cpu: "250m" } },
+      securityContext: { readOnlyRootFilesystem: true, capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] } },
+      volumeMounts: [{ name: "scratch", mountPath: "/scratch" }, { name: "host", mountPath: "/data", readOnly: true }, { name: "conf", mountPath: "/etc/conf" }],
+    });
+    const conf = { apiVersion: "v1" as const, kind: "ConfigMap" as const, metadata: { name: "conf" }, data: { "a.txt": "hello\n" } };
+    const made = new DockerPod("feat", { manifest: pod, configMaps: new Map([["conf", conf]]), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" });
+    const layout = await valueOf(made.layout);
+    await settled(made);
+    expect(byName("feat-sandbox")!.inputs.hostname).toBe("web");
+    const app = byName("feat-app")!.inputs;
+    expect(app).toMatchObject({
+      envs: ["B=2", "A=1"], workingDir: "/srv", memory: 256, cpuPeriod: 100000, cpuQuota: 50000, memoryReservation: 64, cpuShares: 256,
+      user: "1000:1000", readOnly: true, capabilities: { adds: ["NET_ADMIN"], drops: ["ALL"] },
+      pidMode: "container:feat-sandbox-id", stopTimeout: 3, destroyGraceSeconds: 3,
+      mounts: [
+        { type: "bind", source: "/var/lib/podlab/pods/feat/volumes/empty-dir/scratch", target: "/scratch", readOnly: false },
+        { type: "bind", source: "/var/lib/podlab/pods/feat/volumes/configmap/conf", target: "/etc/conf", readOnly: true },
+      ],
+      volumes: [{ hostPath: "/srv/data", containerPath: "/data", readOnly: true }],
+    });
+    expect(byName("feat-sidecar")!.inputs).toMatchObject({ user: "1000:1000", pidMode: "container:feat-sandbox-id" });
+    expect(byName("feat-volumes")!.inputs.environment).toEqual({
+      PODLAB_POD_DIR: "/var/lib/podlab/pods/feat", PODLAB_EMPTY_DIRS: "scratch", PODLAB_FILES: "conf/a.txt", PODLAB_FILE_0: Buffer.from("hello\n").toString("base64"),
+    });
+    expect(layout.containers[0].mounts).toEqual(["conf:/etc/conf:ro", "host:/data:ro", "scratch:/scratch"]);
+    expect(layout.containers[0].namespaces.pid).toBe("sandbox");
+  });
+
   it("refuses bad input before registering anything", () => {
     const pod = fooPod();
-    pod.containers[0].memory = "256Xi";
-    expect(() => make(pod)).toThrow('pods["foo"].containers[0].memory: "256Xi" is not a memory quantity');
-    expect(() => new DockerPod("foo", { pod: fooPod(), sandboxImage: "pause;ls", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" })).toThrow('sandboxImage: "pause;ls"');
-    expect(() => new DockerPod("foo", { pod: fooPod(), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "0s" }))
+    pod.spec!.containers[0].resources!.limits!.memory = "256Xi";
+    expect(() => make(pod)).toThrow('Pod foo: spec.containers[0].resources.limits.memory: "256Xi" is not a memory quantity');
+    expect(() => new DockerPod("foo", { manifest: fooPod(), sandboxImage: "pause;ls", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" })).toThrow('sandboxImage: "pause;ls"');
+    expect(() => new DockerPod("foo", { manifest: fooPod(), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "0s" }))
       .toThrow('readyTimeout: "0s" is not a duration such as 90s, 10m or 1h');
-    const policy = fooPod();
-    policy.restartPolicy = "always";
-    expect(() => make(policy)).toThrow('pods["foo"].restartPolicy: "always" is not one of Always, OnFailure, Never');
+    const policy: any = fooPod();
+    policy.spec.restartPolicy = "always";
+    expect(() => make(policy)).toThrow('Pod foo: spec.restartPolicy: "always" is not one of Always, OnFailure, Never');
     expect(registered).toEqual([]);
   });
 });

@@ -1,12 +1,16 @@
-// The walkthrough's pod, as tests write it.
-import { PodArgs } from "../../components/model/pod-spec";
+// The walkthrough's pod, as tests write it: the Kubernetes manifest of pods/foo.yaml.
+import type { IPod } from "kubernetes-models/v1/Pod";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 
-export function fooPod(): PodArgs {
-  return {
-    name: "foo",
-    containers: [
-      { name: "app", image: "podlab/httpbin:0.1", command: ["gunicorn", "--bind", "0.0.0.0:80", "httpbin:app"], ports: [{ containerPort: 80 }], memory: "256Mi" },
-      { name: "sidecar", image: "podlab/curl:0.1", command: ["sleep", "infinity"], memory: "128Mi" },
-    ],
-  };
+export function fooPod(): IPod {
+  return parse(readFileSync(join(__dirname, "../../pods/foo.yaml"), "utf8"));
+}
+
+/** The walkthrough's pod under another name. */
+export function namedPod(name: string): IPod {
+  const pod = fooPod();
+  pod.metadata!.name = name;
+  return pod;
 }

@@ -2,8 +2,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { expectedLayout } from "../../components/model/layout";
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC } from "../../components/model/labels";
-import { podSpec } from "../../components/model/validate";
-import { podObjectSpec } from "../../components/kubernetes/pod";
+import { podSpecFromManifest } from "../../components/model/from-manifest";
+import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
+import { podObject } from "../../components/kubernetes/pod";
 import { DOCKER_CONTAINER, DOCKER_IMAGE, K8S_POD, Resource } from "../../policies/resources";
 import { crossStackViolations } from "../../policies/rules/cross-stack";
 import { membershipViolations } from "../../policies/rules/docker-membership";
@@ -12,7 +13,7 @@ import { memoryLimitViolations } from "../../policies/rules/memory-limits";
 import { modelViolations } from "../../policies/rules/model-layout";
 import { fooPod } from "./fixtures";
 
-const spec = podSpec(fooPod());
+const { spec } = podSpecFromManifest(fooPod(), "foo", { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform: "docker" });
 const labels = (role: string, container: string, extra: Record<string, string> = {}) =>
   Object.entries({ [LABEL_POD]: "foo", [LABEL_ROLE]: role, [LABEL_CONTAINER]: container, ...extra }).map(([label, value]) => ({ label, value }));
 const res = (type: string, name: string, props: Record<string, any>, deps: Record<string, Resource[]> = {}): Resource =>
@@ -25,13 +26,13 @@ function dockerStack() {
   const members = spec.containers.map((c) =>
     res(DOCKER_CONTAINER, `foo-${c.name}`, {
       name: `foo-${c.name}`, image: `sha256:${c.name}`, networkMode: "container:abc", ipcMode: "container:abc", cgroupParent: "/pod-foo",
-      memory: c.memoryBytes / 2 ** 20, entrypoints: c.command, labels: labels("member", c.name),
+      memory: c.limits.memoryBytes! / 2 ** 20, entrypoints: c.command, labels: labels("member", c.name),
     }, { networkMode: [sandbox], ipcMode: [sandbox], image: [images[c.name]] }));
   return { sandbox, members, all: [sandbox, ...members, ...Object.values(images)] };
 }
 
 function kubernetesStack() {
-  const pod = res(K8S_POD, "foo", { metadata: { name: "foo", annotations: { [LABEL_SPEC]: JSON.stringify(spec) } }, spec: JSON.parse(JSON.stringify(podObjectSpec(spec))) });
+  const pod = res(K8S_POD, "foo", JSON.parse(JSON.stringify(podObject(fooPod(), DEFAULT_IMAGE_OVERRIDES, "default", spec))));
   return { pod, all: [pod] };
 }
 

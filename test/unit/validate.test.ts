@@ -1,5 +1,11 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { podSpec, podSpecs } from "../../components/model/validate";
+import { stringify } from "yaml";
+import { podSpecFromManifest } from "../../components/model/from-manifest";
+import { DEFAULT_IMAGE_OVERRIDES, imageOverrides, overrideImage } from "../../components/model/image-overrides";
+import { loadManifests } from "../../components/model/manifest";
 import { parseCpu, parseMemory } from "../../components/model/quantity";
 import { fooPod } from "./fixtures";
 
@@ -21,62 +27,172 @@ describe("quantities", () => {
   });
 });
 
-describe("podSpec", () => {
-  it("accepts the walkthrough's pod", () => {
-    const spec = podSpec(fooPod());
-    expect(spec.containers.map((c) => [c.name, c.memoryBytes])).toEqual([["app", 256 * 2 ** 20], ["sidecar", 128 * 2 ** 20]]);
-    expect(spec.containers[0].ports).toEqual([{ containerPort: 80 }]);
+const dir = mkdtempSync(join(tmpdir(), "podlab-manifests-"));
+/** Writes documents as one manifest file and reads it back as podlab does. */
+const load = (...docs: unknown[]) => {
+  const file = join(dir, `m${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, docs.map((d) => (typeof d === "string" ? d : stringify(d))).join("---\n"));
+  return loadManifests([file], dir);
+};
+const SRC = "pods/foo.yaml: Pod foo";
+const model = (pod = fooPod(), platform: "docker" | "kubernetes" = "docker", configMaps = new Map()) =>
+  podSpecFromManifest(pod, SRC, { images: DEFAULT_IMAGE_OVERRIDES, configMaps, platform }).spec;
+const bad = (edit: (p: any) => void, platform: "docker" | "kubernetes" = "docker") => {
+  const pod: any = fooPod();
+  edit(pod);
+  return () => model(pod, platform);
+};
+
+describe("manifests", () => {
+  it("reads several documents, Pods and ConfigMaps, and skips empty ones", () => {
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "conf" }, data: { "a.txt": "hello" } };
+    const second = { ...fooPod(), metadata: { name: "bar" } };
+    const m = load(fooPod(), cm, second, "");
+    expect(m.pods.map((p) => p.pod.metadata!.name)).toEqual(["foo", "bar"]);
+    expect(m.pods[0].source).toMatch(/\.yaml: Pod foo$/);
+    expect([...m.configMaps.keys()]).toEqual(["conf"]);
   });
+  it("refuses a wrong type with its path, as the Kubernetes schema has it", () => {
+    const pod: any = fooPod();
+    pod.spec.containers[0].ports[0].containerPort = "80";
+    expect(() => load(pod)).toThrow(/: Pod foo: spec\.containers\[0\]\.ports\[0\]\.containerPort: "80" must be integer$/);
+    pod.spec.containers[0].ports[0].containerPort = 80;
+    pod.spec.hostNetwork = "yes";
+    expect(() => load(pod)).toThrow(/: Pod foo: spec\.hostNetwork: "yes" must be boolean$/);
+  });
+  it("refuses an unknown field with its path", () => {
+    const pod: any = fooPod();
+    pod.spec.containers[1].memory = "128Mi"; // podlab's old dialect, not a Kubernetes field
+    expect(() => load(pod)).toThrow(/: Pod foo: spec\.containers\[1\]\.memory: "128Mi" is an unknown field \(not in the Kubernetes Pod schema\)$/);
+    const top: any = fooPod();
+    top.metadata.lables = { a: "b" };
+    expect(() => load(top)).toThrow(/metadata\.lables: \{"a":"b"\} is an unknown field/);
+  });
+  it("accepts any keys in maps such as labels and limits", () => {
+    const pod: any = fooPod();
+    pod.metadata.labels = { app: "foo", "example.com/team": "x" };
+    expect(() => load(pod)).not.toThrow();
+  });
+  it("refuses kinds other than Pod and ConfigMap, a missing file, a file without a Pod, and two Pods of one name", () => {
+    expect(() => load({ apiVersion: "v1", kind: "Service", metadata: { name: "s" } })).toThrow(/document 1: kind: "v1\/Service" is not a v1 Pod or ConfigMap/);
+    expect(() => loadManifests(["nope.yaml"], dir)).toThrow(/^podlab:manifests\[0\]: "nope.yaml" cannot be read: ENOENT/);
+    expect(() => loadManifests([], dir)).toThrow("podlab:manifests: [] must list at least one manifest file (e.g. [pods/foo.yaml])");
+    expect(() => load({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } })).toThrow(/hold no Pod$/);
+    expect(() => load(fooPod(), fooPod())).toThrow(/: Pod foo: metadata.name: "foo" is already the name of a Pod in /);
+  });
+});
 
-  const bad = (edit: (p: any) => void) => {
-    const pod = fooPod();
-    edit(pod);
-    return () => podSpec(pod);
-  };
+describe("image overrides (kustomize's images:)", () => {
+  it("maps the walkthrough's images to podlab's builds by default", () => {
+    expect(overrideImage("docker.io/kennethreitz/httpbin", DEFAULT_IMAGE_OVERRIDES)).toBe("podlab/httpbin:0.1");
+    expect(overrideImage("curlimages/curl:8.5.0", DEFAULT_IMAGE_OVERRIDES)).toBe("podlab/curl:0.1");
+    expect(overrideImage("busybox:1.36", DEFAULT_IMAGE_OVERRIDES)).toBe("busybox:1.36");
+  });
+  it("puts config entries over the defaults, keeping a tag unless newTag is given", () => {
+    const o = imageOverrides([{ name: "curlimages/curl", newName: "my/curl" }, { name: "localhost:5000/x", newTag: "2" }]);
+    expect(overrideImage("curlimages/curl:8", o)).toBe("my/curl:8");
+    expect(overrideImage("localhost:5000/x", o)).toBe("localhost:5000/x:2");
+    expect(overrideImage("docker.io/kennethreitz/httpbin", o)).toBe("podlab/httpbin:0.1");
+  });
+  it("refuses a malformed entry, naming it", () => {
+    expect(() => imageOverrides([{ name: "x", newTag: "a b" }])).toThrow('podlab:images[0].newTag: "a b" is not an image tag');
+    expect(() => imageOverrides([{ name: "x", tag: "1" }])).toThrow('podlab:images[0].tag: "1" is not a field of an image override (name, newName, newTag, digest)');
+    expect(() => imageOverrides({ name: "x" })).toThrow("podlab:images: {\"name\":\"x\"} is not a list");
+  });
+});
 
-  it("refuses a pod name with shell characters, naming field and value", () => {
-    expect(bad((p) => (p.name = "foo;rm -rf /"))).toThrow(
-      'pod.name: "foo;rm -rf /" is not a valid pod name (lower-case letters, digits and \'-\', starting and ending with a letter or digit)',
+describe("the Pod model from a manifest", () => {
+  it("reads the walkthrough's pod: images overridden, limits in bytes, Kubernetes' defaults", () => {
+    const spec = model();
+    expect(spec.containers.map((c) => [c.name, c.image, c.limits.memoryBytes])).toEqual([
+      ["app", "podlab/httpbin:0.1", 256 * 2 ** 20],
+      ["sidecar", "podlab/curl:0.1", 128 * 2 ** 20],
+    ]);
+    expect(spec.containers[0].ports).toEqual([{ containerPort: 80, protocol: "TCP" }]);
+    expect(spec).toMatchObject({ name: "foo", hostname: "foo", restartPolicy: "Always", shareProcessNamespace: false, limits: {}, volumes: [] });
+  });
+  it("refuses a pod name with shell characters or over the length limit", () => {
+    expect(bad((p) => (p.metadata.name = "foo;rm -rf /"))).toThrow(
+      `${SRC}: metadata.name: "foo;rm -rf /" is not a valid pod name (lower-case letters, digits and '-', starting and ending with a letter or digit)`,
     );
-    expect(bad((p) => (p.name = "$(id)"))).toThrow('pod.name: "$(id)" is not a valid pod name');
+    expect(bad((p) => (p.metadata.name = "a".repeat(51)))).toThrow(`${SRC}: metadata.name: "${"a".repeat(51)}" is longer than 50 characters`);
   });
-  it("refuses a pod name over the length limit", () => {
-    expect(bad((p) => (p.name = "a".repeat(51)))).toThrow(`pod.name: "${"a".repeat(51)}" is longer than 50 characters`);
-    expect(() => podSpec({ ...fooPod(), name: "a".repeat(50) })).not.toThrow();
+  it("refuses memory quantities Docker cannot take", () => {
+    expect(bad((p) => (p.spec.containers[0].resources.limits.memory = "256Xi"))).toThrow(`${SRC}: spec.containers[0].resources.limits.memory: "256Xi" is not a memory quantity`);
+    expect(bad((p) => (p.spec.containers[1].resources.limits.memory = "100M"))).toThrow(`${SRC}: spec.containers[1].resources.limits.memory: "100M" is not a whole number of MiB`);
+    expect(bad((p) => (p.spec.containers[1].resources.limits.memory = "1Mi"))).toThrow(`${SRC}: spec.containers[1].resources.limits.memory: "1Mi" is below 6Mi`);
   });
-  it("refuses memory limits that are not quantities or are negative", () => {
-    expect(bad((p) => (p.containers[0].memory = "256Xi"))).toThrow('pod.containers[0].memory: "256Xi" is not a memory quantity');
-    expect(bad((p) => (p.containers[1].memory = "-128Mi"))).toThrow('pod.containers[1].memory: "-128Mi" is not a memory quantity');
-    expect(bad((p) => (p.containers[1].memory = undefined))).toThrow("pod.containers[1].memory: undefined is not a memory quantity");
-    expect(bad((p) => (p.containers[1].memory = "100M"))).toThrow('pod.containers[1].memory: "100M" is not a whole number of MiB');
-    expect(bad((p) => (p.containers[1].memory = "1Mi"))).toThrow('pod.containers[1].memory: "1Mi" is below 6Mi');
-  });
-  it("refuses two containers with one name", () => {
-    expect(bad((p) => (p.containers[1].name = "app"))).toThrow('pod.containers[1].name: "app" is already the name of pod.containers[0]');
-  });
-  it("refuses two containers on one port", () => {
-    expect(bad((p) => (p.containers[1].ports = [{ containerPort: 80 }]))).toThrow(
-      'pod.containers[1].ports[0].containerPort: 80 is already used by container "app" (containers of a pod share one network namespace)',
+  it("refuses two containers with one name or on one port", () => {
+    expect(bad((p) => (p.spec.containers[1].name = "app"))).toThrow(`${SRC}: spec.containers[1].name: "app" is already the name of spec.containers[0]`);
+    expect(bad((p) => (p.spec.containers[1].ports = [{ containerPort: 80 }]))).toThrow(
+      `${SRC}: spec.containers[1].ports[0].containerPort: 80 is already used by container "app" (containers of a pod share one network namespace)`,
     );
   });
-  it("refuses bad images, ports, env and reserved names", () => {
-    expect(bad((p) => (p.containers[0].image = "httpbin; reboot"))).toThrow('pod.containers[0].image: "httpbin; reboot" is not an image reference');
-    expect(bad((p) => (p.containers[0].ports = [{ containerPort: 70000 }]))).toThrow("pod.containers[0].ports[0].containerPort: 70000 is not a port number");
-    expect(bad((p) => (p.containers[0].env = { "A B": "x" }))).toThrow('pod.containers[0].env.A B: "A B" is not a valid environment variable name');
-    expect(bad((p) => (p.containers[0].name = "sandbox"))).toThrow('pod.containers[0].name: "sandbox" is reserved');
-    expect(bad((p) => (p.containers = []))).toThrow("pod.containers: [] must list at least one container");
+  it("refuses bad images, env names and reserved names", () => {
+    expect(bad((p) => (p.spec.containers[0].image = "httpbin; reboot"))).toThrow(`${SRC}: spec.containers[0].image: "httpbin; reboot" is not an image reference`);
+    expect(bad((p) => (p.spec.containers[0].env = [{ name: "A B", value: "x" }]))).toThrow(`${SRC}: spec.containers[0].env[0].name: "A B" is not a valid environment variable name`);
+    expect(bad((p) => (p.spec.containers[0].name = "sandbox"))).toThrow(`${SRC}: spec.containers[0].name: "sandbox" is reserved for a part podlab adds to the pod`);
   });
-  it("refuses two pods with one name", () => {
-    expect(() => podSpecs([fooPod(), fooPod()])).toThrow('pods[1].name: "foo" is already the name of pods[0]');
-  });
-
   it("refuses a container limit above the pod's limit, as the API server does", () => {
-    expect(bad((p) => { p.limits = { cpu: "500m" }; p.containers[0].cpu = "1"; })).toThrow(
-      'pod.containers[0].cpu: "1" is above the pod\'s CPU limit "500m" (pod.limits.cpu)',
+    expect(bad((p) => { p.spec.resources = { limits: { cpu: "500m" } }; p.spec.containers[0].resources.limits.cpu = "1"; })).toThrow(
+      `${SRC}: spec.containers[0].resources.limits.cpu: "1" is above the pod's CPU limit "500m" (spec.resources.limits.cpu)`,
     );
-    expect(bad((p) => { p.limits = { memory: "200Mi" }; })).toThrow(
-      'pod.containers[0].memory: "256Mi" is above the pod\'s memory limit "200Mi" (pod.limits.memory)',
+    expect(bad((p) => (p.spec.resources = { limits: { memory: "200Mi" } }))).toThrow(
+      `${SRC}: spec.containers[0].resources.limits.memory: "256Mi" is above the pod's memory limit "200Mi" (spec.resources.limits.memory)`,
     );
-    expect(() => podSpec({ ...fooPod(), limits: { memory: "512Mi", cpu: "1" } })).not.toThrow();
+    expect(bad((p) => (p.spec.containers[0].resources.requests = { memory: "300Mi" }))).toThrow(
+      `${SRC}: spec.containers[0].resources.requests.memory: "300Mi" is above the container's limit "256Mi"`,
+    );
+  });
+  it("refuses fields the docker platform does not render, with their path", () => {
+    expect(bad((p) => (p.spec.hostNetwork = true))).toThrow(`${SRC}: spec.hostNetwork: true is not supported on the docker platform (see the README's support table)`);
+    expect(bad((p) => (p.spec.containers[0].env = [{ name: "A", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]))).toThrow(
+      `${SRC}: spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "metadata.name" is not supported on the docker platform`,
+    );
+    expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { medium: "Memory" } }]))).toThrow(`${SRC}: spec.volumes[0].emptyDir.medium: "Memory" is not supported on the docker platform`);
+    expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox" }]))).toThrow(`${SRC}: spec.initContainers[0].name: "init" is not supported on the docker platform`);
+  });
+  it("leaves Kubernetes-only fields to the Kubernetes stack, and reads any field there", () => {
+    const pod: any = fooPod();
+    pod.spec.nodeSelector = { disk: "ssd" };
+    pod.metadata.labels = { app: "foo" };
+    const out = podSpecFromManifest(pod, SRC, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform: "docker" });
+    expect(out.kubernetesOnly).toEqual(["metadata.labels", "spec.nodeSelector"]);
+    expect(bad((p) => (p.spec.hostNetwork = true), "kubernetes")).not.toThrow();
+  });
+  it("reads the rendered features: env, workingDir, requests, securityContext, volumes, PID sharing, grace period, hostname", () => {
+    const pod: any = fooPod();
+    Object.assign(pod.spec, {
+      hostname: "web", shareProcessNamespace: true, terminationGracePeriodSeconds: 0, restartPolicy: "OnFailure",
+      securityContext: { runAsUser: 1000, runAsGroup: 1000 },
+      volumes: [{ name: "scratch", emptyDir: {} }, { name: "host", hostPath: { path: "/srv/data" } }, { name: "conf", configMap: { name: "conf" } }],
+    });
+    Object.assign(pod.spec.containers[0], {
+      env: [{ name: "B", value: "2" }, { name: "A", value: "1" }], workingDir: "/srv",
+      resources: { limits: { memory: "256Mi", cpu: "500m" }, requests: { memory: "64Mi", cpu: "250m" } },
+      securityContext: { runAsUser: 0, readOnlyRootFilesystem: true, capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] } },
+      volumeMounts: [{ name: "scratch", mountPath: "/scratch" }, { name: "conf", mountPath: "/etc/conf" }],
+    });
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "conf" }, data: { "a.txt": "hello" } };
+    const spec = model(pod, "docker", new Map([["conf", cm]]));
+    expect(spec).toMatchObject({ hostname: "web", shareProcessNamespace: true, terminationGracePeriodSeconds: 0, restartPolicy: "OnFailure" });
+    expect(spec.volumes).toEqual([
+      { name: "scratch", emptyDir: true },
+      { name: "host", hostPath: { path: "/srv/data", type: "" } },
+      { name: "conf", configMap: { name: "conf", files: [{ key: "a.txt", content: "hello" }] } },
+    ]);
+    expect(spec.containers[0]).toMatchObject({
+      env: [{ name: "B", value: "2" }, { name: "A", value: "1" }], workingDir: "/srv",
+      limits: { memoryBytes: 256 * 2 ** 20, cpuMillis: 500 }, requests: { memoryBytes: 64 * 2 ** 20, cpuMillis: 250 },
+      securityContext: { runAsUser: 0, runAsGroup: 1000, readOnlyRootFilesystem: true, capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] } },
+      mounts: [{ volume: "scratch", mountPath: "/scratch", readOnly: false }, { volume: "conf", mountPath: "/etc/conf", readOnly: false }],
+    });
+    expect(spec.containers[1].securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
+  });
+  it("refuses volumes it cannot render, and mounts of missing volumes", () => {
+    expect(bad((p) => (p.spec.containers[0].volumeMounts = [{ name: "nope", mountPath: "/x" }]))).toThrow(`${SRC}: spec.containers[0].volumeMounts[0].name: "nope" is not the name of a volume in spec.volumes`);
+    expect(bad((p) => (p.spec.volumes = [{ name: "c", configMap: { name: "missing" } }]))).toThrow(`${SRC}: spec.volumes[0].configMap.name: "missing" is not the name of a ConfigMap in the stack's manifests`);
+    expect(bad((p) => (p.spec.volumes = [{ name: "h", hostPath: { path: "/dev/null", type: "CharDevice" } }]))).toThrow(`${SRC}: spec.volumes[0].hostPath.type: "CharDevice" is not supported on the docker platform`);
+    expect(bad((p) => (p.spec.containers[0].securityContext = { runAsGroup: 5 }))).toThrow(`${SRC}: spec.containers[0].securityContext.runAsGroup: 5 needs runAsUser on Docker`);
   });
 });

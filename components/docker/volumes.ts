@@ -1,0 +1,48 @@
+// A pod's emptyDir and configMap volumes on the Docker host: directories under the pod's own
+// directory, as the kubelet keeps them under /var/lib/kubelet/pods/<uid>/volumes/, made and kept up
+// to date by a command resource `<pod>-volumes` and removed with the pod. Members bind-mount them;
+// configMap volumes read-only, as Kubernetes mounts them. The script is a constant file; the values
+// reach it through the environment only.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PodSpec, VolumeSpec } from "../model/pod-spec";
+
+const SCRIPT = readFileSync(join(__dirname, "volumes.sh"), "utf8");
+
+/** The pod's directory on the host: /var/lib/podlab/pods/<pod>. */
+export const podDir = (pod: string) => `/var/lib/podlab/pods/${pod}`;
+
+/** Where a volume's directory is on the host; hostPath volumes are their own path. */
+export function volumeSource(pod: string, v: VolumeSpec): string {
+  if ("emptyDir" in v) return `${podDir(pod)}/volumes/empty-dir/${v.name}`;
+  if ("configMap" in v) return `${podDir(pod)}/volumes/configmap/${v.name}`;
+  return v.hostPath.path;
+}
+
+/** The script's environment: emptyDir names, configMap files (volume/key, checked names) in base64. */
+export function volumesEnvironment(spec: PodSpec): Record<string, string> {
+  const files = spec.volumes.flatMap((v) => ("configMap" in v ? v.configMap.files.map((f) => ({ path: `${v.name}/${f.key}`, content: f.content })) : []));
+  const env: Record<string, string> = {
+    PODLAB_POD_DIR: podDir(spec.name),
+    PODLAB_EMPTY_DIRS: spec.volumes.filter((v) => "emptyDir" in v).map((v) => v.name).join("\n"),
+    PODLAB_FILES: files.map((f) => f.path).join("\n"),
+  };
+  files.forEach((f, i) => (env[`PODLAB_FILE_${i}`] = Buffer.from(f.content, "utf8").toString("base64")));
+  return env;
+}
+
+const run = (action: "create" | "update" | "delete") => `set -- ${action}\n${SCRIPT}`;
+
+/** The command resource `<pod>-volumes`, or undefined when the pod has no emptyDir or configMap volume. */
+export function volumesCommand(spec: PodSpec, opts: pulumi.CustomResourceOptions): command.local.Command | undefined {
+  if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v)) return undefined;
+  return new command.local.Command(`${spec.name}-volumes`, {
+    create: run("create"),
+    update: run("update"),
+    delete: run("delete"),
+    interpreter: ["/bin/bash", "-c"],
+    environment: volumesEnvironment(spec),
+  }, opts);
+}

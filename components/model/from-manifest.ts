@@ -1,0 +1,214 @@
+// A Kubernetes Pod manifest (already valid by the Kubernetes schema, see manifest.ts) into the Pod
+// model. Everything a Docker host cannot realize is refused here, before any resource exists:
+// fields outside the support table (support.ts), values Docker refuses, and what the Kubernetes API
+// server itself refuses (duplicate names and ports, a container limit above the pod's).
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { IPod } from "kubernetes-models/v1/Pod";
+import { ImageOverride, overrideImage } from "./image-overrides";
+import { ContainerSpec, MountSpec, PodSpec, PortSpec, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
+import { checkSupported } from "./support";
+import { checkCpu, checkImage, checkMemory, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
+
+// Names reserved for the parts podlab adds to a pod.
+const RESERVED_CONTAINER_NAMES = new Set(["sandbox", "pause", "agent", "cgroup", "ready"]);
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+// ConfigMap keys (Kubernetes' IsConfigMapKey): they become file names.
+const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
+
+type Quantity = string | number | undefined;
+type K8sContainer = NonNullable<IPod["spec"]>["containers"][number];
+
+export interface FromManifestOptions {
+  /** Image overrides (kustomize's `images:`), applied before anything reads an image. */
+  images: readonly ImageOverride[];
+  /** ConfigMaps of the same manifests, by name, for configMap volumes. */
+  configMaps: Map<string, IConfigMap>;
+  /**
+   * The platform the pod is for: on "docker" every field outside the support table is refused; on
+   * "kubernetes" the manifest is the cluster's to judge, and only the model's own fields are read.
+   */
+  platform: "docker" | "kubernetes";
+}
+
+/** The model of one Pod manifest, with the Kubernetes-only fields it leaves to the Kubernetes stack. */
+export interface FromManifest {
+  spec: PodSpec;
+  /** Fields only the Kubernetes stack uses (e.g. spec.nodeSelector), as kubectl paths. */
+  kubernetesOnly: string[];
+}
+
+const text = (q: Quantity) => (typeof q === "number" ? String(q) : q);
+
+function resources(at: string, r: { memory?: Quantity; cpu?: Quantity } | undefined, what: string): Resources {
+  const out: Resources = {};
+  if (r?.memory !== undefined) out.memoryBytes = checkMemory(`${at}.${what}.memory`, text(r.memory));
+  const cpu = checkCpu(`${at}.${what}.cpu`, text(r?.cpu));
+  if (cpu !== undefined) out.cpuMillis = cpu;
+  return out;
+}
+
+function ports(at: string, c: K8sContainer): PortSpec[] {
+  return (c.ports ?? []).map((p, j) => {
+    const port: PortSpec = { containerPort: p.containerPort, protocol: (p.protocol ?? "TCP") as PortSpec["protocol"] };
+    if (port.protocol !== "TCP" && port.protocol !== "UDP") throw new PodSpecError(`${at}.ports[${j}].protocol`, p.protocol, "is not TCP or UDP (Docker publishes no SCTP)");
+    if (p.hostPort !== undefined && p.hostPort !== 0) port.hostPort = p.hostPort;
+    return port;
+  });
+}
+
+function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, volumes: Set<string>, images: readonly ImageOverride[]): ContainerSpec {
+  if (!DNS_LABEL.test(c.name) || c.name.length > 63) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
+  if (RESERVED_CONTAINER_NAMES.has(c.name)) throw new PodSpecError(`${at}.name`, c.name, "is reserved for a part podlab adds to the pod");
+  if (c.image === undefined) throw new PodSpecError(`${at}.image`, c.image, "is required");
+  const image = checkImage(`${at}.image`, overrideImage(c.image, images));
+  const env = (c.env ?? []).map((e, j) => {
+    if (!ENV_NAME.test(e.name)) throw new PodSpecError(`${at}.env[${j}].name`, e.name, "is not a valid environment variable name");
+    return { name: e.name, value: e.value ?? "" };
+  });
+  const sc = c.securityContext ?? {};
+  const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
+  const runAsGroup = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
+  if (runAsGroup !== undefined && runAsUser === undefined) {
+    throw new PodSpecError(`${at}.securityContext.runAsGroup`, runAsGroup, "needs runAsUser on Docker (`--user` takes UID:GID)");
+  }
+  const mounts = (c.volumeMounts ?? []).map((m, j): MountSpec => {
+    if (!volumes.has(m.name)) throw new PodSpecError(`${at}.volumeMounts[${j}].name`, m.name, "is not the name of a volume in spec.volumes");
+    if (!m.mountPath.startsWith("/")) throw new PodSpecError(`${at}.volumeMounts[${j}].mountPath`, m.mountPath, "is not an absolute path");
+    return { volume: m.name, mountPath: m.mountPath, readOnly: m.readOnly ?? false };
+  });
+  const spec: ContainerSpec = {
+    name: c.name,
+    image,
+    command: c.command ?? [],
+    args: c.args ?? [],
+    env,
+    ports: ports(at, c),
+    limits: resources(at, c.resources?.limits, "resources.limits"),
+    requests: resources(at, c.resources?.requests, "resources.requests"),
+    securityContext: {
+      readOnlyRootFilesystem: sc.readOnlyRootFilesystem ?? false,
+      capabilities: { add: sc.capabilities?.add ?? [], drop: sc.capabilities?.drop ?? [] },
+      ...(runAsUser !== undefined ? { runAsUser } : {}),
+      ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+    },
+    mounts,
+  };
+  if (c.workingDir !== undefined) spec.workingDir = c.workingDir;
+  // What the API server refuses: a request above its limit.
+  for (const r of ["memoryBytes", "cpuMillis"] as const) {
+    const [req, lim] = [spec.requests[r], spec.limits[r]];
+    if (req !== undefined && lim !== undefined && req > lim) {
+      const name = r === "memoryBytes" ? "memory" : "cpu";
+      throw new PodSpecError(`${at}.resources.requests.${name}`, text(c.resources!.requests![name]), `is above the container's limit ${JSON.stringify(text(c.resources!.limits![name]))}`);
+    }
+  }
+  return spec;
+}
+
+function volume(at: string, v: NonNullable<NonNullable<IPod["spec"]>["volumes"]>[number], configMaps: Map<string, IConfigMap>): VolumeSpec {
+  if (!DNS_LABEL.test(v.name)) throw new PodSpecError(`${at}.name`, v.name, "is not a valid volume name (a DNS label)");
+  if (v.emptyDir) return { name: v.name, emptyDir: true };
+  if (v.hostPath) {
+    const type = v.hostPath.type ?? "";
+    if (type !== "" && type !== "DirectoryOrCreate" && type !== "Directory") {
+      throw new PodSpecError(`${at}.hostPath.type`, type, "is not supported on the docker platform (\"\", DirectoryOrCreate or Directory)");
+    }
+    if (!v.hostPath.path.startsWith("/")) throw new PodSpecError(`${at}.hostPath.path`, v.hostPath.path, "is not an absolute path");
+    return { name: v.name, hostPath: { path: v.hostPath.path, type } };
+  }
+  if (v.configMap) {
+    const name = v.configMap.name;
+    const cm = name === undefined ? undefined : configMaps.get(name);
+    if (!cm) throw new PodSpecError(`${at}.configMap.name`, name, "is not the name of a ConfigMap in the stack's manifests");
+    const files = Object.entries(cm.data ?? {}).map(([key, content]) => {
+      if (!CONFIGMAP_KEY.test(key) || key === "." || key === "..") throw new PodSpecError(`ConfigMap ${name}: data.${key}`, key, "is not a valid ConfigMap key");
+      return { key, content };
+    });
+    if (cm.binaryData && Object.keys(cm.binaryData).length) throw new PodSpecError(`ConfigMap ${name}: binaryData`, Object.keys(cm.binaryData), "is not supported on the docker platform");
+    return { name: v.name, configMap: { name: name!, files } };
+  }
+  // checkSupported lets no other volume source through.
+  throw new PodSpecError(at, v, "has no volume source podlab renders (emptyDir, hostPath, configMap)");
+}
+
+/** Names and host ports must be unique in the pod: its containers share one network namespace. */
+function checkUnique(source: string, containers: ContainerSpec[]): void {
+  const names = new Map<string, number>();
+  const ports = new Map<string, string>();
+  const hostPorts = new Set<string>();
+  containers.forEach((c, i) => {
+    const at = `${source}: spec.containers[${i}]`;
+    const first = names.get(c.name);
+    if (first !== undefined) throw new PodSpecError(`${at}.name`, c.name, `is already the name of spec.containers[${first}]`);
+    names.set(c.name, i);
+    c.ports.forEach((p, j) => {
+      const key = `${p.containerPort}/${p.protocol}`;
+      const owner = ports.get(key);
+      if (owner !== undefined) {
+        throw new PodSpecError(`${at}.ports[${j}].containerPort`, p.containerPort, `is already used by container "${owner}" (containers of a pod share one network namespace)`);
+      }
+      ports.set(key, c.name);
+      if (p.hostPort !== undefined) {
+        if (hostPorts.has(`${p.hostPort}/${p.protocol}`)) throw new PodSpecError(`${at}.ports[${j}].hostPort`, p.hostPort, "is published twice");
+        hostPorts.add(`${p.hostPort}/${p.protocol}`);
+      }
+    });
+  });
+}
+
+/**
+ * A container's limit may not exceed its pod's: the Kubernetes API server refuses such a Pod
+ * (pod-level resources, KEP-2837), and on Docker the kernel refuses a child cgroup's CPU quota above
+ * its parent's (runc fails writing cpu.cfs_quota_us, after the old container is gone).
+ */
+function checkWithinPodLimits(source: string, pod: IPod, spec: PodSpec): void {
+  spec.containers.forEach((c, i) => {
+    const given = pod.spec!.containers[i].resources?.limits;
+    const podGiven = pod.spec!.resources?.limits;
+    if (spec.limits.memoryBytes !== undefined && c.limits.memoryBytes !== undefined && c.limits.memoryBytes > spec.limits.memoryBytes) {
+      throw new PodSpecError(`${source}: spec.containers[${i}].resources.limits.memory`, text(given?.memory), `is above the pod's memory limit ${JSON.stringify(text(podGiven?.memory))} (spec.resources.limits.memory)`);
+    }
+    if (spec.limits.cpuMillis !== undefined && c.limits.cpuMillis !== undefined && c.limits.cpuMillis > spec.limits.cpuMillis) {
+      throw new PodSpecError(`${source}: spec.containers[${i}].resources.limits.cpu`, text(given?.cpu), `is above the pod's CPU limit ${JSON.stringify(text(podGiven?.cpu))} (spec.resources.limits.cpu)`);
+    }
+  });
+}
+
+/**
+ * The Pod model of a schema-valid Pod manifest. `source` prefixes every message ("pods/foo.yaml:
+ * Pod foo"). Throws a PodSpecError naming the field (kubectl's path) and the value.
+ */
+export function podSpecFromManifest(pod: IPod, source: string, options: FromManifestOptions): FromManifest {
+  const kubernetesOnly = options.platform === "docker" ? checkSupported(pod, source) : [];
+  const name = checkPodName(`${source}: metadata.name`, pod.metadata?.name);
+  const s = pod.spec;
+  if (!s || s.containers.length === 0) throw new PodSpecError(`${source}: spec.containers`, s?.containers, "must list at least one container");
+  const volumes = (s.volumes ?? []).map((v, i) => volume(`${source}: spec.volumes[${i}]`, v, options.configMaps));
+  const volumeNames = new Set<string>();
+  volumes.forEach((v, i) => {
+    if (volumeNames.has(v.name)) throw new PodSpecError(`${source}: spec.volumes[${i}].name`, v.name, "is the name of another volume");
+    volumeNames.add(v.name);
+  });
+  const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, s, volumeNames, options.images));
+  checkUnique(source, containers);
+  const restartPolicy = (s.restartPolicy ?? "Always") as RestartPolicy;
+  if (!RESTART_POLICIES.includes(restartPolicy)) throw new PodSpecError(`${source}: spec.restartPolicy`, s.restartPolicy, `is not one of ${RESTART_POLICIES.join(", ")}`);
+  if (s.hostname !== undefined && !DNS_LABEL.test(s.hostname)) throw new PodSpecError(`${source}: spec.hostname`, s.hostname, "is not a valid hostname (a DNS label)");
+  const spec: PodSpec = {
+    name,
+    containers,
+    restartPolicy,
+    limits: resources(`${source}: spec`, s.resources?.limits, "resources.limits"),
+    hostname: s.hostname ?? name,
+    shareProcessNamespace: s.shareProcessNamespace ?? false,
+    volumes,
+  };
+  if (s.terminationGracePeriodSeconds !== undefined) {
+    if (!Number.isInteger(s.terminationGracePeriodSeconds) || s.terminationGracePeriodSeconds < 0) {
+      throw new PodSpecError(`${source}: spec.terminationGracePeriodSeconds`, s.terminationGracePeriodSeconds, "is not a whole number of seconds (0 or more)");
+    }
+    spec.terminationGracePeriodSeconds = s.terminationGracePeriodSeconds;
+  }
+  checkWithinPodLimits(source, pod, spec);
+  return { spec, kubernetesOnly };
+}

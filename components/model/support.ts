@@ -1,0 +1,115 @@
+// Which fields of a Pod manifest the docker platform renders, which it leaves to Kubernetes, and
+// (by omission) which it refuses. This table is the rule `checkSupported` applies and the source of
+// the README's support table (scripts/support-table.ts), so the two cannot disagree.
+import { PodSpecError } from "./validate";
+
+export interface FieldSupport {
+  /** A manifest field, kubectl-style with [] for any list item: "spec.containers[].workingDir". */
+  path: string;
+  /** How the docker-host stack renders it; absent for a Kubernetes-only field. */
+  docker?: string;
+  /** Why the field means nothing on a Docker host: it reaches only the Kubernetes stack. */
+  kubernetesOnly?: string;
+  /** The field's whole subtree is covered (maps such as labels, and Kubernetes-only objects). */
+  subtree?: boolean;
+}
+
+/** The fields of a container. */
+const CONTAINER: FieldSupport[] = [
+  { path: "name", docker: "container `<pod>-<name>`" },
+  { path: "image", docker: "the image, after `podlab:images` overrides; its ID is pinned, so a rebuilt tag reaches the pod" },
+  { path: "command", docker: "`--entrypoint` (replaces the image's ENTRYPOINT)" },
+  { path: "args", docker: "the command after the image (replaces its CMD)" },
+  { path: "workingDir", docker: "`--workdir`" },
+  { path: "env[].name", docker: "`--env NAME=VALUE`" },
+  { path: "env[].value", docker: "`--env NAME=VALUE`" },
+  { path: "resources.limits.memory", docker: "`--memory` (whole MiB)" },
+  { path: "resources.limits.cpu", docker: "`--cpu-quota` over a 100 ms `--cpu-period`, as the kubelet's CFS quota" },
+  { path: "resources.requests.memory", docker: "`--memory-reservation`" },
+  { path: "resources.requests.cpu", docker: "`--cpu-shares` = millicores × 1024 / 1000 (at least 2), as the kubelet sets cpu.shares" },
+  { path: "securityContext.runAsUser", docker: "`--user UID[:GID]`" },
+  { path: "securityContext.runAsGroup", docker: "`--user UID:GID` (needs runAsUser here or on the pod)" },
+  { path: "securityContext.readOnlyRootFilesystem", docker: "`--read-only`" },
+  { path: "securityContext.capabilities.add", docker: "`--cap-add`" },
+  { path: "securityContext.capabilities.drop", docker: "`--cap-drop`" },
+  { path: "volumeMounts[].name", docker: "a `--mount` of the pod volume of that name" },
+  { path: "volumeMounts[].mountPath", docker: "the mount's target" },
+  { path: "volumeMounts[].readOnly", docker: "a read-only mount" },
+  { path: "imagePullPolicy", kubernetesOnly: "images on a Docker host are local: nothing is pulled" },
+  { path: "terminationMessagePath", kubernetesOnly: "read by the kubelet into the Pod's status" },
+  { path: "terminationMessagePolicy", kubernetesOnly: "read by the kubelet into the Pod's status" },
+];
+
+/** Every supported field of a Pod manifest. Anything else is refused on the docker platform. */
+export const POD_FIELDS: readonly FieldSupport[] = [
+  { path: "apiVersion", docker: "must be v1" },
+  { path: "kind", docker: "must be Pod" },
+  { path: "metadata.name", docker: "the pod's name: container names `<pod>-…`, cgroup `/pod-<pod>` or `pod-<pod>.slice`" },
+  { path: "metadata.namespace", kubernetesOnly: "a Docker host has no namespaces of Pods; the pod name must be unique on the host" },
+  { path: "metadata.labels", kubernetesOnly: "labels select Pods for Services and controllers, which a Docker host has not", subtree: true },
+  { path: "metadata.annotations", kubernetesOnly: "read by Kubernetes controllers", subtree: true },
+  ...CONTAINER.map((f) => ({ ...f, path: `spec.containers[].${f.path}` })),
+  { path: "spec.containers[].ports[].containerPort", docker: "the pod's port (unique in the pod: one network namespace)" },
+  { path: "spec.containers[].ports[].hostPort", docker: "`--publish` on the sandbox (joiners of its network cannot publish)" },
+  { path: "spec.containers[].ports[].protocol", docker: "TCP or UDP in `--publish`" },
+  { path: "spec.containers[].ports[].name", kubernetesOnly: "named ports are looked up by Services" },
+  { path: "spec.restartPolicy", docker: "the agent's restart rule for exited containers, with the kubelet's back-off" },
+  { path: "spec.hostname", docker: "the sandbox's `--hostname`; members get a copy" },
+  { path: "spec.shareProcessNamespace", docker: "members join the sandbox's PID namespace (`--pid container:<sandbox>`); pause is PID 1 and reaps zombies" },
+  { path: "spec.terminationGracePeriodSeconds", docker: "`--stop-timeout` and the grace Pulumi gives a container on delete (unset: Docker's 10 s stop, and delete kills at once)" },
+  { path: "spec.resources.limits.memory", docker: "`memory.limit_in_bytes` / `memory.max` of the pod's cgroup" },
+  { path: "spec.resources.limits.cpu", docker: "`cpu.cfs_quota_us` / `cpu.max` of the pod's cgroup" },
+  { path: "spec.securityContext.runAsUser", docker: "the default `--user` of every container" },
+  { path: "spec.securityContext.runAsGroup", docker: "the default group in `--user`" },
+  { path: "spec.volumes[].name", docker: "names the volume for volumeMounts" },
+  { path: "spec.volumes[].emptyDir", docker: "a directory (0777) under /var/lib/podlab/pods/<pod>/volumes/empty-dir/, bind-mounted by the containers that mount it, removed with the pod" },
+  { path: "spec.volumes[].hostPath.path", docker: "a bind mount of the host's path" },
+  { path: "spec.volumes[].hostPath.type", docker: "\"\" or DirectoryOrCreate (a missing directory is made), Directory (must exist)" },
+  { path: "spec.volumes[].configMap.name", docker: "the ConfigMap of that name in the manifests: each key a file under /var/lib/podlab/pods/<pod>/volumes/configmap/, bind-mounted read-only" },
+  { path: "spec.nodeSelector", kubernetesOnly: "a Docker host is one node: there is nothing to select", subtree: true },
+  { path: "spec.nodeName", kubernetesOnly: "a Docker host is one node" },
+  { path: "spec.affinity", kubernetesOnly: "scheduling: a Docker host is one node", subtree: true },
+  { path: "spec.tolerations", kubernetesOnly: "scheduling: a Docker host has no taints", subtree: true },
+  { path: "spec.schedulerName", kubernetesOnly: "scheduling: a Docker host is one node" },
+  { path: "spec.priorityClassName", kubernetesOnly: "scheduling and eviction order, done by Kubernetes" },
+  { path: "spec.serviceAccountName", kubernetesOnly: "an API identity: a Docker host has no Kubernetes API" },
+  { path: "spec.automountServiceAccountToken", kubernetesOnly: "an API identity: a Docker host has no Kubernetes API" },
+  { path: "spec.enableServiceLinks", kubernetesOnly: "Service variables: a Docker host has no Services" },
+  { path: "spec.dnsPolicy", kubernetesOnly: "cluster DNS: a Docker pod uses the engine's DNS" },
+];
+
+const generic = (path: string) => path.replace(/\[[0-9]+\]/g, "[]");
+
+function rowFor(path: string): FieldSupport | undefined {
+  const g = generic(path);
+  return POD_FIELDS.find((f) => f.path === g || (f.subtree && g.startsWith(`${f.path}.`)));
+}
+
+/**
+ * Refuses any field of a (schema-valid) Pod manifest that the docker platform does not render and
+ * that is not Kubernetes-only; returns the Kubernetes-only fields it found, to say they were left
+ * out. `source` prefixes messages ("pods/foo.yaml: Pod foo"). Throws a PodSpecError with the path.
+ */
+export function checkSupported(pod: object, source: string): string[] {
+  const ignored: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    const row = path ? rowFor(path) : undefined;
+    if (row?.kubernetesOnly) {
+      ignored.push(path);
+      return;
+    }
+    if (row?.subtree) return;
+    const isObject = value !== null && typeof value === "object";
+    if (isObject && Array.isArray(value) && !row) {
+      value.forEach((v, i) => walk(v, `${path}[${i}]`));
+      return;
+    }
+    if (isObject && !Array.isArray(value) && Object.keys(value).length > 0) {
+      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
+      return;
+    }
+    if (!row) throw new PodSpecError(`${source}: ${path}`, value, "is not supported on the docker platform (see the README's support table)");
+  };
+  walk(pod, "");
+  return ignored;
+}
