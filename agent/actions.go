@@ -7,7 +7,9 @@ package main
 // kuberuntime_manager.go): when the sandbox is gone, not running or newer than a running member, the
 // pod's sandbox "changed" and every member is started again inside the current one; otherwise each
 // member that is not running is started when the restart policy says so
-// (kubecontainer.ShouldContainerBeRestarted), after the crash-loop back-off.
+// (kubecontainer.ShouldContainerBeRestarted), after the crash-loop back-off. Init containers come
+// first, one at a time and in order, in every life of the sandbox: no member is started until each
+// has completed in the current sandbox (computePodActions' InitContainersToStart).
 
 import "time"
 
@@ -52,6 +54,8 @@ const (
 	RestartMember   ActionKind = "restart-member"   // stop, then start: it runs in the namespaces of an older sandbox
 	RecreateMember  ActionKind = "recreate-member"  // it names a sandbox that is gone (or was removed itself)
 	StopMember      ActionKind = "stop-member"      // the pod is done (restartPolicy Never/OnFailure)
+	StartInit       ActionKind = "start-init"       // docker start of an init container: it runs to completion
+	RecreateInit    ActionKind = "recreate-init"    // an init container that names a sandbox that is gone, or was removed
 )
 
 // Waiting says why a member is not started now, for the pod's status.
@@ -67,9 +71,14 @@ type Pod struct {
 	Sandbox *Observed // nil: no sandbox container
 	// HaveSandboxSnapshot: the agent has seen the sandbox and can make it again.
 	HaveSandboxSnapshot bool
+	// Inits are the init containers, in spec order; Members the app containers.
+	Inits               []string
 	Members             []string             // in spec order
-	Observed            map[string]*Observed // by member name; missing: no such container
+	Observed            map[string]*Observed // by container name (init or member); missing: no such container
 	HaveSnapshot        map[string]bool
+	// LivenessFailed names the members whose last run was stopped for failing its liveness probe:
+	// they are restarted unless the policy is Never, whatever their exit code (the kubelet's rule).
+	LivenessFailed map[string]bool
 	// OtherSandbox reports whether an ID is another sandbox of this pod that still exists (Pulumi is
 	// replacing the pod's sandbox; the members follow in the same update).
 	OtherSandbox func(id string) bool
@@ -132,6 +141,9 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 	}
 
 	sb := p.Sandbox
+	if acts, waits, blocked := planInits(p, now, backoff); blocked {
+		return acts, waits
+	}
 	for _, name := range p.Members {
 		o := p.Observed[name]
 		switch {
@@ -159,7 +171,8 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 		case o.Created:
 			acts = append(acts, Action{Kind: StartMember, Container: name, Reason: "the container was created but not started"})
 		default:
-			if !shouldRestart(p.Policy, o.ExitCode) {
+			unhealthy := p.LivenessFailed[name] && p.Policy != Never
+			if !shouldRestart(p.Policy, o.ExitCode) && !unhealthy {
 				waits = append(waits, Waiting{Container: name, Reason: terminatedReason(o.ExitCode)})
 				continue
 			}
@@ -174,10 +187,63 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 				continue
 			}
 			backoff.Next(name, o.FinishedAt)
-			acts = append(acts, Action{Kind: StartMember, Container: name, Reason: "it exited with code " + itoa(o.ExitCode) + " and restartPolicy is " + string(p.Policy), Restart: true})
+			why := "it exited with code " + itoa(o.ExitCode) + " and restartPolicy is " + string(p.Policy)
+			if unhealthy {
+				why = "it failed its liveness probe and restartPolicy is " + string(p.Policy)
+			}
+			acts = append(acts, Action{Kind: StartMember, Container: name, Reason: why, Restart: true})
 		}
 	}
 	return acts, waits
+}
+
+// planInits walks the init containers in order; blocked means one has yet to complete in the current
+// sandbox, so no member may start: the actions and waits then say which and why.
+func planInits(p Pod, now time.Time, backoff *BackOff) (acts []Action, waits []Waiting, blocked bool) {
+	sb := p.Sandbox
+	for _, name := range p.Inits {
+		o := p.Observed[name]
+		switch {
+		case o == nil:
+			if p.HaveSnapshot[name] {
+				acts = append(acts, Action{Kind: RecreateInit, Container: name, Reason: "the init container was removed", Restart: true})
+			} else {
+				waits = append(waits, Waiting{Container: name, Reason: "PodInitializing"})
+			}
+		case o.JoinedID != sb.ID:
+			if p.OtherSandbox != nil && p.OtherSandbox(o.JoinedID) {
+				waits = append(waits, Waiting{Container: name, Reason: "PodInitializing"})
+			} else {
+				acts = append(acts, Action{Kind: RecreateInit, Container: name, Reason: "it ran in sandbox " + short(o.JoinedID) + ", which is gone: init containers run again in the new one", Restart: true})
+			}
+		case o.Running:
+			waits = append(waits, Waiting{Container: name, Reason: "PodInitializing"})
+		case o.Created:
+			acts = append(acts, Action{Kind: StartInit, Container: name, Reason: "init containers run first, in order"})
+		case o.StartedAt.Before(sb.StartedAt):
+			acts = append(acts, Action{Kind: StartInit, Container: name, Reason: "the pod's sandbox started again: init containers run again", Restart: true})
+		case o.ExitCode == 0:
+			continue // completed in this sandbox: on to the next
+		case p.Policy == Never:
+			waits = append(waits, Waiting{Container: name, Reason: "Init:Error"})
+		default:
+			if until, in := backoff.InBackOff(name, o.FinishedAt, now); in {
+				waits = append(waits, Waiting{Container: name, Reason: "Init:CrashLoopBackOff", Until: until})
+				break
+			}
+			backoff.Next(name, o.FinishedAt)
+			acts = append(acts, Action{Kind: StartInit, Container: name, Reason: "it exited with code " + itoa(o.ExitCode) + " and restartPolicy is " + string(p.Policy), Restart: true})
+		}
+		// Members still running from the sandbox's previous life are stopped while the pod initializes
+		// again (the kubelet kills the pod's containers when its sandbox changes).
+		for _, m := range p.Members {
+			if mo := p.Observed[m]; mo != nil && mo.Running && mo.StartedAt.Before(sb.StartedAt) {
+				acts = append(acts, Action{Kind: StopMember, Container: m, Reason: "the pod initializes again in its new sandbox"})
+			}
+		}
+		return acts, waits, true
+	}
+	return nil, nil, false
 }
 
 func terminatedReason(code int) string {

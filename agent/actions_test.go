@@ -117,3 +117,70 @@ func TestCrashLoopBackOffDoublesTo5Minutes(t *testing.T) {
 		t.Fatal("an entry older than 10 minutes must be forgotten")
 	}
 }
+
+// withInits is pod() with init containers "setup" and "migrate", in that order.
+func withInits(policy RestartPolicy, sandbox *Observed, all map[string]*Observed) Pod {
+	p := pod(policy, sandbox, all)
+	p.Inits = []string{"setup", "migrate"}
+	return p
+}
+
+func TestInitContainersRunOneAfterAnotherBeforeMembers(t *testing.T) {
+	sb := &Observed{ID: "s1", Running: true, StartedAt: t0}
+	setup := &Observed{ID: "i1", Created: true, JoinedID: "s1"}
+	migrate := &Observed{ID: "i2", Created: true, JoinedID: "s1"}
+	app := &Observed{ID: "a", Created: true, JoinedID: "s1"}
+	all := map[string]*Observed{"setup": setup, "migrate": migrate, "app": app}
+	acts, _ := Plan(withInits(Always, sb, all), t0, NewBackOff())
+	same(t, kinds(acts), "start-init setup")
+	setup.Created, setup.Running, setup.StartedAt = false, true, t0.Add(time.Second)
+	acts, waits := Plan(withInits(Always, sb, all), t0.Add(time.Second), NewBackOff())
+	same(t, kinds(acts))
+	if len(waits) != 1 || waits[0].Container != "setup" || waits[0].Reason != "PodInitializing" {
+		t.Fatalf("waits %v", waits)
+	}
+	setup.Running, setup.FinishedAt = false, t0.Add(2*time.Second)
+	acts, _ = Plan(withInits(Always, sb, all), t0.Add(2*time.Second), NewBackOff())
+	same(t, kinds(acts), "start-init migrate")
+	migrate.Created, migrate.StartedAt, migrate.FinishedAt = false, t0.Add(3*time.Second), t0.Add(4*time.Second)
+	acts, _ = Plan(withInits(Always, sb, all), t0.Add(4*time.Second), NewBackOff())
+	same(t, kinds(acts), "start-member app")
+}
+
+func TestAFailingInitContainerBlocksMembers(t *testing.T) {
+	sb := &Observed{ID: "s1", Running: true, StartedAt: t0}
+	setup := &Observed{ID: "i1", JoinedID: "s1", ExitCode: 1, StartedAt: t0.Add(time.Second), FinishedAt: t0.Add(2 * time.Second)}
+	migrate := &Observed{ID: "i2", Created: true, JoinedID: "s1"}
+	app := &Observed{ID: "a", Created: true, JoinedID: "s1"}
+	all := map[string]*Observed{"setup": setup, "migrate": migrate, "app": app}
+	// Never: the pod fails; nothing else starts.
+	acts, waits := Plan(withInits(Never, sb, all), t0.Add(3*time.Second), NewBackOff())
+	same(t, kinds(acts))
+	if len(waits) != 1 || waits[0].Reason != "Init:Error" {
+		t.Fatalf("waits %v", waits)
+	}
+	// Always: restarted with the kubelet's back-off, and nothing after it starts meanwhile.
+	b := NewBackOff()
+	acts, _ = Plan(withInits(Always, sb, all), t0.Add(3*time.Second), b)
+	same(t, kinds(acts), "start-init setup")
+	setup.StartedAt, setup.FinishedAt = t0.Add(4*time.Second), t0.Add(5*time.Second)
+	acts, waits = Plan(withInits(Always, sb, all), t0.Add(6*time.Second), b)
+	same(t, kinds(acts))
+	if len(waits) != 1 || waits[0].Reason != "Init:CrashLoopBackOff" {
+		t.Fatalf("waits %v", waits)
+	}
+}
+
+func TestInitContainersRunAgainWhenTheSandboxRestarts(t *testing.T) {
+	sb := &Observed{ID: "s1", Running: true, StartedAt: t0.Add(time.Minute)}
+	setup := &Observed{ID: "i1", JoinedID: "s1", StartedAt: t0, FinishedAt: t0.Add(time.Second)}
+	migrate := &Observed{ID: "i2", JoinedID: "s1", StartedAt: t0.Add(2 * time.Second), FinishedAt: t0.Add(3 * time.Second)}
+	app := &Observed{ID: "a", Running: true, JoinedID: "s1", StartedAt: t0.Add(4 * time.Second)}
+	all := map[string]*Observed{"setup": setup, "migrate": migrate, "app": app}
+	acts, _ := Plan(withInits(Always, sb, all), t0.Add(2*time.Minute), NewBackOff())
+	same(t, kinds(acts), "start-init setup", "stop-member app")
+	// A new sandbox (the old one removed): the init container is made again inside it.
+	sb2 := &Observed{ID: "s2", Running: true, StartedAt: t0.Add(time.Minute)}
+	acts, _ = Plan(withInits(Always, sb2, all), t0.Add(2*time.Minute), NewBackOff())
+	same(t, kinds(acts), "recreate-init setup", "stop-member app")
+}

@@ -34,9 +34,26 @@ type Agent struct {
 	cli     *client.Client
 	pod     string
 	policy  RestartPolicy
+	inits   []string // init containers, in spec order
 	members []string
 	dir     string
 	state   State
+	prober  *Prober
+	// wake asks for a sync now (Docker events, probe results).
+	wake chan struct{}
+	// readyAt is when the pod last became Ready (zero while it is not): Kubernetes' Ready condition's
+	// lastTransitionTime, which readiness probes move past the containers' start.
+	readyAt time.Time
+	// runCtx lives as long as the agent runs: probe workers outlive a single sync.
+	runCtx context.Context
+}
+
+// poke asks for a sync without blocking.
+func (a *Agent) poke() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
 }
 
 func (a *Agent) statePath() string  { return filepath.Join(a.dir, "state.json") }
@@ -80,7 +97,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.load()
 	log.Printf("pod %s: agent started (restartPolicy %s, members %v)", a.pod, a.policy, a.members)
-	wake := make(chan struct{}, 1)
+	a.runCtx = ctx
+	wake := a.wake
 	go a.watch(ctx, wake)
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
@@ -145,7 +163,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	p := Pod{Policy: a.policy, Members: a.members, Observed: map[string]*Observed{}, HaveSnapshot: map[string]bool{}}
+	p := Pod{Policy: a.policy, Inits: a.inits, Members: a.members, Observed: map[string]*Observed{}, HaveSnapshot: map[string]bool{}}
 	var sandboxID string
 	if len(cs.sandboxes) > 0 {
 		sb := cs.sandboxes[0]
@@ -159,7 +177,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 		p.OtherSandbox = func(id string) bool { return others[id] }
 	}
 	_, p.HaveSandboxSnapshot = a.state.Snapshots["sandbox"]
-	for _, name := range a.members {
+	for _, name := range append(append([]string{}, a.inits...), a.members...) {
 		if c, ok := cs.members[name]; ok {
 			p.Observed[name] = observe(c)
 			// Only a member that joined the current sandbox is a faithful template.
@@ -169,6 +187,27 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 		}
 		_, p.HaveSnapshot[name] = a.state.Snapshots[name]
 	}
+
+	// Probes run against each member's current run inside the sandbox, at the pod's IP.
+	running := map[string]incarnation{}
+	p.LivenessFailed = map[string]bool{}
+	for _, name := range a.members {
+		o := p.Observed[name]
+		if o == nil {
+			continue
+		}
+		if o.Running && p.Sandbox != nil && p.Sandbox.Running && o.JoinedID == sandboxID && !o.StartedAt.Before(p.Sandbox.StartedAt) {
+			running[name] = incarnation{o.ID, o.StartedAt}
+		}
+		if !o.Running && a.prober.FailedLiveness(o.ID, o.StartedAt) {
+			p.LivenessFailed[name] = true
+		}
+	}
+	podIP := ""
+	if len(cs.sandboxes) > 0 && cs.sandboxes[0].NetworkSettings != nil {
+		podIP = cs.sandboxes[0].NetworkSettings.IPAddress
+	}
+	a.prober.Update(a.runCtx, running, podIP)
 
 	now := time.Now()
 	acts, waits := Plan(p, now, a.state.BackOff)
@@ -223,7 +262,7 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID 
 		s := a.state.Snapshots["sandbox"]
 		_, err := create(ctx, a.cli, s.Name, s.Config, s.HostConfig)
 		return err
-	case StartMember:
+	case StartMember, StartInit:
 		id := member()
 		return a.cli.ContainerStart(ctx, id, startOptions)
 	case RestartMember:
@@ -235,7 +274,7 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID 
 	case StopMember:
 		id := member()
 		return stop(ctx, a.cli, id, repairGrace)
-	case RecreateMember:
+	case RecreateMember, RecreateInit:
 		// From the container itself while it exists, else from the last snapshot of it.
 		s, ok := a.state.Snapshots[act.Container]
 		if c, exists := cs.members[act.Container]; exists {

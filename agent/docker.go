@@ -33,7 +33,7 @@ type Snapshot struct {
 
 type podContainers struct {
 	sandboxes []container.InspectResponse // newest first
-	members   map[string]container.InspectResponse
+	members   map[string]container.InspectResponse // init and app containers, by name
 }
 
 func parseTime(s string) time.Time {
@@ -65,7 +65,7 @@ func list(ctx context.Context, cli *client.Client, pod string) (podContainers, e
 		switch c.Config.Labels[labelRole] {
 		case "sandbox":
 			out.sandboxes = append(out.sandboxes, c)
-		case "member":
+		case "member", "init":
 			out.members[c.Config.Labels[labelContainer]] = c
 		}
 	}

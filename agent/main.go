@@ -8,7 +8,8 @@
 //	podlab-agent wait     wait until the pod is ready; fail with each container's state and log
 //
 // Environment: PODLAB_POD (the pod's name), PODLAB_MEMBERS (its containers, comma-separated, in spec
-// order), PODLAB_RESTART_POLICY (Always, OnFailure or Never), DOCKER_HOST (default: the local socket).
+// order), PODLAB_INIT_CONTAINERS (its init containers, likewise), PODLAB_PROBES (readiness and liveness
+// probes by container, JSON), PODLAB_RESTART_POLICY (Always, OnFailure or Never), DOCKER_HOST (default: the local socket).
 package main
 
 import (
@@ -52,6 +53,12 @@ func fromEnv() *Agent {
 	if len(members) == 0 {
 		fail("PODLAB_MEMBERS is empty")
 	}
+	var inits []string
+	for _, m := range strings.Split(os.Getenv("PODLAB_INIT_CONTAINERS"), ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			inits = append(inits, m)
+		}
+	}
 	policy := RestartPolicy(os.Getenv("PODLAB_RESTART_POLICY"))
 	switch policy {
 	case "":
@@ -64,7 +71,20 @@ func fromEnv() *Agent {
 	if err != nil {
 		fail("docker client: %v", err)
 	}
-	return &Agent{cli: cli, pod: pod, policy: policy, members: members, dir: stateDir}
+	probes, err := parseProbes(os.Getenv("PODLAB_PROBES"))
+	if err != nil {
+		fail("PODLAB_PROBES: %v", err)
+	}
+	a := &Agent{cli: cli, pod: pod, policy: policy, inits: inits, members: members, dir: stateDir, wake: make(chan struct{}, 1), runCtx: context.Background()}
+	a.prober = NewProber(probes, dockerProbe(cli), func(id string) {
+		// The container's own stop timeout: the pod's terminationGracePeriodSeconds, as the kubelet.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := cli.ContainerStop(ctx, id, container.StopOptions{}); err != nil {
+			log.Printf("pod %s: stopping %s after its liveness probe failed: %v", pod, short(id), err)
+		}
+	}, a.poke)
+	return a
 }
 
 func main() {

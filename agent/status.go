@@ -34,6 +34,7 @@ type PodStatus struct {
 	Ready         bool              `json:"ready"`
 	ReadySince    time.Time         `json:"readySince,omitzero"`
 	Sandbox       ContainerStatus   `json:"sandbox"`
+	Inits         []ContainerStatus `json:"initContainerStatuses,omitempty"`
 	Containers    []ContainerStatus `json:"containerStatuses"`
 	Updated       time.Time         `json:"updated"`
 }
@@ -56,6 +57,32 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 	}
 	ready := st.Sandbox.Ready
 	readySince := st.Sandbox.StartedAt
+	// Init containers: each done once it exited 0 in the sandbox's current life (Kubernetes'
+	// initContainerStatuses); the pod stays Pending and not Ready until all are.
+	initialized := true
+	for _, name := range a.inits {
+		cs := ContainerStatus{Name: name, State: "waiting", Reason: "PodInitializing", RestartCount: a.state.Restarts[name]}
+		if o := p.Observed[name]; o != nil {
+			cs.ID, cs.StartedAt = o.ID, o.StartedAt
+			cs.InSandbox = p.Sandbox != nil && o.JoinedID == p.Sandbox.ID && !o.StartedAt.Before(p.Sandbox.StartedAt)
+			switch {
+			case o.Running:
+				cs.State, cs.Reason = "running", ""
+			case !o.Created:
+				code := o.ExitCode
+				cs.State, cs.Reason, cs.ExitCode = "terminated", terminatedReason(code), &code
+				cs.Ready = code == 0 && cs.InSandbox
+			}
+		}
+		if w, ok := waiting[name]; ok && strings.HasPrefix(w.Reason, "Init:") {
+			cs.State, cs.Reason = "waiting", strings.TrimPrefix(w.Reason, "Init:")
+		}
+		if !cs.Ready {
+			initialized = false
+		}
+		st.Inits = append(st.Inits, cs)
+	}
+	ready = ready && initialized
 	running, succeeded, failed := 0, 0, 0
 	for _, name := range a.members {
 		cs := ContainerStatus{Name: name, State: "waiting", Reason: "ContainerCreating", RestartCount: a.state.Restarts[name]}
@@ -64,7 +91,7 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 			cs.InSandbox = p.Sandbox != nil && o.JoinedID == p.Sandbox.ID && p.Sandbox.Running && !o.StartedAt.Before(p.Sandbox.StartedAt)
 			switch {
 			case o.Running:
-				cs.State, cs.Reason, cs.Ready = "running", "", cs.InSandbox
+				cs.State, cs.Reason, cs.Ready = "running", "", cs.InSandbox && a.prober.Ready(name)
 				running++
 			case !o.Created:
 				code := o.ExitCode
@@ -90,6 +117,10 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 		st.Containers = append(st.Containers, cs)
 	}
 	switch {
+	case !initialized && p.Policy == Never && failedInit(st.Inits):
+		st.Phase = "Failed"
+	case !initialized:
+		st.Phase = "Pending"
 	case running > 0 && st.Sandbox.Ready:
 		st.Phase = "Running"
 	case succeeded == len(a.members):
@@ -100,10 +131,28 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 		st.Phase = "Pending"
 	}
 	st.Ready = ready
-	if ready {
+	if !ready {
+		a.readyAt = time.Time{}
+	} else {
+		if a.readyAt.IsZero() {
+			a.readyAt = now
+		}
+		// The later of the last start and the moment it became Ready: a probe may pass long after.
 		st.ReadySince = readySince
+		if a.readyAt.After(readySince) {
+			st.ReadySince = a.readyAt
+		}
 	}
 	return st
+}
+
+func failedInit(inits []ContainerStatus) bool {
+	for _, c := range inits {
+		if c.ExitCode != nil && *c.ExitCode != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func readStatus(path string) (PodStatus, error) {
@@ -144,7 +193,7 @@ func (a *Agent) Wait(ctx context.Context, timeout, stable time.Duration) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "pod %s is not ready after %s (phase %s):", a.pod, timeout, st.Phase)
-	for _, c := range append([]ContainerStatus{st.Sandbox}, st.Containers...) {
+	for _, c := range append(append([]ContainerStatus{st.Sandbox}, st.Inits...), st.Containers...) {
 		if c.Ready && c.RestartCount == 0 {
 			continue
 		}

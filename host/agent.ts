@@ -18,7 +18,11 @@ export interface AgentPodStatus {
   restartPolicy: string;
   phase: string;
   ready: boolean;
+  /** When the pod last became Ready (RFC 3339), while it is. */
+  readySince?: string;
   sandbox: AgentContainerStatus;
+  /** Init containers, in order: ready once completed in the sandbox's current life. */
+  initContainerStatuses?: AgentContainerStatus[];
   containerStatuses: AgentContainerStatus[];
   updated: string;
 }

@@ -4,7 +4,7 @@ import { ContainerLayout, PLATFORM_NAMESPACES, PodLayout } from "../components/m
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC } from "../components/model/labels";
 import { PodSpec } from "../components/model/pod-spec";
 import { MIB } from "../components/model/quantity";
-import { mountsLayout } from "../components/docker/layout";
+import { layoutOrder, mountsLayout } from "../components/docker/layout";
 import { kubernetesLayout } from "../components/kubernetes/layout";
 
 export const DOCKER_CONTAINER = "docker:index/container:Container";
@@ -28,6 +28,7 @@ export interface DockerPodResources {
   pod: string;
   spec: PodSpec;
   sandbox: Resource;
+  /** Its init and app containers. */
   members: Resource[];
 }
 
@@ -38,7 +39,7 @@ export function dockerPods(resources: Resource[]): DockerPodResources[] {
     .map((sandbox) => {
       const labels = dockerLabels(sandbox);
       const pod = labels[LABEL_POD];
-      const members = containers.filter((r) => dockerLabels(r)[LABEL_POD] === pod && dockerLabels(r)[LABEL_ROLE] === "member");
+      const members = containers.filter((r) => dockerLabels(r)[LABEL_POD] === pod && ["member", "init"].includes(dockerLabels(r)[LABEL_ROLE]));
       return { pod, spec: JSON.parse(labels[LABEL_SPEC]) as PodSpec, sandbox, members };
     });
 }
@@ -53,16 +54,18 @@ export function joinsSandbox(member: Resource, property: "networkMode" | "ipcMod
 
 /** The layout a Docker pod declares, in the form the model's expectedLayout gives. */
 export function declaredDockerLayout(p: DockerPodResources): PodLayout {
-  const containers = p.spec.containers.map((c): ContainerLayout => {
+  const containers = layoutOrder(p.spec).map(({ c, init }): ContainerLayout => {
     const member = p.members.find((m) => containerOf(m) === c.name);
     if (!member) return { ...missing(c.name) };
     const net = joinsSandbox(member, "networkMode", p.sandbox) ? "sandbox" : "own";
     const image = (member.propertyDependencies.image ?? []).find((d) => d.type === DOCKER_IMAGE)?.props.name ?? member.props.image;
     const layout: ContainerLayout = {
       name: c.name,
+      ...(init ? { init: true } : {}),
       image,
-      command: member.props.entrypoints ?? [],
-      args: member.props.command ?? [],
+      // Unset in the manifest: the image's own, which the provider reads back once deployed.
+      command: c.command.length ? member.props.entrypoints ?? [] : [],
+      args: c.args.length ? member.props.command ?? [] : [],
       memoryBytes: (member.props.memory ?? 0) * MIB,
       ports: c.ports.map((port) => port.containerPort),
       mounts: mountsLayout(p.spec, member.props.mounts ?? [], member.props.volumes ?? []),

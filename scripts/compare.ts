@@ -27,6 +27,7 @@ const show = (c: ContainerLayout | undefined, field: string): string => {
   if (field === "memory") return mib(c.memoryBytes);
   if (field === "command") return [...c.command, ...c.args].join(" ") || "(image default)";
   if (field === "image") return c.image;
+  if (field === "mounts") return c.mounts.join(" ") || "(none)";
   return c.namespaces[field as (typeof NAMESPACES)[number]];
 };
 
@@ -63,6 +64,7 @@ export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, Liv
     table.push([name, "command", show(l, "command"), show(r, "command"), [verdict(`${at}: command`), verdict(`${at}: args`)].find((v) => v !== "same") ?? "same"]);
     const cell = (side: 0 | 1, c: ContainerLayout, field: string) => show(c, field) + liveDetail(live[side], name, field);
     table.push([name, "memory", cell(0, l, "memory"), cell(1, r, "memory"), verdict(`${at}: memoryBytes`)]);
+    if (l.mounts.length || r.mounts.length) table.push([name, "mounts", show(l, "mounts"), show(r, "mounts"), verdict(`${at}: mounts`)]);
     for (const ns of NAMESPACES) table.push([name, `${ns} ns`, cell(0, l, ns), cell(1, r, ns), verdict(`${at}: ${ns} namespace`)]);
   }
   return { table: table.toString(), diffs };

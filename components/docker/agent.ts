@@ -26,14 +26,15 @@ const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
  * component replaces the agent with any of the pod's containers (see DockerPod).
  */
 export function agentArgs(spec: PodSpec, image: pulumi.Input<string>): docker.ContainerArgs {
-  return {
-    name: `${spec.name}-agent`,
-    image,
-    envs: [
+  const envs = [
       `PODLAB_POD=${spec.name}`,
       `PODLAB_MEMBERS=${spec.containers.map((c) => c.name).join(",")}`,
       `PODLAB_RESTART_POLICY=${spec.restartPolicy}`,
-    ],
+  ];
+  return {
+    name: `${spec.name}-agent`,
+    image,
+    envs: [...envs, ...optionalEnv(spec)],
     volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
     // Docker's restart machinery is the agent's own supervisor, across its crashes and the daemon's
     // restarts; the agent supervises the pod.
@@ -44,6 +45,17 @@ export function agentArgs(spec: PodSpec, image: pulumi.Input<string>): docker.Co
       { label: LABEL_ROLE, value: "agent" },
     ],
   };
+}
+
+/** What only some pods have: init containers (comma-separated) and probes (JSON, by container). */
+function optionalEnv(spec: PodSpec): string[] {
+  const out: string[] = [];
+  if (spec.initContainers.length) out.push(`PODLAB_INIT_CONTAINERS=${spec.initContainers.map((c) => c.name).join(",")}`);
+  const probes = Object.fromEntries(spec.containers
+    .filter((c) => c.readinessProbe || c.livenessProbe)
+    .map((c) => [c.name, { ...(c.readinessProbe ? { readiness: c.readinessProbe } : {}), ...(c.livenessProbe ? { liveness: c.livenessProbe } : {}) }]));
+  if (Object.keys(probes).length) out.push(`PODLAB_PROBES=${JSON.stringify(probes)}`);
+  return out;
 }
 
 /**

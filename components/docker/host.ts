@@ -2,7 +2,7 @@
 // it can be: asked once per program run, before the first resource exists.
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { LABEL_POD } from "../model/labels";
 import { PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
@@ -116,5 +116,19 @@ export function checkHostPorts(specs: PodSpec[], published: PublishedPort[], bou
       }
       if (bound().has(key)) throw new PodSpecError(field, p.hostPort, "is already in use on this host by a process outside Docker");
     }));
+  }
+}
+
+/**
+ * A hostPath volume of type Directory must exist (Kubernetes checks it before the pod starts; Docker
+ * would fail the container's creation, after its old one is gone). Throws a PodSpecError.
+ */
+export function checkHostPaths(specs: PodSpec[], exists: (path: string) => boolean = existsSync): void {
+  for (const spec of specs) {
+    spec.volumes.forEach((v, i) => {
+      if ("hostPath" in v && v.hostPath.type === "Directory" && !exists(v.hostPath.path)) {
+        throw new PodSpecError(`pod ${spec.name}: spec.volumes[${i}].hostPath.path`, v.hostPath.path, "does not exist on this host (type Directory; DirectoryOrCreate would make it)");
+      }
+    });
   }
 }

@@ -2,7 +2,7 @@
 import { ContainerLayout, mountText, NamespaceHolding, PodLayout } from "../model/layout";
 import { PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
-import { volumeSource } from "./volumes";
+import { volumeSource } from "./paths";
 
 /** What the provider reports for one member container. */
 export interface ObservedContainer {
@@ -40,17 +40,24 @@ export function mountsLayout(spec: PodSpec, mounts: ObservedContainer["mounts"],
   ].sort();
 }
 
+/** The pod's containers as the layout lists them: init containers first, in order, then the others. */
+export const layoutOrder = (spec: PodSpec) => [...spec.initContainers.map((c) => ({ c, init: true })), ...spec.containers.map((c) => ({ c, init: false }))];
+
+/** `observed` holds the containers in layoutOrder(spec). */
 export function dockerLayout(spec: PodSpec, sandboxId: string, cgroupParent: string, observed: ObservedContainer[]): PodLayout {
+  const order = layoutOrder(spec);
   const containers = observed.map((o, i): ContainerLayout => {
     const net = holding(o.networkMode, sandboxId);
+    const { c, init } = order[i];
     const layout: ContainerLayout = {
       name: o.name,
+      ...(init ? { init: true } : {}),
       image: o.image,
       // An empty command or args means "the image's default", as in a Kubernetes container spec.
-      command: spec.containers[i].command.length ? o.entrypoints : [],
-      args: spec.containers[i].args.length ? o.command : [],
+      command: c.command.length ? o.entrypoints : [],
+      args: c.args.length ? o.command : [],
       memoryBytes: o.memory * MIB,
-      ports: spec.containers[i].ports.map((p) => p.containerPort),
+      ports: c.ports.map((p) => p.containerPort),
       mounts: mountsLayout(spec, o.mounts, o.volumes),
       namespaces: {
         net,

@@ -14,9 +14,11 @@ import { MIB } from "../model/quantity";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { agentArgs, readyCommandArgs } from "./agent";
 import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
-import { volumeSource, volumesCommand } from "./volumes";
+import { volumeSource } from "./paths";
+import { volumesCommand } from "./volumes";
 import { StackImages } from "./images";
-import { dockerLayout } from "./layout";
+import { initCommand } from "./init";
+import { dockerLayout, layoutOrder } from "./layout";
 
 export interface DockerPodArgs {
   /** The pod as a Kubernetes Pod manifest; validated before anything is created. */
@@ -102,6 +104,10 @@ export class DockerPod extends pulumi.ComponentResource {
   readonly cgroupParent: string;
   readonly sandbox: docker.Container;
   readonly containers: Record<string, docker.Container>;
+  /** The init containers: created by Pulumi, run by the gate `init` (and again by the agent). */
+  readonly initContainers: Record<string, docker.Container>;
+  /** The gate that runs the init containers before any member exists; undefined without them. */
+  readonly init?: command.local.Command;
   /** The pod's agent: restarts members into the sandbox's namespaces, by the pod's restartPolicy. */
   readonly agent: docker.Container;
   /** `pulumi up`'s readiness gate: its stdout says each container's state once the pod is ready. */
@@ -155,12 +161,11 @@ export class DockerPod extends pulumi.ComponentResource {
     }, containerOpts);
 
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
-    this.containers = {};
-    for (const c of spec.containers) {
-      const img = image(c.image);
+    // A container of the pod (init or member): in the sandbox's namespaces, under the pod's cgroup.
+    const podContainer = (c: ContainerSpec, role: Role): docker.ContainerArgs => {
       const containerArgs: docker.ContainerArgs = {
         name: `${name}-${c.name}`,
-        image: img.imageId,
+        image: image(c.image).imageId,
         networkMode: joinSandbox,
         ipcMode: joinSandbox,
         cgroupParent: this.cgroupParent,
@@ -170,32 +175,46 @@ export class DockerPod extends pulumi.ComponentResource {
         ...memberSettings(spec, c),
         // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
         restart: "no",
-        // A member that exited for good is no drift under OnFailure and Never.
-        mustRun: spec.restartPolicy === "Always",
-        labels: labels(name, "member", c.name),
+        labels: labels(name, role, c.name),
       };
       // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
       if (c.command.length) containerArgs.entrypoints = c.command;
       if (c.args.length) containerArgs.command = c.args;
-      this.containers[c.name] = new docker.Container(`${name}-${c.name}`, containerArgs, containerOpts);
+      return containerArgs;
+    };
+    // Init containers are created, not started: the gate `<pod>-init` runs them in order, and every
+    // member waits for it.
+    this.initContainers = {};
+    for (const c of spec.initContainers) {
+      this.initContainers[c.name] = new docker.Container(`${name}-${c.name}`, { ...podContainer(c, "init"), start: false, mustRun: false }, containerOpts);
+    }
+    const inits = Object.values(this.initContainers);
+    this.init = initCommand(spec, readyTimeout, this.sandbox, inits, { parent: this });
+    this.containers = {};
+    for (const c of spec.containers) {
+      this.containers[c.name] = new docker.Container(`${name}-${c.name}`, {
+        ...podContainer(c, "member"),
+        // A member that exited for good is no drift under OnFailure and Never.
+        mustRun: spec.restartPolicy === "Always",
+      }, { ...containerOpts, dependsOn: [...containerOpts.dependsOn, ...(this.init ? [this.init] : [])] });
     }
 
     const members = Object.values(this.containers);
     this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage).imageId), {
       ...containerOpts,
-      dependsOn: [cgroup, this.sandbox, ...members],
+      dependsOn: [cgroup, this.sandbox, ...inits, ...members],
       // Replacing any of the pod's containers replaces the agent too, and since every replacement
       // here deletes first, the agent is gone before Pulumi touches a container it watches: it
       // never races Pulumi over one (it would make a container Pulumi just removed again).
-      replaceWith: [cgroup, this.sandbox, ...members],
+      replaceWith: [cgroup, this.sandbox, ...inits, ...members],
     });
     this.ready = new command.local.Command(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout), {
       parent: this,
       dependsOn: [this.agent],
     });
 
-    const observed = spec.containers.map((c) => {
-      const ct = this.containers[c.name];
+    const observed = layoutOrder(spec).map(({ c, init }) => {
+      const ct = init ? this.initContainers[c.name] : this.containers[c.name];
       return pulumi.output({
         name: c.name, image: images.get(c.image).name, entrypoints: ct.entrypoints, command: ct.command,
         memory: ct.memory.apply((m) => m ?? 0), cpuQuota: ct.cpuQuota, networkMode: ct.networkMode.apply((m) => m ?? ""),
@@ -207,7 +226,8 @@ export class DockerPod extends pulumi.ComponentResource {
       .apply(([sandboxId, parent, obs]) => dockerLayout(spec, sandboxId, parent, obs));
 
     this.registerOutputs({
-      cgroupParent: this.cgroupParent, sandbox: this.sandbox, containers: this.containers, agent: this.agent, ready: this.ready, layout: this.layout,
+      cgroupParent: this.cgroupParent, sandbox: this.sandbox, initContainers: this.initContainers, init: this.init, containers: this.containers,
+      agent: this.agent, ready: this.ready, layout: this.layout,
     });
   }
 }

@@ -5,7 +5,7 @@ import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
-import { checkHostPorts, detectCgroupDriver, localImageIds, publishedPorts } from "./host";
+import { checkHostPaths, checkHostPorts, detectCgroupDriver, localImageIds, publishedPorts } from "./host";
 import { StackImages } from "./images";
 import { DockerPod } from "./pod";
 
@@ -42,6 +42,7 @@ export function dockerStack(config: ConfigSource, input: StackInput): pulumi.Out
   const specs = input.pods.map((p) => p.spec);
   const imageIds = localImageIds([sandboxImage, agentImage, ...specs.flatMap((s) => s.containers.map((c) => c.image))]);
   checkHostPorts(specs, publishedPorts());
+  checkHostPaths(specs);
   for (const p of input.pods) {
     for (const field of p.kubernetesOnly) pulumi.log.info(`pod ${p.spec.name}: ${field} is Kubernetes-only, left out on the docker platform (see the README's support table)`);
   }

@@ -7,19 +7,10 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PodSpec, VolumeSpec } from "../model/pod-spec";
+import { PodSpec } from "../model/pod-spec";
+import { podDir } from "./paths";
 
 const SCRIPT = readFileSync(join(__dirname, "volumes.sh"), "utf8");
-
-/** The pod's directory on the host: /var/lib/podlab/pods/<pod>. */
-export const podDir = (pod: string) => `/var/lib/podlab/pods/${pod}`;
-
-/** Where a volume's directory is on the host; hostPath volumes are their own path. */
-export function volumeSource(pod: string, v: VolumeSpec): string {
-  if ("emptyDir" in v) return `${podDir(pod)}/volumes/empty-dir/${v.name}`;
-  if ("configMap" in v) return `${podDir(pod)}/volumes/configmap/${v.name}`;
-  return v.hostPath.path;
-}
 
 /** The script's environment: emptyDir names, configMap files (volume/key, checked names) in base64. */
 export function volumesEnvironment(spec: PodSpec): Record<string, string> {

@@ -10,6 +10,7 @@ export interface ObservedPod {
     hostIPC?: boolean;
     hostPID?: boolean;
     shareProcessNamespace?: boolean;
+    initContainers?: ObservedPod["spec"]["containers"];
     containers: {
       name: string;
       image: string;
@@ -32,10 +33,11 @@ export function kubernetesLayout(pod: ObservedPod): PodLayout {
     pod: pod.metadata.name,
     sandbox: "pause container",
     cgroupParent: KUBELET_CGROUP,
-    containers: s.containers.map((c) => {
+    containers: [...(s.initContainers ?? []).map((c) => ({ c, init: true })), ...s.containers.map((c) => ({ c, init: false }))].map(({ c, init }) => {
       const cpu = c.resources?.limits?.cpu;
       return {
         name: c.name,
+        ...(init ? { init: true } : {}),
         image: c.image,
         command: c.command ?? [],
         args: c.args ?? [],

@@ -19,7 +19,7 @@ function platformsDiffer(left: PodLayout, right: PodLayout): boolean {
 function compareContainer(pod: string, l: ContainerLayout, r: ContainerLayout, left: PodLayout, right: PodLayout): LayoutDifference[] {
   const out: LayoutDifference[] = [];
   const at = `${pod}/${l.name}`;
-  for (const field of ["image", "command", "args", "memoryBytes", "cpuMillis", "ports", "mounts"] as const) {
+  for (const field of ["init", "image", "command", "args", "memoryBytes", "cpuMillis", "ports", "mounts"] as const) {
     if (!SAME(l[field], r[field])) out.push({ path: `${at}: ${field}`, left: l[field], right: r[field] });
   }
   for (const ns of NAMESPACES) {

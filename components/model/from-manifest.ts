@@ -5,7 +5,7 @@
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { ImageOverride, overrideImage } from "./image-overrides";
-import { ContainerSpec, MountSpec, PodSpec, PortSpec, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
+import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
 import { checkSupported } from "./support";
 import { checkCpu, checkImage, checkMemory, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
 
@@ -56,6 +56,52 @@ function ports(at: string, c: K8sContainer): PortSpec[] {
   });
 }
 
+type K8sProbe = NonNullable<K8sContainer["readinessProbe"]>;
+
+/**
+ * A probe with Kubernetes' defaults (pkg/apis/core/v1/defaults.go: period 10 s, timeout 1 s,
+ * thresholds 1 and 3) and the API server's rules: one handler, numbers at least 1 (delay at least 0),
+ * successThreshold 1 for liveness. A named port is looked up in the container's ports.
+ */
+function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean): ProbeSpec {
+  const handlers = (["exec", "httpGet", "tcpSocket"] as const).filter((h) => p[h] !== undefined);
+  if (handlers.length !== 1) throw new PodSpecError(at, p, "must have exactly one handler: exec, httpGet or tcpSocket");
+  const port = (field: string, value: number | string) => {
+    if (typeof value === "number") {
+      if (!Number.isInteger(value) || value < 1 || value > 65535) throw new PodSpecError(`${at}.${field}`, value, "is not a port number (1 to 65535)");
+      return value;
+    }
+    const named = ports.find((x) => x.name === value);
+    if (!named) throw new PodSpecError(`${at}.${field}`, value, "is not the name of one of the container's ports");
+    return named.containerPort;
+  };
+  const count = (field: "initialDelaySeconds" | "periodSeconds" | "timeoutSeconds" | "successThreshold" | "failureThreshold", dflt: number, min: number) => {
+    const v = p[field] ?? dflt;
+    if (!Number.isInteger(v) || v < min) throw new PodSpecError(`${at}.${field}`, v, `is not a whole number of at least ${min}`);
+    return v;
+  };
+  const out: ProbeSpec = {
+    initialDelaySeconds: count("initialDelaySeconds", 0, 0),
+    periodSeconds: count("periodSeconds", 10, 1),
+    timeoutSeconds: count("timeoutSeconds", 1, 1),
+    successThreshold: count("successThreshold", 1, 1),
+    failureThreshold: count("failureThreshold", 3, 1),
+  };
+  if (liveness && out.successThreshold !== 1) throw new PodSpecError(`${at}.successThreshold`, out.successThreshold, "must be 1 for a liveness probe");
+  if (p.exec) {
+    if (!p.exec.command?.length) throw new PodSpecError(`${at}.exec.command`, p.exec.command, "must name a command");
+    out.exec = { command: p.exec.command };
+  }
+  if (p.httpGet) {
+    if ((p.httpGet.scheme ?? "HTTP") !== "HTTP") throw new PodSpecError(`${at}.httpGet.scheme`, p.httpGet.scheme, "is not supported on the docker platform (HTTP only)");
+    const path = p.httpGet.path ?? "/";
+    if (!path.startsWith("/") || /[\s]/.test(path)) throw new PodSpecError(`${at}.httpGet.path`, path, "is not a URL path");
+    out.httpGet = { path, port: port("httpGet.port", p.httpGet.port) };
+  }
+  if (p.tcpSocket) out.tcpSocket = { port: port("tcpSocket.port", p.tcpSocket.port) };
+  return out;
+}
+
 function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, volumes: Set<string>, images: readonly ImageOverride[]): ContainerSpec {
   if (!DNS_LABEL.test(c.name) || c.name.length > 63) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
   if (RESERVED_CONTAINER_NAMES.has(c.name)) throw new PodSpecError(`${at}.name`, c.name, "is reserved for a part podlab adds to the pod");
@@ -94,6 +140,8 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
     mounts,
   };
   if (c.workingDir !== undefined) spec.workingDir = c.workingDir;
+  if (c.readinessProbe) spec.readinessProbe = probe(`${at}.readinessProbe`, c.readinessProbe, c.ports ?? [], false);
+  if (c.livenessProbe) spec.livenessProbe = probe(`${at}.livenessProbe`, c.livenessProbe, c.ports ?? [], true);
   // What the API server refuses: a request above its limit.
   for (const r of ["memoryBytes", "cpuMillis"] as const) {
     const [req, lim] = [spec.requests[r], spec.limits[r]];
@@ -162,14 +210,15 @@ function checkUnique(source: string, containers: ContainerSpec[]): void {
  * its parent's (runc fails writing cpu.cfs_quota_us, after the old container is gone).
  */
 function checkWithinPodLimits(source: string, pod: IPod, spec: PodSpec): void {
-  spec.containers.forEach((c, i) => {
-    const given = pod.spec!.containers[i].resources?.limits;
+  const all = [...spec.initContainers.map((c, i) => ({ c, at: `spec.initContainers[${i}]`, given: pod.spec!.initContainers![i].resources?.limits })),
+    ...spec.containers.map((c, i) => ({ c, at: `spec.containers[${i}]`, given: pod.spec!.containers[i].resources?.limits }))];
+  all.forEach(({ c, at, given }) => {
     const podGiven = pod.spec!.resources?.limits;
     if (spec.limits.memoryBytes !== undefined && c.limits.memoryBytes !== undefined && c.limits.memoryBytes > spec.limits.memoryBytes) {
-      throw new PodSpecError(`${source}: spec.containers[${i}].resources.limits.memory`, text(given?.memory), `is above the pod's memory limit ${JSON.stringify(text(podGiven?.memory))} (spec.resources.limits.memory)`);
+      throw new PodSpecError(`${source}: ${at}.resources.limits.memory`, text(given?.memory), `is above the pod's memory limit ${JSON.stringify(text(podGiven?.memory))} (spec.resources.limits.memory)`);
     }
     if (spec.limits.cpuMillis !== undefined && c.limits.cpuMillis !== undefined && c.limits.cpuMillis > spec.limits.cpuMillis) {
-      throw new PodSpecError(`${source}: spec.containers[${i}].resources.limits.cpu`, text(given?.cpu), `is above the pod's CPU limit ${JSON.stringify(text(podGiven?.cpu))} (spec.resources.limits.cpu)`);
+      throw new PodSpecError(`${source}: ${at}.resources.limits.cpu`, text(given?.cpu), `is above the pod's CPU limit ${JSON.stringify(text(podGiven?.cpu))} (spec.resources.limits.cpu)`);
     }
   });
 }
@@ -189,13 +238,20 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     if (volumeNames.has(v.name)) throw new PodSpecError(`${source}: spec.volumes[${i}].name`, v.name, "is the name of another volume");
     volumeNames.add(v.name);
   });
+  const initContainers = (s.initContainers ?? []).map((c, i) => container(`${source}: spec.initContainers[${i}]`, c, s, volumeNames, options.images));
   const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, s, volumeNames, options.images));
   checkUnique(source, containers);
+  // Init and app containers share one namespace of names (the API server's rule).
+  initContainers.forEach((c, i) => {
+    const clash = [...initContainers.slice(0, i), ...containers].find((o) => o.name === c.name);
+    if (clash) throw new PodSpecError(`${source}: spec.initContainers[${i}].name`, c.name, "is already the name of another container of the pod");
+  });
   const restartPolicy = (s.restartPolicy ?? "Always") as RestartPolicy;
   if (!RESTART_POLICIES.includes(restartPolicy)) throw new PodSpecError(`${source}: spec.restartPolicy`, s.restartPolicy, `is not one of ${RESTART_POLICIES.join(", ")}`);
   if (s.hostname !== undefined && !DNS_LABEL.test(s.hostname)) throw new PodSpecError(`${source}: spec.hostname`, s.hostname, "is not a valid hostname (a DNS label)");
   const spec: PodSpec = {
     name,
+    initContainers,
     containers,
     restartPolicy,
     limits: resources(`${source}: spec`, s.resources?.limits, "resources.limits"),

@@ -9,7 +9,7 @@ export const LABEL_SPEC = "podlab.dev/spec";
 /** On a docker-host pod's agent: the pod it keeps. Not LABEL_POD, so it is never taken for a member. */
 export const LABEL_AGENT_OF = "podlab.dev/agent-of";
 
-export type Role = "sandbox" | "member";
+export type Role = "sandbox" | "member" | "init";
 
 export function specLabel(spec: PodSpec): string {
   return JSON.stringify(spec);

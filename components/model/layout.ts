@@ -16,6 +16,8 @@ export type Namespace = (typeof NAMESPACES)[number];
 
 export interface ContainerLayout {
   name: string;
+  /** An init container: runs to completion before the others start (listed first, in order). */
+  init?: boolean;
   image: string;
   command: string[];
   args: string[];
@@ -63,9 +65,10 @@ export function expectedLayout(spec: PodSpec, platform: Platform): PodLayout {
     pod: spec.name,
     sandbox: platform === "docker" ? "sandbox container" : "pause container",
     cgroupParent: platform === "docker" ? `/pod-${spec.name}` : KUBELET_CGROUP,
-    containers: spec.containers.map((c) => {
+    containers: [...spec.initContainers.map((c) => ({ c, init: true })), ...spec.containers.map((c) => ({ c, init: false }))].map(({ c, init }) => {
       const layout: ContainerLayout = {
         name: c.name,
+        ...(init ? { init: true } : {}),
         image: c.image,
         command: c.command,
         args: c.args,

@@ -33,6 +33,29 @@ export function kubectlPath(pointer: string): string {
     .reduce((path, part) => (/^[0-9]+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), "");
 }
 
+interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * One message for a field's schema errors. An int-or-string or a quantity is a oneOf: its branches
+ * each fail, so say what would do ("must be string or integer", or the format it misses).
+ */
+function schemaMessage(errors: SchemaError[]): string {
+  const format = errors.find((e) => e.keyword === "format");
+  if (format?.params?.format === "quantity") return "is not a Kubernetes quantity (e.g. 256Mi, 500m, 1)";
+  const specific = errors.find((e) => !["type", "oneOf", "anyOf"].includes(e.keyword));
+  if (specific) {
+    const allowed = specific.params?.allowedValues as unknown[] | undefined;
+    return `${specific.message ?? "is invalid"}${allowed ? ` (one of ${allowed.join(", ")})` : ""}`;
+  }
+  const types = errors.filter((e) => e.keyword === "type").map((e) => e.params?.type);
+  return `must be ${types.join(" or ")}`;
+}
+
 /**
  * Validates a document against its kind's OpenAPI schema (kubernetes-models' compiled validators).
  * The schema leaves additionalProperties open, so unknown fields are found by watching what the
@@ -62,12 +85,11 @@ export function validateDocument(kind: Kind, doc: Record<string, unknown>, sourc
   try {
     MODELS[kind].prototype.validate.call(watch(doc, ""));
   } catch (err) {
-    const first = (err as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }).errors?.[0];
-    if (!first) throw err;
-    const path = kubectlPath(first.instancePath);
-    const value = first.instancePath.split("/").slice(1).reduce<any>((v, k) => v?.[k], doc);
-    const detail = first.params?.allowedValues ? ` (one of ${(first.params.allowedValues as unknown[]).join(", ")})` : "";
-    throw new PodSpecError(`${source}: ${path || "(document)"}`, value, `${first.message ?? "is invalid"}${detail}`);
+    const errors = (err as { errors?: SchemaError[] }).errors;
+    if (!errors?.length) throw err;
+    const path = errors[0].instancePath;
+    const value = path.split("/").slice(1).reduce<any>((v, k) => v?.[k], doc);
+    throw new PodSpecError(`${source}: ${kubectlPath(path) || "(document)"}`, value, schemaMessage(errors.filter((e) => e.instancePath === path)));
   }
   const unknown = (value: unknown, path: string): void => {
     if (value === null || typeof value !== "object" || maps.has(path)) return;

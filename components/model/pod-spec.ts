@@ -29,6 +29,22 @@ export interface MountSpec {
   readOnly: boolean;
 }
 
+/**
+ * A readiness or liveness probe, with Kubernetes' defaults filled in (seconds; thresholds are counts
+ * of consecutive results). Exactly one of exec, httpGet (to the pod's IP) and tcpSocket is set; a
+ * named port is resolved to its number.
+ */
+export interface ProbeSpec {
+  exec?: { command: string[] };
+  httpGet?: { path: string; port: number };
+  tcpSocket?: { port: number };
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  successThreshold: number;
+  failureThreshold: number;
+}
+
 /** A validated container: quantities parsed, defaults filled in, images already overridden. */
 export interface ContainerSpec {
   name: string;
@@ -53,6 +69,10 @@ export interface ContainerSpec {
     capabilities: { add: string[]; drop: string[] };
   };
   mounts: MountSpec[];
+  /** Readiness: the container is Ready only while it passes (app containers only). */
+  readinessProbe?: ProbeSpec;
+  /** Liveness: failing it failureThreshold times in a row kills the container (restartPolicy decides). */
+  livenessProbe?: ProbeSpec;
 }
 
 /** A pod volume, by source: an emptyDir, a host path or a ConfigMap's keys as files. */
@@ -64,6 +84,8 @@ export type VolumeSpec =
 /** A validated pod. Build one with `podSpecFromManifest()` (from-manifest.ts). */
 export interface PodSpec {
   name: string;
+  /** Run one at a time, in order, each to completion, before any container starts (no ports). */
+  initContainers: ContainerSpec[];
   containers: ContainerSpec[];
   restartPolicy: RestartPolicy;
   /** Pod-level resources.limits, applied to the pod's cgroup (Kubernetes: pod-level resources). */

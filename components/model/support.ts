@@ -14,7 +14,7 @@ export interface FieldSupport {
   subtree?: boolean;
 }
 
-/** The fields of a container. */
+/** The fields of a container, init or app (init containers have no ports here). */
 const CONTAINER: FieldSupport[] = [
   { path: "name", docker: "container `<pod>-<name>`" },
   { path: "image", docker: "the image, after `podlab:images` overrides; its ID is pinned, so a rebuilt tag reaches the pod" },
@@ -40,19 +40,36 @@ const CONTAINER: FieldSupport[] = [
   { path: "terminationMessagePolicy", kubernetesOnly: "read by the kubelet into the Pod's status" },
 ];
 
+/** The fields of a probe (readinessProbe, livenessProbe), with what the pod's agent does. */
+const PROBE: FieldSupport[] = [
+  { path: "exec.command", docker: "run in the container (`docker exec`); exit code 0 passes" },
+  { path: "httpGet.path", docker: "GET from the agent to the pod's IP; 200 to 399 passes" },
+  { path: "httpGet.port", docker: "a number, or the name of one of the container's ports" },
+  { path: "httpGet.scheme", docker: "HTTP only" },
+  { path: "tcpSocket.port", docker: "a TCP connection from the agent to the pod's IP; a number or a port's name" },
+  { path: "initialDelaySeconds", docker: "seconds after the container starts before the first probe (default 0)" },
+  { path: "periodSeconds", docker: "seconds between probes (default 10)" },
+  { path: "timeoutSeconds", docker: "seconds a probe may take (default 1)" },
+  { path: "successThreshold", docker: "passes in a row that make it pass (default 1; 1 for liveness)" },
+  { path: "failureThreshold", docker: "failures in a row that make it fail (default 3)" },
+];
+
 /** Every supported field of a Pod manifest. Anything else is refused on the docker platform. */
 export const POD_FIELDS: readonly FieldSupport[] = [
   { path: "apiVersion", docker: "must be v1" },
   { path: "kind", docker: "must be Pod" },
   { path: "metadata.name", docker: "the pod's name: container names `<pod>-…`, cgroup `/pod-<pod>` or `pod-<pod>.slice`" },
-  { path: "metadata.namespace", kubernetesOnly: "a Docker host has no namespaces of Pods; the pod name must be unique on the host" },
+  { path: "metadata.namespace", kubernetesOnly: "Docker has no namespaces of Pods: a pod name must be unique on its host" },
   { path: "metadata.labels", kubernetesOnly: "labels select Pods for Services and controllers, which a Docker host has not", subtree: true },
   { path: "metadata.annotations", kubernetesOnly: "read by Kubernetes controllers", subtree: true },
   ...CONTAINER.map((f) => ({ ...f, path: `spec.containers[].${f.path}` })),
+  ...PROBE.map((f) => ({ ...f, path: `spec.containers[].readinessProbe.${f.path}`, docker: `readiness: ${f.docker}` })),
+  ...PROBE.map((f) => ({ ...f, path: `spec.containers[].livenessProbe.${f.path}`, docker: `liveness (a failed one kills the container): ${f.docker}` })),
   { path: "spec.containers[].ports[].containerPort", docker: "the pod's port (unique in the pod: one network namespace)" },
   { path: "spec.containers[].ports[].hostPort", docker: "`--publish` on the sandbox (joiners of its network cannot publish)" },
   { path: "spec.containers[].ports[].protocol", docker: "TCP or UDP in `--publish`" },
-  { path: "spec.containers[].ports[].name", kubernetesOnly: "named ports are looked up by Services" },
+  { path: "spec.containers[].ports[].name", docker: "names the port for probes (and for Services, on Kubernetes)" },
+  ...CONTAINER.map((f) => ({ ...f, path: `spec.initContainers[].${f.path}` })),
   { path: "spec.restartPolicy", docker: "the agent's restart rule for exited containers, with the kubelet's back-off" },
   { path: "spec.hostname", docker: "the sandbox's `--hostname`; members get a copy" },
   { path: "spec.shareProcessNamespace", docker: "members join the sandbox's PID namespace (`--pid container:<sandbox>`); pause is PID 1 and reaps zombies" },

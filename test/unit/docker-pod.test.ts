@@ -191,6 +191,40 @@ describe("DockerPod", () => {
     expect(layout.containers[0].namespaces.pid).toBe("sandbox");
   });
 
+  it("hands the containers' probes to the agent", async () => {
+    const manifest: any = namedPod("probed");
+    manifest.spec.containers[0].readinessProbe = { httpGet: { path: "/get", port: 80 } };
+    manifest.spec.containers[1].livenessProbe = { exec: { command: ["true"] }, periodSeconds: 5 };
+    await settled(new DockerPod("probed", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" }));
+    const env = byName("probed-agent")!.inputs.envs.find((e: string) => e.startsWith("PODLAB_PROBES="));
+    expect(JSON.parse(env.slice("PODLAB_PROBES=".length))).toEqual({
+      app: { readiness: { httpGet: { path: "/get", port: 80 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } },
+      sidecar: { liveness: { exec: { command: ["true"] }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } },
+    });
+  });
+
+  it("creates init containers without starting them, and runs them through the gate `<pod>-init`", async () => {
+    const manifest: any = namedPod("withinit");
+    manifest.spec.initContainers = [
+      { name: "setup", image: "curlimages/curl", command: ["sh", "-c", "echo one"] },
+      { name: "migrate", image: "curlimages/curl", command: ["sh", "-c", "echo two"] },
+    ];
+    const made = new DockerPod("withinit", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "2m" });
+    const layout = await valueOf(made.layout);
+    await settled(made);
+    for (const c of ["withinit-setup", "withinit-migrate"]) {
+      expect(byName(c)!.inputs).toMatchObject({ start: false, mustRun: false, restart: "no", networkMode: "container:withinit-sandbox-id", cgroupParent: "/pod-withinit" });
+      expect(byName(c)!.inputs.labels).toContainEqual({ label: "podlab.dev/role", value: "init" });
+    }
+    const gate = byName("withinit-init")!.inputs;
+    expect(gate.environment).toEqual({ PODLAB_POD: "withinit", PODLAB_INIT_CONTAINERS: "setup migrate", PODLAB_RESTART_POLICY: "Always", PODLAB_READY_TIMEOUT_SECONDS: "120" });
+    expect(gate.triggers).toEqual(["withinit-sandbox-id", "withinit-setup-id", "withinit-migrate-id"]);
+    expect(gate.create).not.toContain("withinit"); // a constant script
+    expect(byName("withinit-agent")!.inputs.envs).toContain("PODLAB_INIT_CONTAINERS=setup,migrate");
+    expect(byName("withinit-agent")!.inputs.envs.some((e: string) => e.startsWith("PODLAB_PROBES="))).toBe(false);
+    expect(layout.containers.map((c) => [c.name, c.init ?? false])).toEqual([["setup", true], ["migrate", true], ["app", false], ["sidecar", false]]);
+  });
+
   it("refuses bad input before registering anything", () => {
     const pod = fooPod();
     pod.spec!.containers[0].resources!.limits!.memory = "256Xi";

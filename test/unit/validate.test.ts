@@ -60,6 +60,17 @@ describe("manifests", () => {
     pod.spec.hostNetwork = "yes";
     expect(() => load(pod)).toThrow(/: Pod foo: spec\.hostNetwork: "yes" must be boolean$/);
   });
+  it("says what an int-or-string or a quantity must be", () => {
+    const pod: any = fooPod();
+    pod.spec.containers[0].resources.limits.memory = "256Xi";
+    expect(() => load(pod)).toThrow(/: Pod foo: spec\.containers\[0\]\.resources\.limits\.memory: "256Xi" is not a Kubernetes quantity \(e\.g\. 256Mi, 500m, 1\)$/);
+    pod.spec.containers[0].resources.limits.memory = "256Mi";
+    pod.spec.containers[0].livenessProbe = { httpGet: { port: [80] } };
+    expect(() => load(pod)).toThrow(/livenessProbe\.httpGet\.port: \[80\] must be string or integer$/);
+    pod.spec.containers[0].livenessProbe = undefined;
+    pod.spec.restartPolicy = 7;
+    expect(() => load(pod)).toThrow(/spec\.restartPolicy: 7 must be equal to one of the allowed values \(one of Always, Never, OnFailure\)$/);
+  });
   it("refuses an unknown field with its path", () => {
     const pod: any = fooPod();
     pod.spec.containers[1].memory = "128Mi"; // podlab's old dialect, not a Kubernetes field
@@ -150,7 +161,10 @@ describe("the Pod model from a manifest", () => {
       `${SRC}: spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "metadata.name" is not supported on the docker platform`,
     );
     expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { medium: "Memory" } }]))).toThrow(`${SRC}: spec.volumes[0].emptyDir.medium: "Memory" is not supported on the docker platform`);
-    expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox" }]))).toThrow(`${SRC}: spec.initContainers[0].name: "init" is not supported on the docker platform`);
+    expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox", ports: [{ containerPort: 80 }] }]))).toThrow(
+      `${SRC}: spec.initContainers[0].ports[0].containerPort: 80 is not supported on the docker platform`,
+    );
+    expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].startupProbe.tcpSocket.port: 80 is not supported on the docker platform`);
   });
   it("leaves Kubernetes-only fields to the Kubernetes stack, and reads any field there", () => {
     const pod: any = fooPod();
@@ -188,6 +202,35 @@ describe("the Pod model from a manifest", () => {
       mounts: [{ volume: "scratch", mountPath: "/scratch", readOnly: false }, { volume: "conf", mountPath: "/etc/conf", readOnly: false }],
     });
     expect(spec.containers[1].securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
+  });
+  it("reads init containers, whose names share one namespace with the app containers'", () => {
+    const pod: any = fooPod();
+    pod.spec.initContainers = [{ name: "setup", image: "curlimages/curl", command: ["true"], resources: { limits: { memory: "32Mi" } } }];
+    const spec = model(pod);
+    expect(spec.initContainers.map((c) => [c.name, c.image, c.command, c.limits.memoryBytes])).toEqual([["setup", "podlab/curl:0.1", ["true"], 32 * 2 ** 20]]);
+    pod.spec.initContainers[0].name = "app";
+    expect(() => model(pod)).toThrow(`${SRC}: spec.initContainers[0].name: "app" is already the name of another container of the pod`);
+    pod.spec.initContainers[0].name = "setup";
+    pod.spec.resources = { limits: { memory: "16Mi" } };
+    expect(() => model(pod)).toThrow(`${SRC}: spec.initContainers[0].resources.limits.memory: "32Mi" is above the pod's memory limit "16Mi"`);
+  });
+  it("reads probes with Kubernetes' defaults, resolving named ports", () => {
+    const pod: any = fooPod();
+    pod.spec.containers[0].ports = [{ name: "http", containerPort: 80 }];
+    pod.spec.containers[0].readinessProbe = { httpGet: { path: "/get", port: "http" }, periodSeconds: 2 };
+    pod.spec.containers[0].livenessProbe = { tcpSocket: { port: 80 }, failureThreshold: 5 };
+    pod.spec.containers[1].readinessProbe = { exec: { command: ["true"] } };
+    const spec = model(pod);
+    expect(spec.containers[0].readinessProbe).toEqual({ httpGet: { path: "/get", port: 80 }, initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
+    expect(spec.containers[0].livenessProbe).toEqual({ tcpSocket: { port: 80 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 5 });
+    expect(spec.containers[1].readinessProbe!.exec).toEqual({ command: ["true"] });
+  });
+  it("refuses probes the API server or Docker refuses", () => {
+    expect(bad((p) => (p.spec.containers[0].readinessProbe = { httpGet: { port: "web" } }))).toThrow(`${SRC}: spec.containers[0].readinessProbe.httpGet.port: "web" is not the name of one of the container's ports`);
+    expect(bad((p) => (p.spec.containers[0].livenessProbe = { tcpSocket: { port: 80 }, successThreshold: 2 }))).toThrow(`${SRC}: spec.containers[0].livenessProbe.successThreshold: 2 must be 1 for a liveness probe`);
+    expect(bad((p) => (p.spec.containers[0].readinessProbe = { tcpSocket: { port: 80 }, exec: { command: ["true"] } }))).toThrow(`${SRC}: spec.containers[0].readinessProbe: {"tcpSocket":{"port":80},"exec":{"command":["true"]}} must have exactly one handler`);
+    expect(bad((p) => (p.spec.containers[0].readinessProbe = { httpGet: { port: 80, scheme: "HTTPS" } }))).toThrow(`${SRC}: spec.containers[0].readinessProbe.httpGet.scheme: "HTTPS" is not supported on the docker platform (HTTP only)`);
+    expect(bad((p) => (p.spec.containers[0].readinessProbe = { tcpSocket: { port: 80 }, periodSeconds: 0 }))).toThrow(`${SRC}: spec.containers[0].readinessProbe.periodSeconds: 0 is not a whole number of at least 1`);
   });
   it("refuses volumes it cannot render, and mounts of missing volumes", () => {
     expect(bad((p) => (p.spec.containers[0].volumeMounts = [{ name: "nope", mountPath: "/x" }]))).toThrow(`${SRC}: spec.containers[0].volumeMounts[0].name: "nope" is not the name of a volume in spec.volumes`);

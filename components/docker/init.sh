@@ -1,0 +1,41 @@
+# Runs a pod's init containers during `pulumi up`, as the kubelet does before any app container
+# starts: one at a time, in order, each to completion; a failed one is started again with the
+# kubelet's back-off (10 s, doubling, at most 300 s) unless restartPolicy is Never, until the ready
+# timeout. Pulumi creates the init containers without starting them; the members depend on this
+# command, so none starts before every init container has succeeded. Values come from the
+# environment only (names were checked against the DNS-label pattern first):
+#   PODLAB_POD                    the pod's name
+#   PODLAB_INIT_CONTAINERS        the init containers' names, space-separated, in order
+#   PODLAB_RESTART_POLICY         Always | OnFailure | Never
+#   PODLAB_READY_TIMEOUT_SECONDS  how long the pod may take to get ready
+set -euo pipefail
+: "${PODLAB_POD:?}" "${PODLAB_INIT_CONTAINERS:?}" "${PODLAB_RESTART_POLICY:?}" "${PODLAB_READY_TIMEOUT_SECONDS:?}"
+deadline=$((SECONDS + PODLAB_READY_TIMEOUT_SECONDS))
+
+for name in $PODLAB_INIT_CONTAINERS; do
+  container="$PODLAB_POD-$name"
+  delay=10
+  restarts=0
+  while :; do
+    started=$SECONDS
+    # --attach returns when the container exits; its output goes to the log, read on failure.
+    docker start --attach "$container" > /dev/null 2>&1 || true
+    code=$(docker inspect --format '{{.State.ExitCode}}' "$container")
+    if [ "$code" = 0 ]; then
+      echo "init container $name completed in $((SECONDS - started))s ($restarts restarts)"
+      break
+    fi
+    if [ "$PODLAB_RESTART_POLICY" = Never ] || [ $((SECONDS + delay)) -ge "$deadline" ]; then
+      {
+        echo "pod $PODLAB_POD: init container $name failed: exit code $code, $restarts restarts (restartPolicy $PODLAB_RESTART_POLICY)"
+        echo "  last log lines:"
+        docker logs --tail 10 "$container" 2>&1 | sed 's/^/    /'
+      } >&2
+      exit 1
+    fi
+    echo "init container $name exited with code $code: starting it again in ${delay}s (Init:CrashLoopBackOff)"
+    sleep "$delay"
+    delay=$((delay * 2 > 300 ? 300 : delay * 2))
+    restarts=$((restarts + 1))
+  done
+done

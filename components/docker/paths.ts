@@ -1,0 +1,13 @@
+// Where a docker-host pod's volumes live on the host. Plain functions without Pulumi, so that the
+// policy pack and the layouts can use them too.
+import { VolumeSpec } from "../model/pod-spec";
+
+/** The pod's directory on the host: /var/lib/podlab/pods/<pod>. */
+export const podDir = (pod: string) => `/var/lib/podlab/pods/${pod}`;
+
+/** Where a volume's directory is on the host; hostPath volumes are their own path. */
+export function volumeSource(pod: string, v: VolumeSpec): string {
+  if ("emptyDir" in v) return `${podDir(pod)}/volumes/empty-dir/${v.name}`;
+  if ("configMap" in v) return `${podDir(pod)}/volumes/configmap/${v.name}`;
+  return v.hostPath.path;
+}
