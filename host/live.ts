@@ -90,6 +90,8 @@ export function liveLayout(live: LivePod, declared: PodLayout): PodLayout {
     cgroupParent: [...cgroupParents].join(", "),
     containers: declared.containers.map((d): ContainerLayout => {
       const c = live.containers.find((x) => x.name === d.name);
+      // An init container has run to completion: it has no process left to read; it is as declared.
+      if (!c && d.init) return d;
       if (!c) return { ...d, image: "(not running)", memoryBytes: 0 };
       const namespaces = Object.fromEntries(NAMESPACES.map((ns) => [ns, holding(c, live.sandbox, ns)])) as ContainerLayout["namespaces"];
       return { ...d, namespaces, memoryBytes: c.memoryLimit === "max" ? 0 : c.memoryLimit };

@@ -48,7 +48,7 @@ export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, Liv
     if (d.length === 0) return "same";
     return d.map((x) => (x.expectedBecause ? `expected: ${x.expectedBecause}` : "UNEXPECTED")).join("; ");
   };
-  const table = new Table({ head: ["container", "field", left.platform, right.platform, "verdict"], style: { head: [], border: [] }, wordWrap: true, colWidths: [11, 11, live.length ? 36 : 24, live.length ? 36 : 24, 62], chars: COMPACT });
+  const table = new Table({ head: ["container", "field", left.platform, right.platform, "verdict"], style: { head: [], border: [] }, wordWrap: true, colWidths: [16, 11, live.length ? 36 : 24, live.length ? 36 : 24, 62], chars: COMPACT });
   table.push(["(pod)", "sandbox", left.sandbox, right.sandbox, verdict(`${left.pod}: sandbox`)]);
   table.push(["(pod)", "cgroup", left.cgroupParent, right.cgroupParent, verdict(`${left.pod}: cgroup parent`)]);
   const names = [...new Set([...left.containers, ...right.containers].map((c) => c.name))];
@@ -56,16 +56,17 @@ export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, Liv
     const l = left.containers.find((c) => c.name === name);
     const r = right.containers.find((c) => c.name === name);
     const at = `${left.pod}/${name}`;
+    const label = l?.init || r?.init ? `${name} (init)` : name;
     if (!l || !r) {
-      table.push([name, "presence", l ? "present" : "missing", r ? "present" : "missing", "UNEXPECTED"]);
+      table.push([label, "presence", l ? "present" : "missing", r ? "present" : "missing", "UNEXPECTED"]);
       continue;
     }
-    table.push([name, "image", show(l, "image"), show(r, "image"), verdict(`${at}: image`)]);
-    table.push([name, "command", show(l, "command"), show(r, "command"), [verdict(`${at}: command`), verdict(`${at}: args`)].find((v) => v !== "same") ?? "same"]);
+    table.push([label, "image", show(l, "image"), show(r, "image"), verdict(`${at}: image`)]);
+    table.push([label, "command", show(l, "command"), show(r, "command"), [verdict(`${at}: command`), verdict(`${at}: args`)].find((v) => v !== "same") ?? "same"]);
     const cell = (side: 0 | 1, c: ContainerLayout, field: string) => show(c, field) + liveDetail(live[side], name, field);
-    table.push([name, "memory", cell(0, l, "memory"), cell(1, r, "memory"), verdict(`${at}: memoryBytes`)]);
-    if (l.mounts.length || r.mounts.length) table.push([name, "mounts", show(l, "mounts"), show(r, "mounts"), verdict(`${at}: mounts`)]);
-    for (const ns of NAMESPACES) table.push([name, `${ns} ns`, cell(0, l, ns), cell(1, r, ns), verdict(`${at}: ${ns} namespace`)]);
+    table.push([label, "memory", cell(0, l, "memory"), cell(1, r, "memory"), verdict(`${at}: memoryBytes`)]);
+    if (l.mounts.length || r.mounts.length) table.push([label, "mounts", show(l, "mounts"), show(r, "mounts"), verdict(`${at}: mounts`)]);
+    for (const ns of NAMESPACES) table.push([label, `${ns} ns`, cell(0, l, ns), cell(1, r, ns), verdict(`${at}: ${ns} namespace`)]);
   }
   return { table: table.toString(), diffs };
 }

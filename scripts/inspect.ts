@@ -23,9 +23,10 @@ async function main(stack: string) {
     for (const line of splitMembers(live)) problems.push(`pod ${layout.pod} is split: ${line}`);
     for (const c of layout.containers) {
       if (live.containers.some((x) => x.name === c.name)) continue;
-      const s = status?.containerStatuses.find((x) => x.name === c.name);
-      const completed = s?.state === "terminated" && s.exitCode === 0 && status!.restartPolicy !== "Always";
-      const line = `pod ${layout.pod}: ${c.name} is not running${s ? `: ${describeContainer(s)}` : ""}`;
+      const s = (c.init ? status?.initContainerStatuses : status?.containerStatuses)?.find((x) => x.name === c.name);
+      // Init containers run to completion; other containers only complete under OnFailure or Never.
+      const completed = s?.state === "terminated" && s.exitCode === 0 && (c.init || status!.restartPolicy !== "Always");
+      const line = `pod ${layout.pod}: ${c.init ? "init container " : ""}${c.name} is not running${s ? `: ${describeContainer(s)}` : ""}`;
       if (completed) console.log(line);
       else problems.push(line);
     }

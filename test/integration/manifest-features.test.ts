@@ -3,6 +3,7 @@
 import execa from "execa";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareLayouts, unexpected } from "../../components/model/compare";
 import { cgroupPaths, namespaceInodes } from "../../host/proc";
@@ -11,6 +12,7 @@ import { ensureCluster } from "./cluster";
 import { expectNothingLeft, httpStatus, wholePod } from "./pod-health";
 import { waitFor } from "./wait";
 
+const TOP = resolve(__dirname, "../..");
 const run = Math.random().toString(36).slice(2, 7);
 const name = `mf${run}`;
 const port = 20000 + Math.floor(Math.random() * 10000);
@@ -32,6 +34,9 @@ function featurePod(): object[] {
         { name: "scratch", emptyDir: {} },
         { name: "conf", configMap: { name: `${name}-conf` } },
         { name: "host", hostPath: { path: hostDir, type: "DirectoryOrCreate" } },
+      ],
+      initContainers: [
+        { name: "prepare", image: "curlimages/curl", command: ["sh", "-c", "echo prepared > /scratch/prepared"], volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] },
       ],
       containers: [
         {
@@ -121,6 +126,7 @@ describe("a manifest's features on the docker-host stack", () => {
 
   it("shares an emptyDir between the members, mounts the ConfigMap read-only and the host path", async () => {
     expect(await exec("app", "cat", "/scratch/note")).toBe("written-by-sidecar");
+    expect(await exec("app", "cat", "/scratch/prepared")).toBe("prepared"); // by the init container, first
     expect(await exec("app", "cat", "/etc/podlab/greeting.txt")).toBe("hello from a ConfigMap");
     const write = await execa("docker", ["exec", `${name}-app`, "sh", "-c", "echo x > /etc/podlab/new"], { reject: false });
     expect(write.exitCode).not.toBe(0);
@@ -169,10 +175,21 @@ describe("a manifest's features on the docker-host stack", () => {
       const [kubeLayout] = (await kube.outputs()).layouts;
       const [docker] = (await stack.outputs()).layouts;
       for (const layout of [docker, kubeLayout]) {
-        expect(layout.containers[0].mounts, layout.platform).toEqual(["conf:/etc/podlab:ro", "host:/hostdata:ro", "scratch:/scratch"]);
-        expect(layout.containers[0].namespaces.pid, layout.platform).toBe("sandbox");
+        const app = layout.containers.find((c: any) => c.name === "app");
+        expect(app.mounts, layout.platform).toEqual(["conf:/etc/podlab:ro", "host:/hostdata:ro", "scratch:/scratch"]);
+        expect(app.namespaces.pid, layout.platform).toBe("sandbox");
       }
       expect(unexpected(compareLayouts(docker, kubeLayout))).toEqual([]);
+      expect(docker.containers.map((c: any) => `${c.name}${c.init ? " (init)" : ""}`)).toEqual(["prepare (init)", "app", "sidecar"]);
+      // And live: namespaces by inode, with PID shared on both platforms, mounts and the init container.
+      const files = { docker: join(stack.dir, "layouts.json"), kube: join(kube.dir, "layouts.json") };
+      writeFileSync(files.docker, JSON.stringify([docker]));
+      writeFileSync(files.kube, JSON.stringify([kubeLayout]));
+      const live = await execa("npx", ["tsx", "scripts/compare.ts", "--live", "--left-file", files.docker, "--right-file", files.kube], { cwd: TOP, reject: false, all: true });
+      expect(live.exitCode, live.all).toBe(0);
+      expect(live.stdout).toMatch(/app\s+│ pid ns\s+│ sandbox \d+\s+│ sandbox \d+\s+│ same/);
+      expect(live.stdout).toMatch(/app\s+│ mounts\s+│ conf:\/etc\/podlab:ro\s.*│ conf:\/etc\/podlab:ro\s.*│ same/);
+      expect(live.stdout).toMatch(/prepare \(init\)\s+│ image/);
     } finally {
       await kube.dispose();
     }
