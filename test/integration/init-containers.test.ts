@@ -6,7 +6,7 @@ import type { IPod } from "kubernetes-models/v1/Pod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { walkthroughPod } from "./fixtures";
-import { expectNothingLeft, waitWhole } from "./pod-health";
+import { destroyAndCheck, expectNothingLeft, waitWhole } from "./pod-health";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -44,11 +44,7 @@ describe("init containers", () => {
     await stack.up();
   }, 600_000);
 
-  afterAll(async () => {
-    await stack?.destroy();
-    await expectNothingLeft(pod);
-    await stack?.dispose();
-  }, 300_000);
+  afterAll(() => destroyAndCheck(stack, pod), 300_000);
 
   it("run one after another, to completion, before the app containers start", async () => {
     const [setup, migrate, app, sidecar] = await Promise.all(["setup", "migrate", "app", "sidecar"].map((c) => started(`${pod}-${c}`)));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cgroupDirs } from "../../host/proc";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { walkthroughPod } from "./fixtures";
-import { expectNothingLeft, httpStatus, wholePod } from "./pod-health";
+import { destroyAndCheck, httpStatus, wholePod } from "./pod-health";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -45,13 +45,7 @@ describe("a config the host cannot realize is refused before anything changes", 
     before = await snapshot(foo);
   }, 600_000);
 
-  afterAll(async () => {
-    stack?.setConfig(config([published(foo)]));
-    await stack?.destroy();
-    await expectNothingLeft(foo);
-    await expectNothingLeft(web);
-    await stack?.dispose();
-  }, 300_000);
+  afterAll(() => destroyAndCheck(stack, foo, web), 300_000);
 
   /** Runs `up` on a config, expects it refused with `message`, then checks foo is untouched. */
   async function refused(pods: object[], message: string, extra: Record<string, unknown> = {}) {
@@ -123,9 +117,7 @@ describe("an image rebuilt under the same tag", () => {
   }, 600_000);
 
   afterAll(async () => {
-    await stack?.destroy();
-    await expectNothingLeft(pod);
-    await stack?.dispose();
+    await destroyAndCheck(stack, pod);
     await execa("docker", ["rmi", "-f", image], { reject: false });
     rmSync(dir, { recursive: true, force: true });
   }, 300_000);

@@ -7,6 +7,7 @@ import { LABEL_AGENT_OF, LABEL_POD } from "../../components/model/labels";
 import { AgentPodStatus, agentStatus } from "../../host/agent";
 import { cgroupDirs, cgroupPaths, memoryLimit } from "../../host/proc";
 import { WholePod } from "../../host/whole";
+import type { ScratchStack } from "../../scripts/lib/scratch-stack";
 
 export { waitWhole, wholePod } from "../../host/whole";
 
@@ -40,4 +41,11 @@ export async function httpStatus(port: number, path = "/get"): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/** A test file's teardown: destroy the stack, check nothing of its pods is left, remove its copy. */
+export async function destroyAndCheck(stack: ScratchStack | undefined, ...pods: string[]): Promise<void> {
+  await stack?.destroy();
+  for (const pod of pods) await expectNothingLeft(pod);
+  await stack?.dispose();
 }

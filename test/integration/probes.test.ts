@@ -6,7 +6,7 @@ import type { IPod } from "kubernetes-models/v1/Pod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { walkthroughPod } from "./fixtures";
-import { expectNothingLeft, restartsOf, statusOf } from "./pod-health";
+import { destroyAndCheck, restartsOf, statusOf } from "./pod-health";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -43,11 +43,7 @@ describe("probes on the docker-host stack", () => {
     upSeconds = (Date.now() - t0) / 1000;
   }, 600_000);
 
-  afterAll(async () => {
-    await stack?.destroy();
-    await expectNothingLeft(pod);
-    await stack?.dispose();
-  }, 300_000);
+  afterAll(() => destroyAndCheck(stack, pod), 300_000);
 
   it("makes `up` wait until every readiness probe passes", async () => {
     const { stdout } = await execa("docker", ["inspect", "--format", "{{.State.StartedAt}}", `${pod}-sidecar`]);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { secondRun, walkthroughPod } from "./fixtures";
-import { expectCgroups, expectNothingLeft, httpStatus, restartsOf, statusOf, waitWhole, wholePod } from "./pod-health";
+import { destroyAndCheck, expectCgroups, expectNothingLeft, httpStatus, restartsOf, statusOf, waitWhole, wholePod } from "./pod-health";
 import { waitFor } from "./wait";
 
 const TOP = resolve(__dirname, "../..");
@@ -32,11 +32,7 @@ describe("a docker-host pod at runtime", () => {
     await waitFor("the app answering on the host port", async () => expect(await httpStatus(port)).toBe(200));
   }, 600_000);
 
-  afterAll(async () => {
-    await stack?.destroy();
-    await expectNothingLeft(pod);
-    await stack?.dispose();
-  }, 300_000);
+  afterAll(() => destroyAndCheck(stack, pod), 300_000);
 
   /** Breaks the sandbox with `breakIt`, then checks the pod is whole again within 30 s. */
   async function survives(breakIt: () => Promise<unknown>) {
