@@ -114,12 +114,7 @@ describe("restartPolicy on a docker-host pod", () => {
     await stack.up();
   }, 600_000);
 
-  afterAll(async () => {
-    await stack?.destroy();
-    await expectNothingLeft(always);
-    await expectNothingLeft(onFailure);
-    await stack?.dispose();
-  }, 300_000);
+  afterAll(() => destroyAndCheck(stack, always, onFailure), 300_000);
 
   it("restarts a member that exits 0 under Always, and leaves it exited under OnFailure", async () => {
     await waitFor("the Always sidecar restarted", async () => expect(await restartsOf(always, "sidecar")).toBeGreaterThan(0), 40);
