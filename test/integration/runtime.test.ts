@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { secondRun, walkthroughPod } from "./fixtures";
-import { destroyAndCheck, expectCgroups, expectNothingLeft, httpStatus, restartsOf, statusOf, waitWhole, wholePod } from "./pod-health";
+import { destroyAndCheck, expectCgroups, httpStatus, restartsOf, statusOf, waitWhole, wholePod } from "./pod-health";
 import { waitFor } from "./wait";
 
 const TOP = resolve(__dirname, "../..");
