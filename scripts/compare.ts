@@ -4,8 +4,9 @@
 // With --live, namespaces, cgroups and memory limits are read from the running host instead of the
 // stacks' outputs: by /proc inode, from Docker and from the local cluster's container runtime.
 import Table from "cli-table3";
-import execa from "execa";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
@@ -13,10 +14,11 @@ import { localClusterEnv } from "../host/cri";
 import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout, splitMembers } from "../host/live";
 import { COMPACT } from "../host/view";
 
+/** A stack's `layouts` output, through Pulumi's Automation API, or a file of layouts. */
 async function layoutsOf(stack: string | undefined, file: string | undefined): Promise<PodLayout[]> {
   if (file) return JSON.parse(readFileSync(file, "utf8"));
-  const { stdout } = await execa("pulumi", ["stack", "output", "layouts", "--json", "--stack", stack!]);
-  const layouts = JSON.parse(stdout);
+  const ws = await LocalWorkspace.create({ workDir: resolve(__dirname, "..") });
+  const layouts = (await ws.stackOutputs(stack!)).layouts?.value;
   if (!Array.isArray(layouts)) throw new Error(`stack ${stack} has no 'layouts' output: run 'pulumi up' on it first`);
   return layouts;
 }

@@ -121,7 +121,8 @@ export function checkSupported(pod: object, source: string): string[] {
       value.forEach((v, i) => walk(v, `${path}[${i}]`));
       return;
     }
-    if (isObject && !Array.isArray(value) && Object.keys(value).length > 0) {
+    if (isObject && !Array.isArray(value)) {
+      // An empty object sets nothing (resources: {}), unless its row gives it a meaning (emptyDir: {}).
       for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
       return;
     }

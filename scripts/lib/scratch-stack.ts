@@ -31,18 +31,24 @@ export class ScratchStack {
   /** The environment its Pulumi commands run in (its own state backend and passphrase). */
   readonly env: Record<string, string>;
 
-  private constructor(readonly stack: string, config: Record<string, unknown>) {
+  /**
+   * `backend` replaces the scratch copy's own file backend (e.g. a shared object store's URL and
+   * credentials); `from` is a checkout of the same project whose stack config (and salt) it starts from.
+   */
+  private constructor(readonly stack: string, config: Record<string, unknown>, backend?: Record<string, string>, from?: ScratchStack) {
     this.dir = mkdtempSync(join(tmpdir(), `podlab-${stack}-`));
     for (const f of PROJECT_FILES) cpSync(join(TOP, f), join(this.dir, f), { recursive: true });
     symlinkSync(join(TOP, "node_modules"), join(this.dir, "node_modules"));
     mkdirSync(join(this.dir, "stacks"));
     mkdirSync(join(this.dir, ".state"));
+    if (from) cpSync(join(from.dir, "stacks"), join(this.dir, "stacks"), { recursive: true });
     this.setConfig(config);
     this.env = {
       PULUMI_BACKEND_URL: `file://${join(this.dir, ".state")}`,
       PULUMI_CONFIG_PASSPHRASE: "podlab-tests",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+      ...backend,
     };
   }
 
@@ -64,10 +70,20 @@ export class ScratchStack {
     writeFileSync(file, stringify({ ...current, config: prefixed }));
   }
 
-  static async create(stack: string, config: Record<string, unknown>): Promise<ScratchStack> {
-    const s = new ScratchStack(stack, config);
+  /** A new stack in a new scratch copy; `backend` as in the constructor (default: the copy's own). */
+  static async create(stack: string, config: Record<string, unknown>, backend?: Record<string, string>): Promise<ScratchStack> {
+    const s = new ScratchStack(stack, config, backend);
     await s.pulumi("stack", "init", stack);
     return s;
+  }
+
+  /**
+   * Another checkout of `from`'s project (a pull request's branch): a new scratch copy with the same
+   * stack on the same backend, its config replaced by `config`.
+   */
+  static checkout(from: ScratchStack, config: Record<string, unknown>): ScratchStack {
+    const backend = Object.fromEntries(Object.entries(from.env).filter(([k]) => k === "PULUMI_BACKEND_URL" || k.startsWith("AWS_")));
+    return new ScratchStack(from.stack, config, backend, from);
   }
 
   /** Runs `pulumi ARGS --stack STACK` in the scratch project; rejects with the output on failure. */
@@ -98,9 +114,9 @@ export class ScratchStack {
     return this.pulumi("destroy", "--yes", "--skip-preview");
   }
 
-  /** Destroys what is left and removes the scratch copy. */
-  async dispose(): Promise<void> {
-    await this.destroy().catch(() => undefined);
+  /** Destroys what is left (unless `destroy` is false: a checkout sharing the stack) and removes the scratch copy. */
+  async dispose(destroy = true): Promise<void> {
+    if (destroy) await this.destroy().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -166,6 +166,9 @@ describe("the Pod model from a manifest", () => {
     );
     expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].startupProbe.tcpSocket.port: 80 is not supported on the docker platform`);
   });
+  it("accepts empty objects that set nothing", () => {
+    expect(() => model((() => { const p: any = fooPod(); p.spec.containers[1].resources = {}; p.spec.securityContext = {}; return p; })())).not.toThrow();
+  });
   it("leaves Kubernetes-only fields to the Kubernetes stack, and reads any field there", () => {
     const pod: any = fooPod();
     pod.spec.nodeSelector = { disk: "ssd" };
