@@ -3,15 +3,17 @@
 // restarts its agent counted. Exits 1 when a pod is split (a member outside its sandbox's network or
 // IPC namespace), when a member is not running (unless it completed under restartPolicy OnFailure or
 // Never, as a Kubernetes container may), or when its agent is not running, naming each.
-import execa from "execa";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { resolve } from "node:path";
 import { PodLayout } from "../components/model/layout";
 import { agentStatus, describeContainer } from "../host/agent";
 import { liveDockerPod, splitMembers } from "../host/live";
 import { liveTable } from "../host/view";
 
 async function main(stack: string) {
-  const { stdout } = await execa("pulumi", ["stack", "output", "layouts", "--json", "--stack", stack]);
-  const layouts: PodLayout[] = JSON.parse(stdout);
+  const ws = await LocalWorkspace.create({ workDir: resolve(__dirname, "..") });
+  const layouts: PodLayout[] | undefined = (await ws.stackOutputs(stack)).layouts?.value;
+  if (!Array.isArray(layouts)) throw new Error(`stack ${stack} has no 'layouts' output: run 'pulumi up' on it first`);
   for (const layout of layouts) {
     if (layout.platform !== "docker") throw new Error(`stack ${stack} is not a docker-host stack`);
     const live = await liveDockerPod(layout.pod);

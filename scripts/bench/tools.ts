@@ -25,7 +25,11 @@ export async function podlab(pods: BenchPod[]): Promise<Tool> {
   return {
     name: "podlab",
     up: () => stack.up(),
-    preview: () => stack.pulumi("preview", "--expect-no-changes"),
+    // A no-change preview: the benchmark checks the same with tofu's -detailed-exitcode.
+    preview: async () => {
+      const { changeSummary } = await stack.preview();
+      if (Object.keys(changeSummary).some((op) => op !== "same")) throw new Error(`podlab's preview planned changes: ${JSON.stringify(changeSummary)}`);
+    },
     destroy: () => stack.destroy(),
     dispose: () => stack.dispose(),
   };

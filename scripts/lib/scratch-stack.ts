@@ -1,5 +1,7 @@
-// Runs podlab's program through the real Pulumi CLI and engine, in a scratch copy of the project with
-// its own state backend and stack config, so tests never touch the playground's stacks.
+// Runs podlab's program through the real Pulumi CLI and engine, driven by Pulumi's Automation API
+// (LocalWorkspace), in a scratch copy of the project with its own state backend and stack config, so
+// tests never touch the playground's stacks.
+import { ConcurrentUpdateError, EngineEvent, LocalWorkspace, Stack, UpResult } from "@pulumi/pulumi/automation";
 import execa from "execa";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,10 +26,31 @@ export async function requireTools(...tools: ("pulumi" | "docker")[]): Promise<v
 export interface PreviewSummary {
   steps: { op: string; urn: string; diffs?: string[] }[];
   changeSummary: Record<string, number>;
+  /** What `pulumi preview` printed. */
+  stdout: string;
+}
+
+/**
+ * A Pulumi command that failed, as the Automation API reports it, with what a test reads: the exit
+ * code, everything it printed, and whether the stack was locked by another update.
+ */
+export class StackCommandError extends Error {
+  constructor(message: string, readonly exitCode: number, readonly all: string, readonly locked: boolean) {
+    super(message);
+    this.name = "StackCommandError";
+  }
+
+  static from(err: unknown): StackCommandError {
+    if (err instanceof StackCommandError) return err;
+    const text = err instanceof Error ? err.message : String(err);
+    const code = /code: (-?\d+)/.exec(text);
+    return new StackCommandError(text, code ? Number(code[1]) : 1, text, err instanceof ConcurrentUpdateError);
+  }
 }
 
 export class ScratchStack {
   readonly dir: string;
+  private workspace?: Promise<Stack>;
   /** The environment its Pulumi commands run in (its own state backend and passphrase). */
   readonly env: Record<string, string>;
 
@@ -73,7 +96,10 @@ export class ScratchStack {
   /** A new stack in a new scratch copy; `backend` as in the constructor (default: the copy's own). */
   static async create(stack: string, config: Record<string, unknown>, backend?: Record<string, string>): Promise<ScratchStack> {
     const s = new ScratchStack(stack, config, backend);
-    await s.pulumi("stack", "init", stack);
+    s.workspace = LocalWorkspace.createStack({ stackName: stack, workDir: s.dir }, { envVars: s.env }).catch((err) => {
+      throw StackCommandError.from(err);
+    });
+    await s.workspace;
     return s;
   }
 
@@ -86,32 +112,59 @@ export class ScratchStack {
     return new ScratchStack(from.stack, config, backend, from);
   }
 
-  /** Runs `pulumi ARGS --stack STACK` in the scratch project; rejects with the output on failure. */
-  pulumi(...args: string[]) {
-    const withStack = args[0] === "stack" && args[1] === "init" ? args : [...args, "--stack", this.stack];
-    return execa("pulumi", [...withStack, "--non-interactive"], { cwd: this.dir, env: this.env, all: true });
+  /** The stack through Pulumi's Automation API (LocalWorkspace), in this copy, with this copy's env. */
+  private async automation(): Promise<Stack> {
+    this.workspace ??= LocalWorkspace.selectStack({ stackName: this.stack, workDir: this.dir }, { envVars: this.env });
+    return this.workspace;
   }
 
-  up() {
-    return this.pulumi("up", "--yes", "--skip-preview");
+  /** Runs an Automation API call; a failure becomes a StackCommandError with the command's output. */
+  private async run<T>(what: (s: Stack) => Promise<T>): Promise<T> {
+    try {
+      return await what(await this.automation());
+    } catch (err) {
+      throw StackCommandError.from(err);
+    }
   }
 
-  async preview(...extra: string[]): Promise<PreviewSummary> {
-    const { stdout } = await this.pulumi("preview", "--json", ...extra);
-    return JSON.parse(stdout);
+  /** `pulumi up` (no preview), optionally expecting no changes or replacing resources by URN. */
+  up(opts: { expectNoChanges?: boolean; replace?: string[] } = {}): Promise<UpResult> {
+    return this.run((s) => s.up(opts));
   }
 
+  /**
+   * `pulumi preview`: what it would do (steps and counts, from the engine's events) and its output.
+   * `policyPacks` and `policyPackConfigs` are folders and files, as for `--policy-pack(-config)`.
+   */
+  async preview(opts: { diff?: boolean; policyPacks?: string[]; policyPackConfigs?: string[] } = {}): Promise<PreviewSummary> {
+    const steps: PreviewSummary["steps"] = [];
+    const result = await this.run((s) => s.preview({
+      ...opts,
+      onEvent: (e: EngineEvent) => {
+        const m = e.resourcePreEvent?.metadata;
+        if (m) steps.push({ op: m.op, urn: m.urn, diffs: m.diffs });
+      },
+    }));
+    return { steps, changeSummary: result.changeSummary, stdout: result.stdout };
+  }
+
+  /** The stack's outputs, as plain values. */
   async outputs(): Promise<Record<string, any>> {
-    const { stdout } = await this.pulumi("stack", "output", "--json", "--show-secrets");
-    return JSON.parse(stdout);
+    const out = await this.run((s) => s.outputs());
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.value]));
+  }
+
+  /** The stack's state (`pulumi stack export`): its deployment, with every resource's URN and type. */
+  async exportStack(): Promise<{ resources?: { urn: string; type: string }[] }> {
+    return (await this.run((s) => s.exportStack())).deployment;
   }
 
   refresh() {
-    return this.pulumi("refresh", "--yes", "--skip-preview");
+    return this.run((s) => s.refresh());
   }
 
   destroy() {
-    return this.pulumi("destroy", "--yes", "--skip-preview");
+    return this.run((s) => s.destroy());
   }
 
   /** Destroys what is left (unless `destroy` is false: a checkout sharing the stack) and removes the scratch copy. */

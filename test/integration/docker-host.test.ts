@@ -134,9 +134,9 @@ describe("docker-host stack", () => {
 
   it("replaces the members with the sandbox, so they never stay in a dead namespace", async () => {
     const before = await podContainers(second);
-    const { stdout: urns } = await stack.pulumi("stack", "--show-urns");
-    const sandboxUrn = urns.split(/\s+/).find((w) => w.startsWith("urn:") && w.endsWith(`::${second}-sandbox`))!;
-    await stack.pulumi("up", "--yes", "--skip-preview", "--replace", sandboxUrn);
+    const { resources } = await stack.exportStack();
+    const sandboxUrn = resources!.map((r) => r.urn).find((u) => u.endsWith(`::${second}-sandbox`))!;
+    await stack.up({ replace: [sandboxUrn] });
     const after = await podContainers(second);
     for (const role of ["sandbox", "app", "sidecar"]) expect(byRole(after, role).id, role).not.toBe(byRole(before, role).id);
     const net = namespaceInodes(byRole(after, "sandbox").pid).net;
@@ -186,8 +186,7 @@ describe("docker-host stack with bad input", () => {
       const result = await s.up().catch((e) => e);
       expect(result.exitCode).not.toBe(0);
       expect(result.all).toContain(message);
-      const { stdout } = await s.pulumi("stack", "export");
-      const types = (JSON.parse(stdout).deployment.resources ?? []).map((r: any) => r.type);
+      const types = ((await s.exportStack()).resources ?? []).map((r) => r.type);
       expect(types.filter((t: string) => t !== "pulumi:pulumi:Stack")).toEqual([]);
       const { stdout: ps } = await execa("docker", ["ps", "-aq", "--filter", `label=${LABEL_POD}=${bad.metadata!.name}`]);
       expect(ps).toBe("");

@@ -1,6 +1,6 @@
 // What several integration tests share: the walkthrough's pod, and the check of a second run.
 import type { IPod } from "kubernetes-models/v1/Pod";
-import { changes, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { changes, ScratchStack, StackCommandError } from "../../scripts/lib/scratch-stack";
 
 /**
  * The walkthrough's pod (pods/foo.yaml) under another name: httpbin with 256Mi and a sleeping curl
@@ -22,7 +22,7 @@ export function walkthroughPod(name: string): IPod {
 
 /** What a second preview plans and how a second `up --expect-no-changes` ends. */
 export async function secondRun(stack: ScratchStack): Promise<{ planned: Record<string, number>; upExitCode: number }> {
-  const preview = await stack.preview("--diff");
-  const up = await stack.pulumi("up", "--yes", "--expect-no-changes");
-  return { planned: changes(preview), upExitCode: up.exitCode };
+  const preview = await stack.preview({ diff: true });
+  const up = await stack.up({ expectNoChanges: true }).then(() => 0, (e: StackCommandError) => e.exitCode);
+  return { planned: changes(preview), upExitCode: up };
 }

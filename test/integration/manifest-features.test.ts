@@ -86,7 +86,7 @@ describe("a manifest's features on the docker-host stack", () => {
   }, 300_000);
 
   it("says which fields it left to Kubernetes", async () => {
-    const { stdout } = await stack.pulumi("preview");
+    const { stdout } = await stack.preview();
     expect(stdout).toContain(`pod ${name}: spec.nodeSelector is Kubernetes-only, left out on the docker platform`);
     expect(stdout).toContain(`pod ${name}: metadata.labels is Kubernetes-only`);
   }, 120_000);

@@ -135,7 +135,7 @@ describe("minikube stack on the local Kubernetes", () => {
     const changed = pod(name);
     changed.spec!.containers[1].resources!.limits!.memory = "96Mi";
     stack.setConfig({ ...config(), pods: [changed] });
-    const preview = await stack.preview("--diff");
+    const preview = await stack.preview({ diff: true });
     expect(changes(preview)).toMatchObject({ replace: 1 });
     await stack.up();
     const [now] = await podSandboxes(cluster, name);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedLayout, PodLayout } from "../../components/model/layout";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
-import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { PreviewSummary, requireTools, ScratchStack, StackCommandError } from "../../scripts/lib/scratch-stack";
 import { walkthroughPod } from "./fixtures";
 
 const TOP = resolve(__dirname, "../..");
@@ -14,6 +14,8 @@ const POLICIES = join(TOP, "policies");
 const run = Math.random().toString(36).slice(2, 7);
 const podName = `pol${run}`;
 const pod = walkthroughPod(podName);
+/** A preview's exit code and output, whether it passed or failed. */
+const outcome = (p: Promise<PreviewSummary>) => p.then((r) => ({ exitCode: 0, all: r.stdout }), (e: StackCommandError) => e);
 /** The pod's model, as both stacks read it from the manifest. */
 const model = () => podSpecFromManifest(pod, podName, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform: "kubernetes" }).spec;
 
@@ -31,7 +33,7 @@ describe("policy pack and compare on a real docker-host stack", () => {
     return file;
   };
   const previewWithPolicies = (reference?: PodLayout[]) =>
-    stack.pulumi("preview", "--policy-pack", POLICIES, "--policy-pack-config", policyConfig(reference)).catch((e) => e);
+    outcome(stack.preview({ policyPacks: [POLICIES], policyPackConfigs: [policyConfig(reference)] }));
   const kubernetesLayout = () => expectedLayout(model(), "kubernetes");
 
   beforeAll(async () => {
@@ -99,7 +101,7 @@ describe("policy pack on a preview of a kubernetes stack", () => {
     const config = join(stack.dir, "policy-config.json");
     writeFileSync(ref, JSON.stringify(reference));
     writeFileSync(config, JSON.stringify({ "layouts-match-across-stacks": { reference: ref } }));
-    return stack.pulumi("preview", "--policy-pack", POLICIES, "--policy-pack-config", config).catch((e) => e);
+    return outcome(stack.preview({ policyPacks: [POLICIES], policyPackConfigs: [config] }));
   };
 
   it("passes against the Docker layout of the same model", async () => {

@@ -105,6 +105,7 @@ describe("a pull request's preview against the shared state", () => {
     await update;
     expect(second.exitCode).not.toBe(0);
     expect(second.all).toMatch(/locked/);
+    expect(second.locked, "a ConcurrentUpdateError").toBe(true);
     expect(p1, p1?.all).toBe(0);
     expect(p2.exitCode, p2.all).toBe(0);
     // The stack is not corrupted: it says what the first update made, and previews cleanly.

@@ -84,7 +84,7 @@ describe("a docker-host pod at runtime", () => {
     expect(inspect.stderr).toContain(`pod ${pod}: its agent ${pod}-agent is exited: nothing repairs the pod`);
 
     await stack.refresh();
-    const preview = await stack.preview("--diff");
+    const preview = await stack.preview({ diff: true });
     const updated = preview.steps.filter((s) => s.op === "update").map((s) => s.urn.split("::").pop()).sort();
     expect(updated).toEqual([`${pod}-agent`, `${pod}-app`, `${pod}-sidecar`]);
     await stack.up();
