@@ -229,7 +229,11 @@ func (pr *Prober) work(ctx context.Context, name string, w *probeWorkers, p *Pro
 			now := w.ready
 			pr.mu.Unlock()
 			if was != now {
-				log.Printf("container %s: %s probe %s (%v)", name, kind, map[bool]string{true: "passes: ready", false: "fails: not ready"}[now], err)
+				if now {
+					log.Printf("container %s: %s probe passes: ready", name, kind)
+				} else {
+					log.Printf("container %s: %s probe fails: not ready (%v)", name, kind, err)
+				}
 				pr.changed()
 			}
 			continue

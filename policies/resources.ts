@@ -4,7 +4,7 @@ import { ContainerLayout, PLATFORM_NAMESPACES, PodLayout } from "../components/m
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC } from "../components/model/labels";
 import { PodSpec } from "../components/model/pod-spec";
 import { MIB } from "../components/model/quantity";
-import { layoutOrder, mountsLayout } from "../components/docker/layout";
+import { asWritten, layoutOrder, mountsLayout } from "../components/docker/layout";
 import { kubernetesLayout } from "../components/kubernetes/layout";
 
 export const DOCKER_CONTAINER = "docker:index/container:Container";
@@ -64,8 +64,8 @@ export function declaredDockerLayout(p: DockerPodResources): PodLayout {
       ...(init ? { init: true } : {}),
       image,
       // Unset in the manifest: the image's own, which the provider reads back once deployed.
-      command: c.command.length ? member.props.entrypoints ?? [] : [],
-      args: c.args.length ? member.props.command ?? [] : [],
+      command: c.command.length ? asWritten(c.command, member.props.entrypoints, c.env) : [],
+      args: c.args.length ? asWritten(c.args, member.props.command, c.env) : [],
       memoryBytes: (member.props.memory ?? 0) * MIB,
       ports: c.ports.map((port) => port.containerPort),
       mounts: mountsLayout(p.spec, member.props.mounts ?? [], member.props.volumes ?? []),

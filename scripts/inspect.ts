@@ -28,7 +28,9 @@ async function main(stack: string) {
       const s = (c.init ? status?.initContainerStatuses : status?.containerStatuses)?.find((x) => x.name === c.name);
       // Init containers run to completion; other containers only complete under OnFailure or Never.
       const completed = s?.state === "terminated" && s.exitCode === 0 && (c.init || status!.restartPolicy !== "Always");
-      const line = `pod ${layout.pod}: ${c.init ? "init container " : ""}${c.name} is not running${s ? `: ${describeContainer(s)}` : ""}`;
+      const line = completed && c.init
+        ? `pod ${layout.pod}: init container ${c.name} completed (exit code 0)`
+        : `pod ${layout.pod}: ${c.init ? "init container " : ""}${c.name} is not running${s ? `: ${describeContainer(s)}` : ""}`;
       if (completed) console.log(line);
       else problems.push(line);
     }

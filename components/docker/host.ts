@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { LABEL_POD } from "../model/labels";
+import { LABEL_POD, LABEL_ROLE, LABEL_STACK } from "../model/labels";
 import { PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
@@ -28,22 +28,52 @@ export function detectCgroupDriver(): CgroupDriver {
   return out as CgroupDriver;
 }
 
+/** An image a stack uses, and where it is named (a config key, or a manifest's file, pod and path). */
+export interface ImageUse {
+  ref: string;
+  where: string;
+}
+
 /**
  * The local image ID (sha256:…) behind each reference. Pods are made from these IDs, so an image
  * rebuilt under the same tag is a change the next preview shows and `up` applies. Throws a
- * PodSpecError naming the first image the engine does not have (there is no registry to pull from).
+ * PodSpecError naming where the first image the engine does not have is used (there is no registry
+ * to pull from).
  */
-export function localImageIds(refs: string[]): Map<string, string> {
-  const wanted = [...new Set(refs)];
+export function localImageIds(uses: ImageUse[]): Map<string, string> {
+  const wanted = [...new Set(uses.map((u) => u.ref))];
   const found = JSON.parse(docker(["image", "inspect", ...wanted]) || "[]") as { Id: string; RepoTags?: string[] }[];
   const withTag = (r: string) => (r.includes("@") || /:[^/]+$/.test(r) ? r : `${r}:latest`);
   const ids = new Map<string, string>();
   for (const ref of wanted) {
     const image = found.find((i) => i.Id === ref || (i.RepoTags ?? []).includes(withTag(ref)));
-    if (!image) throw new PodSpecError("image", ref, "is not on the Docker engine (podlab's images are built locally: run 'npm run bootstrap', or map the image with podlab:images)");
+    if (!image) {
+      const where = uses.find((u) => u.ref === ref)!.where;
+      throw new PodSpecError(where, ref, "is not on the Docker engine (podlab's images are built locally: run 'npm run bootstrap', or map the image with podlab:images)");
+    }
     ids.set(ref, image.Id);
   }
   return ids;
+}
+
+/** The stack (podlab.dev/stack) of every docker-host pod's sandbox on the host, by pod name. */
+export function podOwners(): Map<string, string> {
+  const out = docker(["ps", "-a", "--filter", `label=${LABEL_ROLE}=sandbox`, "--format", `{{.Label "${LABEL_POD}"}}\t{{.Label "${LABEL_STACK}"}}`]);
+  return new Map(out.split("\n").filter(Boolean).map((l) => l.split("\t") as [string, string]));
+}
+
+/**
+ * Refuses a pod whose name a pod of another stack (or an older podlab) already uses on this host:
+ * its containers and cgroup are named after the pod, so the two would collide half-way through `up`.
+ * Throws a PodSpecError naming the pod and the stack that has it.
+ */
+export function checkPodNames(pods: { spec: PodSpec; source: string }[], owners: Map<string, string>, stack: string): void {
+  for (const { spec, source } of pods) {
+    const owner = owners.get(spec.name);
+    if (owner !== undefined && owner !== stack) {
+      throw new PodSpecError(`${source}: metadata.name`, spec.name, `is the name of a pod that already runs on this host, from ${owner ? `stack ${owner}` : "another stack"} (its sandbox ${spec.name}-sandbox): a pod's name must be unique on its host`);
+    }
+  }
 }
 
 /** A host port published by a running container. */
@@ -97,13 +127,13 @@ export function boundPorts(): Set<string> {
  * port is freed only after the new pod would need it), or one another process listens on. Throws a
  * PodSpecError naming the field, the port and who holds it.
  */
-export function checkHostPorts(specs: PodSpec[], published: PublishedPort[], bound: () => Set<string> = boundPorts): void {
+export function checkHostPorts(pods: { spec: PodSpec; source: string }[], published: PublishedPort[], bound: () => Set<string> = boundPorts): void {
   const wanted = new Map<string, string>();
-  for (const spec of specs) {
+  for (const { spec, source } of pods) {
     spec.containers.forEach((c, i) => c.ports.forEach((p, j) => {
       if (p.hostPort === undefined) return;
       const key = `${p.hostPort}/${p.protocol}`;
-      const field = `pod ${spec.name}: spec.containers[${i}].ports[${j}].hostPort`;
+      const field = `${source}: spec.containers[${i}].ports[${j}].hostPort`;
       const other = wanted.get(key);
       if (other) throw new PodSpecError(field, p.hostPort, `is also published by pod ${other} of this stack`);
       wanted.set(key, spec.name);
@@ -111,7 +141,9 @@ export function checkHostPorts(specs: PodSpec[], published: PublishedPort[], bou
       if (holder && holder.pod === spec.name) return;
       if (holder) {
         const whose = holder.pod ? `pod ${holder.pod}'s container ${holder.container}` : `container ${holder.container}`;
-        const hint = holder.pod ? ` (a pod renamed or removed in the same change frees it only after the new one needs it: remove ${holder.pod} in one \`up\`, then add ${spec.name})` : "";
+        const hint = holder.pod
+          ? ` (if ${holder.pod} is this stack's and was renamed or removed in this change, it frees the port only after the new pod needs it: remove ${holder.pod} in one \`up\`, then add ${spec.name}; if it is another stack's, choose another port)`
+          : "";
         throw new PodSpecError(field, p.hostPort, `is already published on this host by ${whose}${hint}`);
       }
       if (bound().has(key)) throw new PodSpecError(field, p.hostPort, "is already in use on this host by a process outside Docker");
@@ -123,11 +155,11 @@ export function checkHostPorts(specs: PodSpec[], published: PublishedPort[], bou
  * A hostPath volume of type Directory must exist (Kubernetes checks it before the pod starts; Docker
  * would fail the container's creation, after its old one is gone). Throws a PodSpecError.
  */
-export function checkHostPaths(specs: PodSpec[], exists: (path: string) => boolean = existsSync): void {
-  for (const spec of specs) {
+export function checkHostPaths(pods: { spec: PodSpec; source: string }[], exists: (path: string) => boolean = existsSync): void {
+  for (const { spec, source } of pods) {
     spec.volumes.forEach((v, i) => {
       if ("hostPath" in v && v.hostPath.type === "Directory" && !exists(v.hostPath.path)) {
-        throw new PodSpecError(`pod ${spec.name}: spec.volumes[${i}].hostPath.path`, v.hostPath.path, "does not exist on this host (type Directory; DirectoryOrCreate would make it)");
+        throw new PodSpecError(`${source}: spec.volumes[${i}].hostPath.path`, v.hostPath.path, "does not exist on this host (type Directory; DirectoryOrCreate would make it)");
       }
     });
   }

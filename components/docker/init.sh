@@ -18,8 +18,20 @@ for name in $PODLAB_INIT_CONTAINERS; do
   restarts=0
   while :; do
     started=$SECONDS
-    # --attach returns when the container exits; its output goes to the log, read on failure.
-    docker start --attach "$container" > /dev/null 2>&1 || true
+    left=$((deadline - SECONDS))
+    # --attach returns when the container exits; its output goes to the log, read on failure. An init
+    # container that does not finish within the ready timeout is stopped, and fails the pod.
+    if [ "$left" -le 0 ] || ! timeout "$left" docker start --attach "$container" > /dev/null 2>&1; then
+      if [ "$(docker inspect --format '{{.State.Running}}' "$container")" = true ]; then
+        docker stop "$container" > /dev/null
+        {
+          echo "pod $PODLAB_POD: init container $name did not complete within the ready timeout (${PODLAB_READY_TIMEOUT_SECONDS}s), $restarts restarts: stopped"
+          echo "  last log lines:"
+          docker logs --tail 10 "$container" 2>&1 | sed 's/^/    /'
+        } >&2
+        exit 1
+      fi
+    fi
     code=$(docker inspect --format '{{.State.ExitCode}}' "$container")
     if [ "$code" = 0 ]; then
       echo "init container $name completed in $((SECONDS - started))s ($restarts restarts)"

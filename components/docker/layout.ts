@@ -2,6 +2,7 @@
 import { ContainerLayout, mountText, NamespaceHolding, PodLayout } from "../model/layout";
 import { PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
+import { expandArgs } from "../model/expansion";
 import { volumeSource } from "./paths";
 
 /** What the provider reports for one member container. */
@@ -16,7 +17,7 @@ export interface ObservedContainer {
   ipcMode: string;
   pidMode?: string;
   cgroupParent: string;
-  /** `--mount`s: Docker volumes (emptyDir) and binds (configMap, hostPath Directory). */
+  /** `--mount`s: binds of the pod's volume directories (emptyDir, configMap) and of Directory host paths. */
   mounts: { type: string; source?: string; target: string; readOnly?: boolean }[];
   /** `-v` binds (hostPath, DirectoryOrCreate). */
   volumes: { hostPath?: string; containerPath?: string; readOnly?: boolean }[];
@@ -30,6 +31,15 @@ function volumeOf(spec: PodSpec, source: string | undefined): string {
 
 function holding(mode: string | undefined, sandboxId: string): NamespaceHolding {
   return mode === `container:${sandboxId}` ? "sandbox" : "own";
+}
+
+/**
+ * A command or args list as the manifest writes it, when Docker runs its $(VAR) expansion (see
+ * expansion.ts): so that both platforms' layouts show the same words. Anything else, as observed.
+ */
+export function asWritten(written: string[], observed: string[] | undefined, env: { name: string; value: string }[]): string[] {
+  const expanded = expandArgs(written, env);
+  return observed && expanded.length === observed.length && expanded.every((w, i) => w === observed[i]) ? written : observed ?? [];
 }
 
 /** A member's `--mount`s and `-v` binds as the layout writes mounts ("<volume>:<path>[:ro]"). */
@@ -54,8 +64,8 @@ export function dockerLayout(spec: PodSpec, sandboxId: string, cgroupParent: str
       ...(init ? { init: true } : {}),
       image: o.image,
       // An empty command or args means "the image's default", as in a Kubernetes container spec.
-      command: c.command.length ? o.entrypoints : [],
-      args: c.args.length ? o.command : [],
+      command: c.command.length ? asWritten(c.command, o.entrypoints, c.env) : [],
+      args: c.args.length ? asWritten(c.args, o.command, c.env) : [],
       memoryBytes: o.memory * MIB,
       ports: c.ports.map((p) => p.containerPort),
       mounts: mountsLayout(spec, o.mounts, o.volumes),

@@ -9,5 +9,6 @@ export const podDir = (pod: string) => `/var/lib/podlab/pods/${pod}`;
 export function volumeSource(pod: string, v: VolumeSpec): string {
   if ("emptyDir" in v) return `${podDir(pod)}/volumes/empty-dir/${v.name}`;
   if ("configMap" in v) return `${podDir(pod)}/volumes/configmap/${v.name}`;
-  return v.hostPath.path;
+  if ("hostPath" in v) return v.hostPath.path;
+  throw new Error(`volume ${v.name}: a ${v.other} volume has no place on a Docker host`); // refused before
 }

@@ -5,10 +5,11 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import { expandArgs, expandEnv } from "../model/expansion";
 import { podSpecFromManifest } from "../model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES, ImageOverride } from "../model/image-overrides";
 import { PodLayout } from "../model/layout";
-import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, Role, specLabel } from "../model/labels";
+import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, specLabel } from "../model/labels";
 import { ContainerSpec, PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
@@ -37,7 +38,10 @@ export interface DockerPodArgs {
   agentImage: string;
   /** How long `pulumi up` waits for the pod to be ready, e.g. "90s", "10m"; default 10m. */
   readyTimeout?: string;
-  /** The stack's shared images; without it the pod makes its own (a child `<pod>-images`). */
+  /**
+   * The stack's shared images; without it the pod makes its own (a child `<pod>-images`), whose
+   * references are not pinned to image IDs (the stack's are: see dockerStack).
+   */
   stackImages?: StackImages;
 }
 
@@ -74,9 +78,9 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
     const source = volumeSource(spec.name, v);
     if ("emptyDir" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
     else if ("configMap" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: true });
-    else if (v.hostPath.type === "Directory") mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
+    else if ("hostPath" in v && v.hostPath.type === "Directory") mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
     // Binds (-v) make a missing host directory, as hostPath's DirectoryOrCreate asks.
-    else binds.push({ hostPath: v.hostPath.path, containerPath: m.mountPath, readOnly: m.readOnly });
+    else binds.push({ hostPath: source, containerPath: m.mountPath, readOnly: m.readOnly });
   }
   if (mounts.length) out.mounts = mounts;
   if (binds.length) out.volumes = binds;
@@ -84,18 +88,16 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
   return rest;
 }
 
+/** The stack that owns a pod, as its sandbox's label podlab.dev/stack records it. */
+export const stackIdentity = () => `${pulumi.getProject()}/${pulumi.getStack()}`;
+
 /**
  * The spec the sandbox's label records: the pod's, less what changes in place without touching a
- * container. Pod-level limits live on the cgroup parent (cgroup.sh update); a ConfigMap's contents
- * live in the pod's volume directory (volumes.sh update), and a ConfigMap update restarts no Pod on
- * Kubernetes either.
+ * container. Pod-level limits live on the cgroup parent (cgroup.sh update); ConfigMap contents, which
+ * specLabel leaves out, live in the pod's volume directory (volumes.sh update).
  */
 export function sandboxSpec(spec: PodSpec): PodSpec {
-  return {
-    ...spec,
-    limits: {},
-    volumes: spec.volumes.map((v) => ("configMap" in v ? { name: v.name, configMap: { name: v.configMap.name, files: [] } } : v)),
-  };
+  return { ...spec, limits: {} };
 }
 
 export class DockerPod extends pulumi.ComponentResource {
@@ -130,7 +132,8 @@ export class DockerPod extends pulumi.ComponentResource {
     this.spec = spec;
     this.cgroupParent = cgroupParent(name, args.cgroupDriver);
     const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, { parent: this });
-    const volumes = volumesCommand(spec, { parent: this });
+    // A new pod (a changed spec replaces the sandbox) gets new emptyDirs, as a new Pod does.
+    const volumes = volumesCommand(spec, specLabel(sandboxSpec(spec)), { parent: this, deleteBeforeReplace: true });
 
     // The stack's images when it shares them between pods, else the pod's own.
     const images = args.stackImages ?? new StackImages(`${name}-images`, { parent: this }, `${name}-`);
@@ -157,7 +160,7 @@ export class DockerPod extends pulumi.ComponentResource {
       restart: "no",
       // What changes in place is left out of this label (see sandboxSpec): a changed label would
       // replace the sandbox and with it the whole pod.
-      labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel(sandboxSpec(spec)) }),
+      labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel(sandboxSpec(spec)), [LABEL_STACK]: stackIdentity() }),
     }, containerOpts);
 
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
@@ -171,15 +174,16 @@ export class DockerPod extends pulumi.ComponentResource {
         cgroupParent: this.cgroupParent,
         // shareProcessNamespace: pause becomes the members' PID 1.
         ...(spec.shareProcessNamespace ? { pidMode: joinSandbox } : {}),
-        envs: c.env.map((e) => `${e.name}=${e.value}`),
+        // Docker has no $(VAR) expansion: podlab does the kubelet's before rendering.
+        envs: expandEnv(c.env).map((e) => `${e.name}=${e.value}`),
         ...memberSettings(spec, c),
         // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
         restart: "no",
         labels: labels(name, role, c.name),
       };
       // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
-      if (c.command.length) containerArgs.entrypoints = c.command;
-      if (c.args.length) containerArgs.command = c.args;
+      if (c.command.length) containerArgs.entrypoints = expandArgs(c.command, c.env);
+      if (c.args.length) containerArgs.command = expandArgs(c.args, c.env);
       return containerArgs;
     };
     // Init containers are created, not started: the gate `<pod>-init` runs them in order, and every

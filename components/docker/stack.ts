@@ -5,9 +5,9 @@ import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
-import { checkHostPaths, checkHostPorts, detectCgroupDriver, localImageIds, publishedPorts } from "./host";
+import { checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, localImageIds, podOwners, publishedPorts } from "./host";
 import { StackImages } from "./images";
-import { DockerPod } from "./pod";
+import { DockerPod, stackIdentity } from "./pod";
 
 /**
  * podlab:cgroupDriver: "auto" (the default) takes the engine's; an explicit driver must be the
@@ -39,10 +39,18 @@ export function dockerStack(config: ConfigSource, input: StackInput): pulumi.Out
   checkImage("podlab:agentImage", agentImage);
   readyTimeoutSeconds("podlab:readyTimeout", readyTimeout);
   const driver = cgroupDriver(config);
-  const specs = input.pods.map((p) => p.spec);
-  const imageIds = localImageIds([sandboxImage, agentImage, ...specs.flatMap((s) => s.containers.map((c) => c.image))]);
-  checkHostPorts(specs, publishedPorts());
-  checkHostPaths(specs);
+  const pods = input.pods.map((p, i) => ({ spec: p.spec, source: input.manifests.pods[i].source }));
+  const imageIds = localImageIds([
+    { ref: sandboxImage, where: "podlab:sandboxImage" },
+    { ref: agentImage, where: "podlab:agentImage" },
+    ...pods.flatMap(({ spec, source }) => [
+      ...spec.initContainers.map((c, i) => ({ ref: c.image, where: `${source}: spec.initContainers[${i}].image (after podlab:images)` })),
+      ...spec.containers.map((c, i) => ({ ref: c.image, where: `${source}: spec.containers[${i}].image (after podlab:images)` })),
+    ]),
+  ]);
+  checkPodNames(pods, podOwners(), stackIdentity());
+  checkHostPorts(pods, publishedPorts());
+  checkHostPaths(pods);
   for (const p of input.pods) {
     for (const field of p.kubernetesOnly) pulumi.log.info(`pod ${p.spec.name}: ${field} is Kubernetes-only, left out on the docker platform (see the README's support table)`);
   }

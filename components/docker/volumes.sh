@@ -3,6 +3,7 @@
 # bash; every value comes from the environment (names were checked against strict patterns first):
 #   PODLAB_POD_DIR     the pod's directory, /var/lib/podlab/pods/<pod>
 #   PODLAB_EMPTY_DIRS  the emptyDir volumes' names, one per line
+#   PODLAB_CONFIGMAPS  the configMap volumes' names, one per line (a ConfigMap may have no keys)
 #   PODLAB_FILES       the configMap volumes' files, one "<volume>/<key>" per line
 #   PODLAB_FILE_<n>    the base64 content of the n-th file (n from 0)
 set -euo pipefail
@@ -22,6 +23,10 @@ write() {
   # configMap: the files are written anew, in place, so members' bind mounts see the update.
   mkdir -p "$config"
   find "$config" -mindepth 2 -type f -delete
+  while IFS= read -r name; do
+    [ -n "$name" ] || continue
+    mkdir -p "$config/$name"
+  done <<< "${PODLAB_CONFIGMAPS:-}"
   while IFS= read -r path; do
     [ -n "$path" ] || continue
     var="PODLAB_FILE_$n"

@@ -5,6 +5,7 @@
 // reach it through the environment only.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
@@ -18,6 +19,7 @@ export function volumesEnvironment(spec: PodSpec): Record<string, string> {
   const env: Record<string, string> = {
     PODLAB_POD_DIR: podDir(spec.name),
     PODLAB_EMPTY_DIRS: spec.volumes.filter((v) => "emptyDir" in v).map((v) => v.name).join("\n"),
+    PODLAB_CONFIGMAPS: spec.volumes.filter((v) => "configMap" in v).map((v) => v.name).join("\n"),
     PODLAB_FILES: files.map((f) => f.path).join("\n"),
   };
   files.forEach((f, i) => (env[`PODLAB_FILE_${i}`] = Buffer.from(f.content, "utf8").toString("base64")));
@@ -26,8 +28,12 @@ export function volumesEnvironment(spec: PodSpec): Record<string, string> {
 
 const run = (action: "create" | "update" | "delete") => `set -- ${action}\n${SCRIPT}`;
 
-/** The command resource `<pod>-volumes`, or undefined when the pod has no emptyDir or configMap volume. */
-export function volumesCommand(spec: PodSpec, opts: pulumi.CustomResourceOptions): command.local.Command | undefined {
+/**
+ * The command resource `<pod>-volumes`, or undefined when the pod has no emptyDir or configMap
+ * volume. `podRecord` is the pod's recorded spec (the sandbox's label): when it changes, the pod is
+ * new, and so are its volumes (the command is replaced: its delete removes the old directories).
+ */
+export function volumesCommand(spec: PodSpec, podRecord: string, opts: pulumi.CustomResourceOptions): command.local.Command | undefined {
   if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v)) return undefined;
   return new command.local.Command(`${spec.name}-volumes`, {
     create: run("create"),
@@ -35,5 +41,6 @@ export function volumesCommand(spec: PodSpec, opts: pulumi.CustomResourceOptions
     delete: run("delete"),
     interpreter: ["/bin/bash", "-c"],
     environment: volumesEnvironment(spec),
+    triggers: [createHash("sha256").update(podRecord).digest("hex")],
   }, opts);
 }

@@ -7,13 +7,18 @@ import type { IPod } from "kubernetes-models/v1/Pod";
 import { ImageOverride, overrideImage } from "./image-overrides";
 import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
 import { checkSupported } from "./support";
-import { checkCpu, checkImage, checkMemory, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
+import { parseMemory } from "./quantity";
+import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
 
 // Names reserved for the parts podlab adds to a pod.
 const RESERVED_CONTAINER_NAMES = new Set(["sandbox", "pause", "agent", "cgroup", "ready"]);
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-// ConfigMap keys (Kubernetes' IsConfigMapKey): they become file names.
+// ConfigMap keys (Kubernetes' IsConfigMapKey): they become file names; none may start with "..".
 const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
+// The docker platform hands ConfigMap files to its volume command in the environment, base64-encoded;
+// Linux takes at most 128 KiB per variable (MAX_ARG_STRLEN) and about 2 MiB in all (ARG_MAX).
+const MAX_CONFIGMAP_FILE = 90 * 1024;
+const MAX_CONFIGMAP_FILES = 1024 * 1024;
 
 type Quantity = string | number | undefined;
 type K8sContainer = NonNullable<IPod["spec"]>["containers"][number];
@@ -39,18 +44,18 @@ export interface FromManifest {
 
 const text = (q: Quantity) => (typeof q === "number" ? String(q) : q);
 
-function resources(at: string, r: { memory?: Quantity; cpu?: Quantity } | undefined, what: string): Resources {
+function resources(at: string, r: { memory?: Quantity; cpu?: Quantity } | undefined, what: string, strict: boolean): Resources {
   const out: Resources = {};
-  if (r?.memory !== undefined) out.memoryBytes = checkMemory(`${at}.${what}.memory`, text(r.memory));
+  if (r?.memory !== undefined) out.memoryBytes = strict ? checkMemory(`${at}.${what}.memory`, text(r.memory)) : parseMemory(String(text(r.memory)));
   const cpu = checkCpu(`${at}.${what}.cpu`, text(r?.cpu));
   if (cpu !== undefined) out.cpuMillis = cpu;
   return out;
 }
 
-function ports(at: string, c: K8sContainer): PortSpec[] {
+function ports(at: string, c: K8sContainer, strict: boolean): PortSpec[] {
   return (c.ports ?? []).map((p, j) => {
     const port: PortSpec = { containerPort: p.containerPort, protocol: (p.protocol ?? "TCP") as PortSpec["protocol"] };
-    if (port.protocol !== "TCP" && port.protocol !== "UDP") throw new PodSpecError(`${at}.ports[${j}].protocol`, p.protocol, "is not TCP or UDP (Docker publishes no SCTP)");
+    if (strict && port.protocol !== "TCP" && port.protocol !== "UDP") throw new PodSpecError(`${at}.ports[${j}].protocol`, p.protocol, "is not TCP or UDP (Docker publishes no SCTP)");
     if (p.hostPort !== undefined && p.hostPort !== 0) port.hostPort = p.hostPort;
     return port;
   });
@@ -63,7 +68,7 @@ type K8sProbe = NonNullable<K8sContainer["readinessProbe"]>;
  * thresholds 1 and 3) and the API server's rules: one handler, numbers at least 1 (delay at least 0),
  * successThreshold 1 for liveness. A named port is looked up in the container's ports.
  */
-function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean): ProbeSpec {
+function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean, strict: boolean): ProbeSpec {
   const handlers = (["exec", "httpGet", "tcpSocket"] as const).filter((h) => p[h] !== undefined);
   if (handlers.length !== 1) throw new PodSpecError(at, p, "must have exactly one handler: exec, httpGet or tcpSocket");
   const port = (field: string, value: number | string) => {
@@ -93,7 +98,7 @@ function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: n
     out.exec = { command: p.exec.command };
   }
   if (p.httpGet) {
-    if ((p.httpGet.scheme ?? "HTTP") !== "HTTP") throw new PodSpecError(`${at}.httpGet.scheme`, p.httpGet.scheme, "is not supported on the docker platform (HTTP only)");
+    if (strict && (p.httpGet.scheme ?? "HTTP") !== "HTTP") throw new PodSpecError(`${at}.httpGet.scheme`, p.httpGet.scheme, "is not supported on the docker platform (HTTP only)");
     const path = p.httpGet.path ?? "/";
     if (!path.startsWith("/") || /[\s]/.test(path)) throw new PodSpecError(`${at}.httpGet.path`, path, "is not a URL path");
     out.httpGet = { path, port: port("httpGet.port", p.httpGet.port) };
@@ -102,9 +107,9 @@ function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: n
   return out;
 }
 
-function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, volumes: Set<string>, images: readonly ImageOverride[]): ContainerSpec {
+function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, volumes: Set<string>, images: readonly ImageOverride[], strict: boolean): ContainerSpec {
   if (!DNS_LABEL.test(c.name) || c.name.length > 63) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
-  if (RESERVED_CONTAINER_NAMES.has(c.name)) throw new PodSpecError(`${at}.name`, c.name, "is reserved for a part podlab adds to the pod");
+  if (strict && RESERVED_CONTAINER_NAMES.has(c.name)) throw new PodSpecError(`${at}.name`, c.name, "is reserved for a part podlab adds to the pod");
   if (c.image === undefined) throw new PodSpecError(`${at}.image`, c.image, "is required");
   const image = checkImage(`${at}.image`, overrideImage(c.image, images));
   const env = (c.env ?? []).map((e, j) => {
@@ -114,7 +119,7 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
   const sc = c.securityContext ?? {};
   const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
   const runAsGroup = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
-  if (runAsGroup !== undefined && runAsUser === undefined) {
+  if (strict && runAsGroup !== undefined && runAsUser === undefined) {
     throw new PodSpecError(`${at}.securityContext.runAsGroup`, runAsGroup, "needs runAsUser on Docker (`--user` takes UID:GID)");
   }
   const mounts = (c.volumeMounts ?? []).map((m, j): MountSpec => {
@@ -128,9 +133,9 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
     command: c.command ?? [],
     args: c.args ?? [],
     env,
-    ports: ports(at, c),
-    limits: resources(at, c.resources?.limits, "resources.limits"),
-    requests: resources(at, c.resources?.requests, "resources.requests"),
+    ports: ports(at, c, strict),
+    limits: resources(at, c.resources?.limits, "resources.limits", strict),
+    requests: resources(at, c.resources?.requests, "resources.requests", strict),
     securityContext: {
       readOnlyRootFilesystem: sc.readOnlyRootFilesystem ?? false,
       capabilities: { add: sc.capabilities?.add ?? [], drop: sc.capabilities?.drop ?? [] },
@@ -140,8 +145,8 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
     mounts,
   };
   if (c.workingDir !== undefined) spec.workingDir = c.workingDir;
-  if (c.readinessProbe) spec.readinessProbe = probe(`${at}.readinessProbe`, c.readinessProbe, c.ports ?? [], false);
-  if (c.livenessProbe) spec.livenessProbe = probe(`${at}.livenessProbe`, c.livenessProbe, c.ports ?? [], true);
+  if (c.readinessProbe) spec.readinessProbe = probe(`${at}.readinessProbe`, c.readinessProbe, c.ports ?? [], false, strict);
+  if (c.livenessProbe) spec.livenessProbe = probe(`${at}.livenessProbe`, c.livenessProbe, c.ports ?? [], true, strict);
   // What the API server refuses: a request above its limit.
   for (const r of ["memoryBytes", "cpuMillis"] as const) {
     const [req, lim] = [spec.requests[r], spec.limits[r]];
@@ -153,29 +158,40 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
   return spec;
 }
 
-function volume(at: string, v: NonNullable<NonNullable<IPod["spec"]>["volumes"]>[number], configMaps: Map<string, IConfigMap>): VolumeSpec {
+function volume(at: string, v: NonNullable<NonNullable<IPod["spec"]>["volumes"]>[number], configMaps: Map<string, IConfigMap>, strict: boolean): VolumeSpec {
   if (!DNS_LABEL.test(v.name)) throw new PodSpecError(`${at}.name`, v.name, "is not a valid volume name (a DNS label)");
   if (v.emptyDir) return { name: v.name, emptyDir: true };
   if (v.hostPath) {
     const type = v.hostPath.type ?? "";
-    if (type !== "" && type !== "DirectoryOrCreate" && type !== "Directory") {
+    if (strict && type !== "" && type !== "DirectoryOrCreate" && type !== "Directory") {
       throw new PodSpecError(`${at}.hostPath.type`, type, "is not supported on the docker platform (\"\", DirectoryOrCreate or Directory)");
     }
     if (!v.hostPath.path.startsWith("/")) throw new PodSpecError(`${at}.hostPath.path`, v.hostPath.path, "is not an absolute path");
-    return { name: v.name, hostPath: { path: v.hostPath.path, type } };
+    return { name: v.name, hostPath: { path: v.hostPath.path, type: type as "" } };
   }
   if (v.configMap) {
     const name = v.configMap.name;
     const cm = name === undefined ? undefined : configMaps.get(name);
+    // On Kubernetes the ConfigMap may live in the cluster only; the docker platform has nowhere else.
+    if (!cm && !strict) return { name: v.name, configMap: { name: name ?? "", files: [] } };
     if (!cm) throw new PodSpecError(`${at}.configMap.name`, name, "is not the name of a ConfigMap in the stack's manifests");
     const files = Object.entries(cm.data ?? {}).map(([key, content]) => {
-      if (!CONFIGMAP_KEY.test(key) || key === "." || key === "..") throw new PodSpecError(`ConfigMap ${name}: data.${key}`, key, "is not a valid ConfigMap key");
+      const cmAt = `${at}.configMap (ConfigMap ${name}): data.${key}`;
+      if (!CONFIGMAP_KEY.test(key) || key === "." || key.startsWith("..")) throw new PodSpecError(cmAt, key, "is not a valid ConfigMap key");
+      if (strict && Buffer.byteLength(content) > MAX_CONFIGMAP_FILE) {
+        throw new PodSpecError(cmAt, `${Buffer.byteLength(content)} bytes`, `is over ${MAX_CONFIGMAP_FILE / 1024} KiB, the most the docker platform writes per ConfigMap key (through its volume command's environment)`);
+      }
       return { key, content };
     });
-    if (cm.binaryData && Object.keys(cm.binaryData).length) throw new PodSpecError(`ConfigMap ${name}: binaryData`, Object.keys(cm.binaryData), "is not supported on the docker platform");
+    const total = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+    if (strict && total > MAX_CONFIGMAP_FILES) {
+      throw new PodSpecError(`${at}.configMap (ConfigMap ${name}): data`, `${total} bytes`, `is over ${MAX_CONFIGMAP_FILES / 1024 / 1024} MiB, the most the docker platform writes per ConfigMap`);
+    }
+    if (strict && cm.binaryData && Object.keys(cm.binaryData).length) throw new PodSpecError(`${at}.configMap (ConfigMap ${name}): binaryData`, Object.keys(cm.binaryData), "is not supported on the docker platform");
     return { name: v.name, configMap: { name: name!, files } };
   }
-  // checkSupported lets no other volume source through.
+  // checkSupported lets no other volume source through on the docker platform; on Kubernetes any is fine.
+  if (!strict) return { name: v.name, other: Object.keys(v).find((k) => k !== "name") ?? "unknown" };
   throw new PodSpecError(at, v, "has no volume source podlab renders (emptyDir, hostPath, configMap)");
 }
 
@@ -228,18 +244,21 @@ function checkWithinPodLimits(source: string, pod: IPod, spec: PodSpec): void {
  * Pod foo"). Throws a PodSpecError naming the field (kubectl's path) and the value.
  */
 export function podSpecFromManifest(pod: IPod, source: string, options: FromManifestOptions): FromManifest {
-  const kubernetesOnly = options.platform === "docker" ? checkSupported(pod, source) : [];
-  const name = checkPodName(`${source}: metadata.name`, pod.metadata?.name);
+  // The docker platform's own rules apply to it alone; on Kubernetes the API server judges the rest.
+  const strict = options.platform === "docker";
+  const kubernetesOnly = strict ? checkSupported(pod, source) : [];
+  const name = strict ? checkPodName(`${source}: metadata.name`, pod.metadata?.name) : checkObjectName(`${source}: metadata.name`, pod.metadata?.name);
   const s = pod.spec;
-  if (!s || s.containers.length === 0) throw new PodSpecError(`${source}: spec.containers`, s?.containers, "must list at least one container");
-  const volumes = (s.volumes ?? []).map((v, i) => volume(`${source}: spec.volumes[${i}]`, v, options.configMaps));
+  if (!s) throw PodSpecError.plain(`${source}: spec`, "is required (a Pod's containers are in spec.containers)");
+  if (s.containers.length === 0) throw new PodSpecError(`${source}: spec.containers`, s.containers, "must list at least one container");
+  const volumes = (s.volumes ?? []).map((v, i) => volume(`${source}: spec.volumes[${i}]`, v, options.configMaps, strict));
   const volumeNames = new Set<string>();
   volumes.forEach((v, i) => {
     if (volumeNames.has(v.name)) throw new PodSpecError(`${source}: spec.volumes[${i}].name`, v.name, "is the name of another volume");
     volumeNames.add(v.name);
   });
-  const initContainers = (s.initContainers ?? []).map((c, i) => container(`${source}: spec.initContainers[${i}]`, c, s, volumeNames, options.images));
-  const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, s, volumeNames, options.images));
+  const initContainers = (s.initContainers ?? []).map((c, i) => container(`${source}: spec.initContainers[${i}]`, c, s, volumeNames, options.images, strict));
+  const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, s, volumeNames, options.images, strict));
   checkUnique(source, containers);
   // Init and app containers share one namespace of names (the API server's rule).
   initContainers.forEach((c, i) => {
@@ -248,13 +267,16 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
   });
   const restartPolicy = (s.restartPolicy ?? "Always") as RestartPolicy;
   if (!RESTART_POLICIES.includes(restartPolicy)) throw new PodSpecError(`${source}: spec.restartPolicy`, s.restartPolicy, `is not one of ${RESTART_POLICIES.join(", ")}`);
+  for (const hostNs of ["hostNetwork", "hostPID", "hostIPC"] as const) {
+    if (strict && s[hostNs] === true) throw new PodSpecError(`${source}: spec.${hostNs}`, true, "is not supported on the docker platform (a pod there always has its own namespaces)");
+  }
   if (s.hostname !== undefined && !DNS_LABEL.test(s.hostname)) throw new PodSpecError(`${source}: spec.hostname`, s.hostname, "is not a valid hostname (a DNS label)");
   const spec: PodSpec = {
     name,
     initContainers,
     containers,
     restartPolicy,
-    limits: resources(`${source}: spec`, s.resources?.limits, "resources.limits"),
+    limits: resources(`${source}: spec`, s.resources?.limits, "resources.limits", strict),
     hostname: s.hostname ?? name,
     shareProcessNamespace: s.shareProcessNamespace ?? false,
     volumes,

@@ -6,11 +6,20 @@ export const LABEL_POD = "podlab.dev/pod";
 export const LABEL_CONTAINER = "podlab.dev/container";
 export const LABEL_ROLE = "podlab.dev/role";
 export const LABEL_SPEC = "podlab.dev/spec";
+/** On a docker-host pod's sandbox: the Pulumi stack that owns the pod ("<project>/<stack>"). */
+export const LABEL_STACK = "podlab.dev/stack";
 /** On a docker-host pod's agent: the pod it keeps. Not LABEL_POD, so it is never taken for a member. */
 export const LABEL_AGENT_OF = "podlab.dev/agent-of";
 
 export type Role = "sandbox" | "member" | "init";
 
+/**
+ * The spec as a label or annotation records it: without ConfigMap contents, which are no part of a
+ * Pod (a ConfigMap update restarts no Pod), and could exceed what a label or annotation holds.
+ */
 export function specLabel(spec: PodSpec): string {
-  return JSON.stringify(spec);
+  return JSON.stringify({
+    ...spec,
+    volumes: spec.volumes.map((v) => ("configMap" in v ? { name: v.name, configMap: { name: v.configMap.name, files: [] } } : v)),
+  });
 }

@@ -124,7 +124,7 @@ export function loadManifests(files: unknown, baseDir: string, field = "podlab:m
     }
     parseAllDocuments(text).forEach((document, d) => {
       const where = `${file}, document ${d + 1}`;
-      if (document.errors.length) throw new PodSpecError(where, document.errors[0].message, "is not valid YAML");
+      if (document.errors.length) throw PodSpecError.plain(where, `is not valid YAML: ${document.errors[0].message}`);
       const doc = document.toJS();
       if (doc === null || doc === undefined) return; // an empty document, e.g. after a trailing ---
       if (typeof doc !== "object" || Array.isArray(doc)) throw new PodSpecError(where, doc, "is not a Kubernetes object");

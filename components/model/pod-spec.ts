@@ -19,7 +19,8 @@ export interface PortSpec {
   containerPort: number;
   /** Published on the host (Docker: on the sandbox; Kubernetes: hostPort). */
   hostPort?: number;
-  protocol: "TCP" | "UDP";
+  /** SCTP only on Kubernetes: Docker publishes TCP and UDP. */
+  protocol: "TCP" | "UDP" | "SCTP";
 }
 
 /** A volume mount of a container: the pod volume's name, where it is mounted, and whether read-only. */
@@ -53,7 +54,7 @@ export interface ContainerSpec {
   command: string[];
   /** Replaces the image's CMD when not empty. */
   args: string[];
-  /** In manifest order (a later value may refer to an earlier one in Kubernetes). */
+  /** In manifest order, as written: $(VAR) is expanded at rendering (expansion.ts), as the kubelet does. */
   env: { name: string; value: string }[];
   workingDir?: string;
   ports: PortSpec[];
@@ -78,8 +79,11 @@ export interface ContainerSpec {
 /** A pod volume, by source: an emptyDir, a host path or a ConfigMap's keys as files. */
 export type VolumeSpec =
   | { name: string; emptyDir: true }
-  | { name: string; hostPath: { path: string; type: "" | "DirectoryOrCreate" | "Directory" } }
-  | { name: string; configMap: { name: string; files: { key: string; content: string }[] } };
+  /** type: "", DirectoryOrCreate or Directory on the docker platform; any of Kubernetes' on Kubernetes. */
+  | { name: string; hostPath: { path: string; type: string } }
+  | { name: string; configMap: { name: string; files: { key: string; content: string }[] } }
+  /** A source only the Kubernetes platform renders (secret, projected, …), by its field's name. */
+  | { name: string; other: string };
 
 /** A validated pod. Build one with `podSpecFromManifest()` (from-manifest.ts). */
 export interface PodSpec {

@@ -7,6 +7,13 @@ export class PodSpecError extends Error {
     super(`${field}: ${JSON.stringify(value)} ${reason}`);
     this.name = "PodSpecError";
   }
+
+  /** An error about a field without a value to quote (a missing field, a file that is not YAML). */
+  static plain(field: string, reason: string): PodSpecError {
+    const err = new PodSpecError(field, undefined, reason);
+    err.message = `${field}: ${reason}`;
+    return err;
+  }
 }
 
 // DNS-1123 labels: what Kubernetes accepts for pod and container names, and safe on a shell line.
@@ -25,6 +32,17 @@ export function checkPodName(field: string, value: unknown): string {
   }
   if (value.length > MAX_POD_NAME) {
     throw new PodSpecError(field, value, `is longer than ${MAX_POD_NAME} characters`);
+  }
+  return value;
+}
+
+// A Kubernetes object name (a DNS subdomain): what the API server accepts for a Pod.
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Pod's name as Kubernetes accepts it (a DNS subdomain of at most 253 characters). */
+export function checkObjectName(field: string, value: unknown): string {
+  if (typeof value !== "string" || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    throw new PodSpecError(field, value, "is not a valid Kubernetes object name (a DNS subdomain)");
   }
   return value;
 }

@@ -174,8 +174,8 @@ describe("docker-host stack with bad input", () => {
     ["two containers on one port", (p) => (p.spec.containers[1].ports = [{ containerPort: 80 }]), 'spec.containers[1].ports[0].containerPort: 80 is already used by container "app"'],
     ["an unknown field", (p) => (p.spec.containers[1].memory = "128Mi"), 'spec.containers[1].memory: "128Mi" is an unknown field (not in the Kubernetes Pod schema)'],
     ["a wrong type", (p) => (p.spec.containers[0].ports[0].containerPort = "80"), 'spec.containers[0].ports[0].containerPort: "80" must be integer'],
-    ["a field the docker platform does not render", (p) => (p.spec.hostNetwork = true), "spec.hostNetwork: true is not supported on the docker platform"],
-    ["an image the engine does not have", (p) => (p.spec.containers[0].image = "podlab/not-built:0.1"), 'image: "podlab/not-built:0.1" is not on the Docker engine'],
+    ["a field the docker platform does not render", (p) => (p.spec.hostNetwork = true), "spec.hostNetwork: true is not supported on the docker platform (a pod there always has its own namespaces)"],
+    ["an image the engine does not have", (p) => (p.spec.containers[0].image = "podlab/not-built:0.1"), `Pod it${run}x: spec.containers[0].image (after podlab:images): "podlab/not-built:0.1" is not on the Docker engine`],
   ];
 
   it.each(cases)("refuses %s before creating anything", async (_, edit, message) => {

@@ -80,13 +80,12 @@ describe("a failing init container", () => {
 
   afterAll(async () => {
     await Promise.all(stacks.map((s) => s.destroy().catch(() => undefined)));
-    await expectNothingLeft(never);
-    await expectNothingLeft(always);
+    for (const pod of [never, `${never}h`, always]) await expectNothingLeft(pod);
     await Promise.all(stacks.map((s) => s.dispose()));
   }, 300_000);
 
-  async function failingUp(name: string, restartPolicy: "Never" | "Always") {
-    const p = initPod(name, "echo cannot-migrate >&2; exit 3");
+  async function failingUp(name: string, restartPolicy: "Never" | "Always", migrate = "echo cannot-migrate >&2; exit 3") {
+    const p = initPod(name, migrate);
     p.spec!.restartPolicy = restartPolicy;
     const stack = await ScratchStack.create(`if-${name}`, config([p], { readyTimeout: "25s" }));
     stacks.push(stack);
@@ -101,6 +100,13 @@ describe("a failing init container", () => {
     expect(result.all).toContain("cannot-migrate");
     const { stdout } = await execa("docker", ["ps", "-aq", "--filter", `name=^${never}-(app|sidecar)$`]);
     expect(stdout).toBe("");
+  }, 300_000);
+
+  it("fails `up` at the ready timeout when an init container never completes, and stops it", async () => {
+    const result = await failingUp(`${never}h`, "Never", "echo waiting-forever; exec sleep 3600");
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toContain(`pod ${never}h: init container migrate did not complete within the ready timeout (25s), 0 restarts: stopped`);
+    expect(result.all).toContain("waiting-forever");
   }, 300_000);
 
   it("is started again with the back-off under Always, and fails `up` at the ready timeout", async () => {

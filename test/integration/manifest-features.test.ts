@@ -21,6 +21,7 @@ const hostDir = `/tmp/podlab-mf-${run}`;
 /** A pod using every rendered feature: the walkthrough's two containers, dressed up. */
 function featurePod(): object[] {
   const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-conf` }, data: { "greeting.txt": "hello from a ConfigMap\n" } };
+  const noKeys = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-none` } };
   const pod: IPod = {
     apiVersion: "v1",
     kind: "Pod",
@@ -34,6 +35,7 @@ function featurePod(): object[] {
         { name: "scratch", emptyDir: {} },
         { name: "conf", configMap: { name: `${name}-conf` } },
         { name: "host", hostPath: { path: hostDir, type: "DirectoryOrCreate" } },
+        { name: "none", configMap: { name: `${name}-none` } },
       ],
       initContainers: [
         { name: "prepare", image: "curlimages/curl", command: ["sh", "-c", "echo prepared > /scratch/prepared"], volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] },
@@ -42,7 +44,7 @@ function featurePod(): object[] {
         {
           name: "app",
           image: "docker.io/kennethreitz/httpbin",
-          env: [{ name: "GREETING", value: "hi" }, { name: "TARGET", value: "pod" }],
+          env: [{ name: "GREETING", value: "hi" }, { name: "TARGET", value: "pod" }, { name: "BOTH", value: "$(GREETING) $(TARGET), $$(KEPT)" }],
           workingDir: "/tmp",
           ports: [{ containerPort: 80, hostPort: port }],
           resources: { limits: { memory: "256Mi", cpu: "500m" }, requests: { memory: "64Mi", cpu: "250m" } },
@@ -56,12 +58,12 @@ function featurePod(): object[] {
           command: ["sh", "-c", "echo written-by-sidecar > /scratch/note; exec sleep 3650d"],
           resources: { limits: { memory: "128Mi" } },
           securityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true },
-          volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+          volumeMounts: [{ name: "scratch", mountPath: "/scratch" }, { name: "none", mountPath: "/etc/none" }],
         },
       ],
     },
   };
-  return [configMap, pod];
+  return [configMap, noKeys, pod];
 }
 
 const exec = async (container: string, ...cmd: string[]) => (await execa("docker", ["exec", `${name}-${container}`, ...cmd])).stdout;
@@ -97,6 +99,8 @@ describe("a manifest's features on the docker-host stack", () => {
 
   it("sets env in order, workingDir, and the pod's hostname", async () => {
     expect(await exec("app", "sh", "-c", 'echo "$GREETING $TARGET"; pwd')).toBe("hi pod\n/tmp");
+    // Kubernetes' $(VAR) expansion, which Docker does not do: podlab does it.
+    expect(await exec("app", "printenv", "BOTH")).toBe("hi pod, $(KEPT)");
     expect(await exec("sidecar", "cat", "/proc/sys/kernel/hostname")).toBe("podlab-web");
   });
 
@@ -153,6 +157,7 @@ describe("a manifest's features on the docker-host stack", () => {
     const before = await wholePod(name, ["app", "sidecar"]);
     const docs = featurePod() as any[];
     docs[0].data["greeting.txt"] = "hello again\n";
+    expect((await exec("sidecar", "ls", "-A", "/etc/none"))).toBe(""); // a ConfigMap without keys: an empty folder
     stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: docs });
     const preview = await stack.preview();
     expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`)).toEqual([`update ${name}-volumes`]);
@@ -162,11 +167,22 @@ describe("a manifest's features on the docker-host stack", () => {
     expect(after.members.app.id).toBe(before.members.app.id);
   }, 300_000);
 
+  it("gives a replaced pod new emptyDirs, as a new Pod gets", async () => {
+    await exec("app", "touch", "/scratch/marker");
+    const docs = featurePod() as any[];
+    docs[2].spec.containers[0].env.push({ name: "CHANGED", value: "1" });
+    stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: docs });
+    await stack.up();
+    expect((await execa("docker", ["exec", `${name}-app`, "ls", "/scratch"])).stdout.split("\n").sort()).toEqual(["note", "prepared"]);
+    stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: featurePod() });
+    await stack.up();
+  }, 300_000);
+
   it("exports a layout the Kubernetes stack's layout of the same manifest matches, but for the platforms' differences", async () => {
     const cluster = await ensureCluster();
     // The same manifest, but for the host port: the docker pod holds it on this very host.
     const docs = featurePod() as any[];
-    delete docs[1].spec.containers[0].ports[0].hostPort;
+    delete docs[2].spec.containers[0].ports[0].hostPort;
     const kube = await ScratchStack.create(`mfk-${run}`, {
       platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "3m", pods: docs,
     });

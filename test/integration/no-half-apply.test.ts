@@ -73,20 +73,33 @@ describe("a config the host cannot realize is refused before anything changes", 
   }, 300_000);
 
   it("refuses a rename that needs the host port the old pod still holds, leaving no half-made pod", async () => {
-    await refused([published(web)], `pod ${web}: spec.containers[0].ports[0].hostPort: ${port} is already published on this host by pod ${foo}'s container ${foo}-sandbox`);
+    await refused([published(web)], `Pod ${web}: spec.containers[0].ports[0].hostPort: ${port} is already published on this host by pod ${foo}'s container ${foo}-sandbox`);
     const { stdout } = await execa("docker", ["ps", "-aq", "--filter", `name=^${web}-`]);
     expect(stdout, `containers of ${web}`).toBe("");
   }, 300_000);
 
   it("refuses two pods of the stack on one host port, naming both", async () => {
-    await refused([published(foo), published(web)], `pod ${web}: spec.containers[0].ports[0].hostPort: ${port} is also published by pod ${foo} of this stack`);
+    await refused([published(foo), published(web)], `Pod ${web}: spec.containers[0].ports[0].hostPort: ${port} is also published by pod ${foo} of this stack`);
+  }, 300_000);
+
+  it("refuses, in another stack, a pod named like one that runs on the host", async () => {
+    const other = await ScratchStack.create(`nho-${run}`, config([walkthroughPod(foo)]));
+    try {
+      const result = await other.up().catch((e) => e);
+      expect(result.exitCode).not.toBe(0);
+      expect(result.all).toContain(`Pod ${foo}: metadata.name: "${foo}" is the name of a pod that already runs on this host, from stack podlab/nh-${run}`);
+      expect(((await other.exportStack()).resources ?? []).filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);
+    } finally {
+      await other.dispose(false);
+    }
+    expect(await snapshot(foo)).toEqual(before);
   }, 300_000);
 
   it("refuses a host port another process listens on", async () => {
     const other = port + 1;
     const server: Server = await new Promise((resolve) => { const s = createServer().listen(other, "0.0.0.0", () => resolve(s)); });
     try {
-      await refused([published(foo), published(web, other)], `pod ${web}: spec.containers[0].ports[0].hostPort: ${other} is already in use on this host by a process outside Docker`);
+      await refused([published(foo), published(web, other)], `Pod ${web}: spec.containers[0].ports[0].hostPort: ${other} is already in use on this host by a process outside Docker`);
     } finally {
       server.close();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkHostPorts } from "../../components/docker/host";
+import { checkHostPorts, checkPodNames } from "../../components/docker/host";
 import { cgroupDriver } from "../../components/docker/stack";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
@@ -25,29 +25,40 @@ describe("podlab:cgroupDriver", () => {
   });
 });
 
+describe("pod names on the host", () => {
+  it("refuses a pod name another stack's pod has on the host", () => {
+    const pod = { spec: podSpecFromManifest(namedPod("foo"), "Pod foo", { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform: "docker" }).spec, source: "pods/x.yaml: Pod foo" };
+    expect(() => checkPodNames([pod], new Map([["foo", "podlab/other"]]), "podlab/mine")).toThrow(
+      'pods/x.yaml: Pod foo: metadata.name: "foo" is the name of a pod that already runs on this host, from stack podlab/other (its sandbox foo-sandbox): a pod\'s name must be unique on its host',
+    );
+    expect(() => checkPodNames([pod], new Map([["foo", "podlab/mine"]]), "podlab/mine")).not.toThrow();
+    expect(() => checkPodNames([pod], new Map([["bar", "podlab/other"]]), "podlab/mine")).not.toThrow();
+  });
+});
+
 describe("host ports", () => {
   const withHostPort = (name: string, hostPort: number) => {
     const pod: any = namedPod(name);
     pod.spec.containers[0].ports[0].hostPort = hostPort;
-    return podSpecFromManifest(pod, `Pod ${name}`, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform: "docker" }).spec;
+    return { spec: podSpecFromManifest(pod, `Pod ${name}`, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform: "docker" }).spec, source: `pods/x.yaml: Pod ${name}` };
   };
   const none = () => new Set<string>();
 
   it("refuses one host port wanted by two pods of the stack, naming both", () => {
     expect(() => checkHostPorts([withHostPort("foo", 8080), withHostPort("bar", 8080)], [], none)).toThrow(
-      "pod bar: spec.containers[0].ports[0].hostPort: 8080 is also published by pod foo of this stack",
+      "pods/x.yaml: Pod bar: spec.containers[0].ports[0].hostPort: 8080 is also published by pod foo of this stack",
     );
   });
   it("refuses a port another pod (such as the old name of a renamed one) still publishes", () => {
     const held = [{ port: 8080, protocol: "TCP" as const, container: "foo-sandbox", pod: "foo" }];
     expect(() => checkHostPorts([withHostPort("web", 8080)], held, none)).toThrow(
-      "pod web: spec.containers[0].ports[0].hostPort: 8080 is already published on this host by pod foo's container foo-sandbox (a pod renamed or removed in the same change frees it only after the new one needs it: remove foo in one `up`, then add web)",
+      "pods/x.yaml: Pod web: spec.containers[0].ports[0].hostPort: 8080 is already published on this host by pod foo's container foo-sandbox (if foo is this stack's and was renamed or removed in this change, it frees the port only after the new pod needs it: remove foo in one `up`, then add web; if it is another stack's, choose another port)",
     );
     expect(() => checkHostPorts([withHostPort("foo", 8080)], held, none)).not.toThrow(); // its own sandbox
   });
   it("refuses a port a process outside Docker listens on", () => {
     expect(() => checkHostPorts([withHostPort("foo", 8080)], [], () => new Set(["8080/TCP"]))).toThrow(
-      "pod foo: spec.containers[0].ports[0].hostPort: 8080 is already in use on this host by a process outside Docker",
+      "pods/x.yaml: Pod foo: spec.containers[0].ports[0].hostPort: 8080 is already in use on this host by a process outside Docker",
     );
   });
 });

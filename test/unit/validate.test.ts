@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES, imageOverrides, overrideImage } from "../../components/model/image-overrides";
@@ -28,6 +28,7 @@ describe("quantities", () => {
 });
 
 const dir = mkdtempSync(join(tmpdir(), "podlab-manifests-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Writes documents as one manifest file and reads it back as podlab does. */
 const load = (...docs: unknown[]) => {
   const file = join(dir, `m${Math.random().toString(36).slice(2)}.yaml`);
@@ -156,7 +157,8 @@ describe("the Pod model from a manifest", () => {
     );
   });
   it("refuses fields the docker platform does not render, with their path", () => {
-    expect(bad((p) => (p.spec.hostNetwork = true))).toThrow(`${SRC}: spec.hostNetwork: true is not supported on the docker platform (see the README's support table)`);
+    expect(bad((p) => (p.spec.hostNetwork = true))).toThrow(`${SRC}: spec.hostNetwork: true is not supported on the docker platform (a pod there always has its own namespaces)`);
+    expect(bad((p) => (p.spec.hostNetwork = false))).not.toThrow();
     expect(bad((p) => (p.spec.containers[0].env = [{ name: "A", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]))).toThrow(
       `${SRC}: spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "metadata.name" is not supported on the docker platform`,
     );
@@ -165,6 +167,27 @@ describe("the Pod model from a manifest", () => {
       `${SRC}: spec.initContainers[0].ports[0].containerPort: 80 is not supported on the docker platform`,
     );
     expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].startupProbe.tcpSocket.port: 80 is not supported on the docker platform`);
+  });
+  it("leaves to Kubernetes what only the docker platform cannot do", () => {
+    const pod: any = fooPod();
+    pod.metadata.name = "a".repeat(60);
+    pod.spec.volumes = [{ name: "s", secret: { secretName: "x" } }, { name: "c", configMap: { name: "in-the-cluster" } }, { name: "f", hostPath: { path: "/etc/hosts", type: "File" } }];
+    pod.spec.containers[0].name = "agent";
+    pod.spec.containers[0].resources.limits.memory = "100M";
+    pod.spec.containers[0].ports = [{ containerPort: 80, protocol: "SCTP" }];
+    pod.spec.containers[0].readinessProbe = { httpGet: { port: 80, scheme: "HTTPS" } };
+    const spec = model(pod, "kubernetes");
+    expect(spec.volumes.map((v) => v.name)).toEqual(["s", "c", "f"]);
+    expect(spec.containers[0].limits.memoryBytes).toBe(100e6);
+    expect(() => model(pod, "docker")).toThrow();
+  });
+  it("refuses ConfigMaps the docker platform cannot write, and keys the API server refuses", () => {
+    const cm = (data: Record<string, string>) => new Map([["c", { apiVersion: "v1" as const, kind: "ConfigMap" as const, metadata: { name: "c" }, data }]]);
+    const pod: any = fooPod();
+    pod.spec.volumes = [{ name: "c", configMap: { name: "c" } }];
+    expect(() => model(pod, "docker", cm({ big: "x".repeat(100 * 1024) }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): data.big: "102400 bytes" is over 90 KiB, the most the docker platform writes per ConfigMap key`);
+    expect(() => model(pod, "docker", cm({ "..data": "x" }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): data...data: "..data" is not a valid ConfigMap key`);
+    expect(model(pod, "docker", cm({})).volumes).toEqual([{ name: "c", configMap: { name: "c", files: [] } }]);
   });
   it("accepts empty objects that set nothing", () => {
     expect(() => model((() => { const p: any = fooPod(); p.spec.containers[1].resources = {}; p.spec.securityContext = {}; return p; })())).not.toThrow();

@@ -1,0 +1,49 @@
+// Kubernetes' $(VAR) expansion in env values, command and args, which the kubelet does before the
+// container runtime sees them (k8s.io/kubernetes third_party/forked/golang/expansion): $(NAME) is the
+// value of NAME when it is defined, else left as written; $$ is a literal $; any other $ is itself.
+// Docker does no such thing, so the docker platform expands before rendering.
+
+/** Expands one string with `lookup` (undefined: not defined). */
+export function expand(input: string, lookup: (name: string) => string | undefined): string {
+  let out = "";
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] !== "$" || i + 1 >= input.length) {
+      out += input[i];
+      continue;
+    }
+    const next = input[i + 1];
+    if (next === "$") {
+      out += "$";
+      i++;
+    } else if (next === "(") {
+      const close = input.indexOf(")", i + 2);
+      if (close < 0) {
+        out += input.slice(i);
+        break;
+      }
+      const name = input.slice(i + 2, close);
+      const value = name ? lookup(name) : undefined;
+      out += value ?? input.slice(i, close + 1);
+      i = close;
+    } else {
+      out += "$";
+    }
+  }
+  return out;
+}
+
+/** A container's env with each value expanded against the ones before it, as the kubelet does. */
+export function expandEnv(env: { name: string; value: string }[]): { name: string; value: string }[] {
+  const seen = new Map<string, string>();
+  return env.map(({ name, value }) => {
+    const expanded = expand(value, (n) => seen.get(n));
+    seen.set(name, expanded);
+    return { name, value: expanded };
+  });
+}
+
+/** A command or args list expanded against the container's (expanded) env. */
+export function expandArgs(list: string[], env: { name: string; value: string }[]): string[] {
+  const values = new Map(expandEnv(env).map((e) => [e.name, e.value]));
+  return list.map((s) => expand(s, (n) => values.get(n)));
+}
