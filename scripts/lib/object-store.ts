@@ -46,11 +46,15 @@ export async function startObjectStore(bucket = "podlab-state"): Promise<ObjectS
   const port = await freePort();
   const access = `podlab${randomBytes(4).toString("hex")}`;
   const secret = randomBytes(16).toString("hex");
-  const server = execa("versitygw", ["--access", access, "--secret", secret, "--port", `127.0.0.1:${port}`, "posix", dir], { all: true });
+  // Credentials through the environment (versitygw's ROOT_* variables), not argv, where `ps` shows them.
+  const server = execa("versitygw", ["--port", `127.0.0.1:${port}`, "posix", dir], {
+    all: true, env: { ROOT_ACCESS_KEY_ID: access, ROOT_SECRET_ACCESS_KEY: secret },
+  });
   server.catch(() => undefined); // stopped by stop(), or failed: reported below
   for (let i = 0; !(await answers(port)); i++) {
     if (i > 150 || server.exitCode !== null) {
       server.kill();
+      rmSync(dir, { recursive: true, force: true });
       throw new Error(`versitygw did not answer on 127.0.0.1:${port}: ${(await server.catch((e) => e)).all ?? ""}`);
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -43,8 +43,9 @@ export class StackCommandError extends Error {
   static from(err: unknown): StackCommandError {
     if (err instanceof StackCommandError) return err;
     const text = err instanceof Error ? err.message : String(err);
-    const code = /code: (-?\d+)/.exec(text);
-    return new StackCommandError(text, code ? Number(code[1]) : 1, text, err instanceof ConcurrentUpdateError);
+    // CommandError keeps the command's result; its type hides it, the object has it.
+    const code = (err as { commandResult?: { code?: number } }).commandResult?.code;
+    return new StackCommandError(text, code ?? 1, text, err instanceof ConcurrentUpdateError);
   }
 }
 
@@ -96,10 +97,12 @@ export class ScratchStack {
   /** A new stack in a new scratch copy; `backend` as in the constructor (default: the copy's own). */
   static async create(stack: string, config: Record<string, unknown>, backend?: Record<string, string>): Promise<ScratchStack> {
     const s = new ScratchStack(stack, config, backend);
-    s.workspace = LocalWorkspace.createStack({ stackName: stack, workDir: s.dir }, { envVars: s.env }).catch((err) => {
+    try {
+      s.workspace = Promise.resolve(await LocalWorkspace.createStack({ stackName: stack, workDir: s.dir }, { envVars: s.env }));
+    } catch (err) {
+      rmSync(s.dir, { recursive: true, force: true });
       throw StackCommandError.from(err);
-    });
-    await s.workspace;
+    }
     return s;
   }
 
@@ -115,7 +118,11 @@ export class ScratchStack {
   /** The stack through Pulumi's Automation API (LocalWorkspace), in this copy, with this copy's env. */
   private async automation(): Promise<Stack> {
     this.workspace ??= LocalWorkspace.selectStack({ stackName: this.stack, workDir: this.dir }, { envVars: this.env });
-    return this.workspace;
+    // A failed selection is not kept: the next call tries again.
+    return this.workspace.catch((err) => {
+      this.workspace = undefined;
+      throw err;
+    });
   }
 
   /** Runs an Automation API call; a failure becomes a StackCommandError with the command's output. */

@@ -4,7 +4,7 @@
 // checkout ("the branch"): its diff and its Markdown summary name exactly what the branch changed.
 import execa from "execa";
 import type { IPod } from "kubernetes-models/v1/Pod";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ObjectStore, startObjectStore } from "../../scripts/lib/object-store";
@@ -29,15 +29,18 @@ describe("a pull request's preview against the shared state", () => {
   let main: ScratchStack;
   const branches: ScratchStack[] = [];
 
-  /** podlab's CI preview in a checkout of the branch: exit code, output and the Markdown summary. */
+  /** `npm run preview` as CI runs it, in a checkout of the branch: exit code, output, Markdown summary. */
+  async function ciPreviewIn(branch: ScratchStack, env: Record<string, string> = {}) {
+    const summary = join(branch.dir, "summary.md");
+    const result = await execa("bash", ["scripts/preview", main.stack, "--dir", branch.dir, "--summary", summary], {
+      cwd: TOP, env: { ...branch.env, GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: "", ...env }, reject: false, all: true,
+    });
+    return { ...result, all: result.all ?? "", summary: existsSync(summary) ? readFileSync(summary, "utf8") : "" };
+  }
   async function ciPreview(pods: IPod[]) {
     const branch = ScratchStack.checkout(main, config(pods));
     branches.push(branch);
-    const summary = join(branch.dir, "summary.md");
-    const result = await execa("npx", ["tsx", "scripts/preview.ts", main.stack, "--dir", branch.dir, "--summary", summary], {
-      cwd: TOP, env: branch.env, reject: false, all: true,
-    });
-    return { ...result, summary: readFileSync(summary, "utf8") };
+    return ciPreviewIn(branch);
   }
 
   beforeAll(async () => {
@@ -48,11 +51,14 @@ describe("a pull request's preview against the shared state", () => {
   }, 600_000);
 
   afterAll(async () => {
-    await main?.dispose();
-    await Promise.all(branches.map((s) => s.dispose(false)));
-    await expectNothingLeft(a);
-    await expectNothingLeft(b);
-    await store?.stop();
+    try {
+      await main?.dispose();
+      await Promise.all(branches.map((s) => s.dispose(false)));
+      await expectNothingLeft(a);
+      await expectNothingLeft(b);
+    } finally {
+      await store?.stop();
+    }
   }, 300_000);
 
   it("keeps the stack's state in the object store", () => {
@@ -77,7 +83,8 @@ describe("a pull request's preview against the shared state", () => {
     expect(rows[0]).toMatch(new RegExp(`^\\| ${b} \\| 0 \\| 0 \\| [1-9]\\d* \\| 0 \\| `));
     expect(rows[0]).toContain(`replace \`${b}-sidecar\` (Container)`);
     expect(r.summary).not.toContain(`${a}-`);
-    expect(r.all).toContain("memory"); // the diff itself, as `pulumi preview --diff` prints it
+    // The diff itself, as `pulumi preview --diff` prints it: the sidecar's memory, 128 MiB to 96.
+    expect(r.all).toMatch(/memory\s*:\s*128 => 96/);
     // The replaced containers' IDs are unknown until `up`: the pack says which rules wait for it.
     expect(r.summary, r.summary).toMatch(/Not checked until `up` \(values unknown in a preview\): .*docker-pod-membership/);
     expect(r.summary).not.toContain("Policy violations");
@@ -87,7 +94,21 @@ describe("a pull request's preview against the shared state", () => {
     const r = await ciPreview([walkthroughPod(a), podB(null)]);
     expect(r.exitCode, r.summary + (r.all ?? "").slice(-3000)).toBe(1);
     expect(r.summary, r.summary).toMatch(/\*\*memory-limits\*\* \(mandatory\).*container sidecar has no memory limit/);
-    expect(r.all).toContain("policy violation");
+    expect(r.all).toMatch(/\[mandatory\]\s+memory-limits/); // the policy pack's own report
+  }, 300_000);
+
+  it("in CI, previews only a stack that exists in a shared backend, and creates nothing", async () => {
+    const branch = ScratchStack.checkout(main, config([walkthroughPod(a), podB()]));
+    branches.push(branch);
+    const local = await ciPreviewIn(branch, { PULUMI_BACKEND_URL: `file://${branch.dir}/.state` });
+    expect(local.exitCode).not.toBe(0);
+    expect(local.all).toContain("PULUMI_BACKEND_URL is a local backend");
+    const missing = await execa("bash", ["scripts/preview", `nosuch-${run}`, "--dir", branch.dir], {
+      cwd: TOP, env: { ...branch.env, GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: "" }, reject: false, all: true,
+    });
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.all).toContain(`stack nosuch-${run} is not in the backend`);
+    expect(execa.sync("find", [store.dir, "-name", `nosuch-${run}*`]).stdout).toBe("");
   }, 300_000);
 
   it("lets previews run beside an update, and refuses a second update while one holds the lock", async () => {
@@ -95,18 +116,16 @@ describe("a pull request's preview against the shared state", () => {
     branches.push(branch);
     main.setConfig(config([walkthroughPod(a), podB("104Mi")]));
     const update = main.up();
-    // Wait until the first update holds the stack's lock, then try the rest at once.
-    await new Promise((r) => setTimeout(r, 3000));
-    const [second, p1, p2] = await Promise.all([
-      branch.up().catch((e) => e),
-      branch.preview().then(() => 0, (e) => e),
-      execa("npx", ["tsx", "scripts/preview.ts", main.stack, "--dir", branch.dir], { cwd: TOP, env: branch.env, reject: false, all: true }),
-    ]);
+    // Wait until the first update holds the stack's lock (a file under .pulumi/locks in the bucket).
+    const lockFiles = () => execa.sync("find", [store.dir, "-path", "*/.pulumi/locks/*", "-name", "*.json"]).stdout;
+    for (let i = 0; lockFiles() === "" && i < 300; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(lockFiles(), "the first update's lock").not.toBe("");
+    const [second, p1, p2] = await Promise.all([branch.up().catch((e) => e), ciPreviewIn(branch), ciPreviewIn(branch)]);
     await update;
     expect(second.exitCode).not.toBe(0);
     expect(second.all).toMatch(/locked/);
     expect(second.locked, "a ConcurrentUpdateError").toBe(true);
-    expect(p1, p1?.all).toBe(0);
+    expect(p1.exitCode, p1.all).toBe(0);
     expect(p2.exitCode, p2.all).toBe(0);
     // The stack is not corrupted: it says what the first update made, and previews cleanly.
     expect((await main.preview()).changeSummary).toEqual({ same: expect.any(Number) });

@@ -1,5 +1,6 @@
 // The shipped GitHub workflow cannot run here; actionlint (built by `npm run bootstrap`) checks it:
-// syntax, expressions, action inputs, and the shell of its steps.
+// syntax, expressions, action inputs, runner labels (.github/actionlint.yaml) and, with shellcheck
+// (Debian's, installed by the bootstrap), the shell of its steps.
 import execa from "execa";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,9 +13,13 @@ describe("the GitHub workflows", () => {
     await execa("actionlint", ["-version"]).catch((err) => {
       throw new Error(`actionlint is not on PATH (run 'npm run bootstrap', which builds it): ${err.shortMessage ?? err.message}`);
     });
+    // Without shellcheck, actionlint skips the steps' shell without a word.
+    await execa("shellcheck", ["--version"]).catch((err) => {
+      throw new Error(`shellcheck is not installed (run 'npm run bootstrap', which installs it): ${err.shortMessage ?? err.message}`);
+    });
     const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(WORKFLOWS, f));
     expect(files.length).toBeGreaterThan(0);
-    const result = await execa("actionlint", files, { reject: false, all: true });
+    const result = await execa("actionlint", files, { cwd: resolve(WORKFLOWS, "../.."), reject: false, all: true });
     expect(result.exitCode, result.all).toBe(0);
   });
 
