@@ -63,15 +63,17 @@ export function podOwners(): Map<string, string> {
 }
 
 /**
- * Refuses a pod whose name a pod of another stack (or an older podlab) already uses on this host:
+ * Refuses a pod whose name a pod of another stack already uses on this host:
  * its containers and cgroup are named after the pod, so the two would collide half-way through `up`.
  * Throws a PodSpecError naming the pod and the stack that has it.
  */
 export function checkPodNames(pods: { spec: PodSpec; source: string }[], owners: Map<string, string>, stack: string): void {
   for (const { spec, source } of pods) {
+    // A sandbox without the label was made before podlab recorded its stack: it may well be this
+    // stack's own pod (an upgrade), so it is not refused here.
     const owner = owners.get(spec.name);
-    if (owner !== undefined && owner !== stack) {
-      throw new PodSpecError(`${source}: metadata.name`, spec.name, `is the name of a pod that already runs on this host, from ${owner ? `stack ${owner}` : "another stack"} (its sandbox ${spec.name}-sandbox): a pod's name must be unique on its host`);
+    if (owner && owner !== stack) {
+      throw new PodSpecError(`${source}: metadata.name`, spec.name, `is the name of a pod that already runs on this host, from stack ${owner} (its sandbox ${spec.name}-sandbox): a pod's name must be unique on its host`);
     }
   }
 }

@@ -33,6 +33,7 @@ describe("pod names on the host", () => {
     );
     expect(() => checkPodNames([pod], new Map([["foo", "podlab/mine"]]), "podlab/mine")).not.toThrow();
     expect(() => checkPodNames([pod], new Map([["bar", "podlab/other"]]), "podlab/mine")).not.toThrow();
+    expect(() => checkPodNames([pod], new Map([["foo", ""]]), "podlab/mine")).not.toThrow(); // made before the label
   });
 });
 
