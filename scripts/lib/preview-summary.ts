@@ -94,7 +94,9 @@ export const shownBackend = (url: string) => url.replace(/\?.*$/, "").replace(/\
 
 /** The line of a failure that says what went wrong, without the backend's address or credentials. */
 export function errorLine(error: string): string {
-  const found = error.split("\n").map((l) => plain(l).trim()).find((l) => /error:/.test(l));
+  // A failed Pulumi command's message starts "code: N" and holds the CLI's output: its "error:" line
+  // says what went wrong. Any other message (podlab's own) says it in its first line.
+  const found = /^code: /.test(error) ? error.split("\n").map((l) => plain(l).trim()).find((l) => /error:/.test(l)) : undefined;
   const line = found ? found.slice(found.indexOf("error:")) : plain(error.split("\n")[0]);
   const backend = process.env.PULUMI_BACKEND_URL;
   return backend ? line.split(backend).join(shownBackend(backend)).replace(/endpoint=[^&\s]*/g, "endpoint=…") : line;
