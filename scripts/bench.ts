@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { waitWhole, wholePod } from "../host/whole";
-import { BenchPod, checkLayouts, expectedLayout } from "./bench/layout";
+import { BenchPod, benchManifest, checkLayouts, expectedLayout } from "./bench/layout";
 import { measure, Sample, stats } from "./bench/measure";
 import { plainCli, podlab, Tool, tofu } from "./bench/tools";
 import { ScratchStack } from "./lib/scratch-stack";
@@ -107,7 +107,7 @@ function report(r: Results) {
 /** Seconds from killing the sandbox's pause process to every member running inside the new sandbox. */
 async function recovery(times: number): Promise<number[]> {
   const [p] = pods(1, `br${tag}`);
-  const stack = await ScratchStack.create(`bench-${p.name}`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: [p] });
+  const stack = await ScratchStack.create(`bench-${p.name}`, { platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: [benchManifest(p)] });
   try {
     await stack.up();
     const took: number[] = [];
