@@ -1,5 +1,5 @@
 // The layout of a Docker pod, read back from what the provider reports about its containers.
-import { ContainerLayout, mountText, NamespaceHolding, PodLayout } from "../model/layout";
+import { ContainerLayout, initFirst, mountText, NamespaceHolding, PodLayout } from "../model/layout";
 import { PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
 import { expandArgs } from "../model/expansion";
@@ -51,7 +51,7 @@ export function mountsLayout(spec: PodSpec, mounts: ObservedContainer["mounts"],
 }
 
 /** The pod's containers as the layout lists them: init containers first, in order, then the others. */
-export const layoutOrder = (spec: PodSpec) => [...spec.initContainers.map((c) => ({ c, init: true })), ...spec.containers.map((c) => ({ c, init: false }))];
+export const layoutOrder = (spec: PodSpec) => initFirst(spec.initContainers, spec.containers);
 
 /** `observed` holds the containers in layoutOrder(spec). */
 export function dockerLayout(spec: PodSpec, sandboxId: string, cgroupParent: string, observed: ObservedContainer[]): PodLayout {

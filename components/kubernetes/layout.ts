@@ -1,5 +1,5 @@
 // The layout of a Kubernetes pod, read back from the Pod object the API server returned.
-import { KUBELET_CGROUP, mountText, NamespaceHolding, PodLayout } from "../model/layout";
+import { initFirst, KUBELET_CGROUP, mountText, NamespaceHolding, PodLayout } from "../model/layout";
 import { parseCpu, parseMemory } from "../model/quantity";
 
 /** The parts of a Pod object the layout needs (as @pulumi/kubernetes outputs it). */
@@ -33,7 +33,7 @@ export function kubernetesLayout(pod: ObservedPod): PodLayout {
     pod: pod.metadata.name,
     sandbox: "pause container",
     cgroupParent: KUBELET_CGROUP,
-    containers: [...(s.initContainers ?? []).map((c) => ({ c, init: true })), ...s.containers.map((c) => ({ c, init: false }))].map(({ c, init }) => {
+    containers: initFirst(s.initContainers, s.containers).map(({ c, init }) => {
       const cpu = c.resources?.limits?.cpu;
       return {
         name: c.name,

@@ -50,6 +50,11 @@ export const PLATFORM_NAMESPACES: Record<Platform, Record<Namespace, NamespaceHo
 
 export const KUBELET_CGROUP = "(kubelet pod cgroup)";
 
+/** A pod's containers in the order layouts list them: init containers first, in order, then the others. */
+export function initFirst<C>(initContainers: C[] | undefined, containers: C[]): { c: C; init: boolean }[] {
+  return [...(initContainers ?? []).map((c) => ({ c, init: true })), ...containers.map((c) => ({ c, init: false }))];
+}
+
 /** A mount as layouts write it. */
 export const mountText = (volume: string, mountPath: string, readOnly: boolean) => `${volume}:${mountPath}${readOnly ? ":ro" : ""}`;
 
@@ -65,7 +70,7 @@ export function expectedLayout(spec: PodSpec, platform: Platform): PodLayout {
     pod: spec.name,
     sandbox: platform === "docker" ? "sandbox container" : "pause container",
     cgroupParent: platform === "docker" ? `/pod-${spec.name}` : KUBELET_CGROUP,
-    containers: [...spec.initContainers.map((c) => ({ c, init: true })), ...spec.containers.map((c) => ({ c, init: false }))].map(({ c, init }) => {
+    containers: initFirst(spec.initContainers, spec.containers).map(({ c, init }) => {
       const layout: ContainerLayout = {
         name: c.name,
         ...(init ? { init: true } : {}),
