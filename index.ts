@@ -1,16 +1,43 @@
-// podlab's Pulumi program: the pods of the stack's config, on the stack's platform.
+// podlab's Pulumi program. A stack with podlab:vm is the playground VM (playground/); every other
+// stack makes the pods of its config on its platform (components/).
 import * as pulumi from "@pulumi/pulumi";
 import { PodSpecError } from "./components/model/validate";
-import { StackPods, stackPods } from "./components/stack";
+import { stackPods } from "./components/stack";
+import type { DockerHostConfig } from "./components/docker/target";
 
-let pods: StackPods;
-try {
-  pods = stackPods(new pulumi.Config("podlab"));
-} catch (err) {
-  // Bad config is the user's to fix: say what and where, without a stack trace.
+/** Bad config is the user's to fix: say what and where, without a stack trace. */
+function userError(err: unknown): never {
   if (err instanceof PodSpecError) throw new pulumi.RunError(`invalid stack config: ${err.message}`);
   throw err;
 }
 
-/** Each pod's layout: containers, images, limits, namespaces shared, cgroup parent. */
-export const layouts = pods.layouts;
+/**
+ * podlab:dockerHost {stack: NAME} reads the host from that playground stack's `dockerHost` output
+ * (a StackReference in this project and organization), before any check of the host runs.
+ */
+async function resolveDockerHost(config: pulumi.Config): Promise<DockerHostConfig | undefined> {
+  const value = config.getObject<DockerHostConfig>("dockerHost");
+  if (value === undefined || typeof value !== "object" || value === null || !("stack" in value)) return undefined;
+  if (typeof value.stack !== "string" || !/^[A-Za-z0-9._-]+$/.test(value.stack) || Object.keys(value).length !== 1) {
+    throw new PodSpecError("podlab:dockerHost.stack", value.stack, "is not a stack name alone (or give url, identityFile and knownHostsFile instead)");
+  }
+  const ref = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${value.stack}`);
+  const out = await ref.getOutputDetails("dockerHost");
+  if (!out.value) throw new PodSpecError("podlab:dockerHost.stack", value.stack, "has no dockerHost output: run its `pulumi up` first (npm run playground -- vm)");
+  return out.value as DockerHostConfig;
+}
+
+export = async () => {
+  const config = new pulumi.Config("podlab");
+  try {
+    if (config.getObject("vm") !== undefined) {
+      const { playground } = await import("./playground/stack");
+      return playground(config);
+    }
+    const pods = stackPods(config, process.cwd(), await resolveDockerHost(config));
+    /** Each pod's layout: containers, images, limits, namespaces shared, cgroup parent. */
+    return { layouts: pods.layouts, ...(pods.dockerHost ? { dockerHost: pods.dockerHost } : {}) };
+  } catch (err) {
+    return userError(err);
+  }
+};

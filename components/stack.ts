@@ -8,6 +8,7 @@ import { imageOverrides, ImageOverride } from "./model/image-overrides";
 import { PodLayout } from "./model/layout";
 import { loadManifests, Manifests } from "./model/manifest";
 import { PodSpecError } from "./model/validate";
+import type { DockerHostConfig } from "./docker/target";
 
 const PLATFORMS = ["docker", "kubernetes"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -39,9 +40,15 @@ export function readStackInput(config: ConfigSource, platform: Platform, baseDir
 
 export interface StackPods {
   layouts: pulumi.Output<PodLayout[]>;
+  /** The docker-host stack's remote host (podlab:dockerHost), for the live views; unset when local. */
+  dockerHost?: DockerHostConfig;
 }
 
-export function stackPods(config: ConfigSource, baseDir = process.cwd()): StackPods {
+/**
+ * The stack's pods on its platform. `dockerHost` is podlab:dockerHost already resolved (index.ts reads
+ * {stack: NAME} from the playground stack); without it, the config's own value is used.
+ */
+export function stackPods(config: ConfigSource, baseDir = process.cwd(), dockerHost?: DockerHostConfig): StackPods {
   const platform = config.get("platform");
   if (!PLATFORMS.includes(platform as Platform)) {
     throw new PodSpecError("podlab:platform", platform, `is not one of ${PLATFORMS.join(", ")}`);
@@ -49,7 +56,8 @@ export function stackPods(config: ConfigSource, baseDir = process.cwd()): StackP
   const input = readStackInput(config, platform as Platform, baseDir);
   if (platform === "docker") {
     const { dockerStack } = require("./docker/stack") as typeof import("./docker/stack");
-    return { layouts: dockerStack(config, input) };
+    const host = dockerHost ?? config.getObject<DockerHostConfig>("dockerHost");
+    return { layouts: dockerStack(config, input, host), ...(host ? { dockerHost: host } : {}) };
   }
   const { kubernetesStack } = require("./kubernetes/stack") as typeof import("./kubernetes/stack");
   return { layouts: kubernetesStack(config, input) };

@@ -4,13 +4,13 @@
 // the kubelet does for a Pod: it starts members again inside the sandbox's current namespaces when the
 // sandbox dies, restarts or is removed, and applies the pod's restartPolicy with the kubelet's
 // crash-loop back-off. Docker's own restart policy ("always") keeps the agent itself running.
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LABEL_AGENT_OF, LABEL_ROLE } from "../model/labels";
 import { PodSpec } from "../model/pod-spec";
+import { HostCommandArgs } from "./host-command";
 
 /** Where the agent reaches the engine, inside its container. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
@@ -65,10 +65,9 @@ function optionalEnv(spec: PodSpec): string[] {
  * naming the pod, each container that is not ready, its state, exit code, restart count and last log
  * lines (see agent/status.go). Values reach the constant script through the environment only.
  */
-export function readyCommandArgs(spec: PodSpec, agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number): command.local.CommandArgs {
+export function readyCommandArgs(spec: PodSpec, agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number): HostCommandArgs {
   return {
     create: WAIT_SCRIPT,
-    interpreter: ["/bin/bash", "-c"],
     environment: {
       PODLAB_AGENT: agentName,
       PODLAB_READY_TIMEOUT: `${timeoutSeconds}s`,

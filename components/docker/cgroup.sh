@@ -90,25 +90,38 @@ cgroupfs_delete() {
   echo "removed cgroup /$PODLAB_CGROUP"
 }
 
-# systemd driver: Docker asks systemd to put each container in a scope under the slice; the slice is
-# a transient unit in /run, so it also disappears on reboot like the kubelet's pod slices.
-slice_file() { echo "/run/systemd/system/$PODLAB_CGROUP"; }
+# systemd driver: Docker asks systemd to put each container in a scope under the slice. The slice is a
+# unit file in /etc (not a transient one in /run), so that after a reboot the restarted containers
+# land in a slice that has the pod's limits again; destroy removes it.
+slice_file() { echo "/etc/systemd/system/$PODLAB_CGROUP"; }
+
+systemd_properties() {
+  # infinity and an empty CPUQuota lift a limit an earlier update set.
+  echo "MemoryMax=${PODLAB_MEMORY_BYTES:-infinity}"
+  if [ -n "$PODLAB_CPU_QUOTA_US" ]; then echo "CPUQuota=$((PODLAB_CPU_QUOTA_US * 100 / CPU_PERIOD_US))%"; else echo "CPUQuota="; fi
+}
 
 systemd_write() {
-  {
-    echo "[Slice]"
-    [ -n "$PODLAB_MEMORY_BYTES" ] && echo "MemoryMax=$PODLAB_MEMORY_BYTES"
-    [ -n "$PODLAB_CPU_QUOTA_US" ] && echo "CPUQuota=$((PODLAB_CPU_QUOTA_US * 100 / CPU_PERIOD_US))%"
-    true
-  } > "$(slice_file)"
+  { echo "# podlab: the cgroup parent of pod $PODLAB_POD"; echo "[Slice]"; systemd_properties | grep -v '=$'; } > "$(slice_file)"
   systemctl daemon-reload
-  systemctl restart "$PODLAB_CGROUP"
 }
 
 systemd_create() {
   systemctl is-active --quiet "$PODLAB_CGROUP" && fail "slice $PODLAB_CGROUP is already active: another pod named like this one runs on this host"
   systemd_write
-  echo "created slice $PODLAB_CGROUP"
+  systemctl start "$PODLAB_CGROUP"
+  echo "created slice $PODLAB_CGROUP ($(systemctl show -P ControlGroup "$PODLAB_CGROUP"))"
+  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
+}
+
+# A limit change applies to the running slice in place: restarting a slice would stop every
+# container's scope inside it.
+systemd_update() {
+  systemd_write
+  # shellcheck disable=SC2046 # one word per property
+  systemctl set-property --runtime "$PODLAB_CGROUP" $(systemd_properties)
+  echo "updated slice $PODLAB_CGROUP"
+  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
 
 systemd_delete() {
@@ -124,7 +137,7 @@ case "$PODLAB_CGROUP_DRIVER:${1:?action}" in
   cgroupfs:update) cgroupfs_limits ;;
   cgroupfs:delete) cgroupfs_delete ;;
   systemd:create) systemd_create ;;
-  systemd:update) systemd_write; echo "updated slice $PODLAB_CGROUP" ;;
+  systemd:update) systemd_update ;;
   systemd:delete) systemd_delete ;;
   *) fail "unknown driver or action: $PODLAB_CGROUP_DRIVER $1" ;;
 esac

@@ -1,19 +1,26 @@
 // The pod's cgroup parent: its name for each Docker cgroup driver, and the command resource that
 // makes it. The script is a constant file; the values reach it through the environment only.
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
+import { hostCommand, HostCommandArgs } from "./host-command";
+import { DockerTarget } from "./target";
 
 export type CgroupDriver = "cgroupfs" | "systemd";
 export const CGROUP_DRIVERS: readonly CgroupDriver[] = ["cgroupfs", "systemd"];
 
 const SCRIPT = readFileSync(join(__dirname, "cgroup.sh"), "utf8");
 
-/** The value of Docker's --cgroup-parent for a pod: a path for cgroupfs, a slice for systemd. */
+/**
+ * The value of Docker's --cgroup-parent for a pod: a path for cgroupfs, a slice for systemd. systemd
+ * reads each dash in a slice's name as a level of nesting (systemd.slice(5)): `pod-web-canary.slice`
+ * would sit inside `pod-web.slice`, bounded by web's limits and stopped with it. So a dash in the pod's
+ * name becomes an underscore, as the kubelet escapes its slice names (pkg/kubelet/cm/
+ * cgroup_manager_linux.go, escapeSystemdCgroupName); a pod name has no underscore, so no two pods meet.
+ */
 export function cgroupParent(pod: string, driver: CgroupDriver): string {
-  return driver === "systemd" ? `pod-${pod}.slice` : `/pod-${pod}`;
+  return driver === "systemd" ? `pod-${pod.replace(/-/g, "_")}.slice` : `/pod-${pod}`;
 }
 
 /** What the script is told: the cgroup's name and the pod-level limits. */
@@ -32,18 +39,18 @@ export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<s
 // `set --` gives the script its action as $1, as if it were called as `cgroup.sh create`.
 const run = (action: "create" | "update" | "delete") => `set -- ${action}\n${SCRIPT}`;
 
-export function cgroupCommandArgs(spec: PodSpec, driver: CgroupDriver): command.local.CommandArgs {
+export function cgroupCommandArgs(spec: PodSpec, driver: CgroupDriver): HostCommandArgs {
   return {
     create: run("create"),
     update: run("update"),
     delete: run("delete"),
-    interpreter: ["/bin/bash", "-c"],
     environment: cgroupEnvironment(spec, driver),
     // The driver and name decide where the cgroup lives: a change makes a new one.
     triggers: [driver, cgroupParent(spec.name, driver)],
   };
 }
 
-export function cgroupCommand(name: string, spec: PodSpec, driver: CgroupDriver, opts: pulumi.CustomResourceOptions) {
-  return new command.local.Command(name, cgroupCommandArgs(spec, driver), opts);
+/** The pod's cgroup parent, made on the target's host (see host-command.ts). */
+export function cgroupCommand(name: string, spec: PodSpec, driver: CgroupDriver, target: DockerTarget, opts: pulumi.CustomResourceOptions) {
+  return hostCommand(name, cgroupCommandArgs(spec, driver), target, opts);
 }

@@ -1,27 +1,29 @@
-// Facts about the local Docker engine and host that decide how a pod is laid out on it, or whether
-// it can be: asked once per program run, before the first resource exists.
+// Facts about the Docker engine and its host (local, or over SSH: see target.ts) that decide how a
+// pod is laid out on it, or whether it can be: asked once per program run, before the first resource
+// exists.
 import * as pulumi from "@pulumi/pulumi";
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { LABEL_POD, LABEL_ROLE, LABEL_STACK } from "../model/labels";
 import { PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
+import { describeTarget, DockerTarget, hostPathExists, readHostFile, runOnHost } from "./target";
 
-function docker(args: string[]): string {
+function docker(args: string[], target: DockerTarget): string {
   try {
-    return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return runOnHost(target, ["docker", ...args]);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     // `docker image inspect` prints what it found and fails for what it did not: the caller decides.
     if (args[0] === "image" && e.stdout) return e.stdout;
-    throw new pulumi.RunError(`podlab: 'docker ${args.join(" ")}' failed (is dockerd running? run 'npm run bootstrap'): ${e.stderr?.trim() || e.message}`);
+    if (args[0] === "image" && /No such image/i.test(e.stderr ?? "")) return "[]";
+    const hint = target ? "is the host up, and its key in knownHostsFile?" : "is dockerd running? run 'npm run bootstrap'";
+    throw new pulumi.RunError(`podlab: 'docker ${args.join(" ")}' on ${describeTarget(target)} failed (${hint}): ${e.stderr?.trim() || e.message}`);
   }
 }
 
 /** Docker's cgroup driver, as `docker info` reports it. */
-export function detectCgroupDriver(): CgroupDriver {
-  const out = docker(["info", "--format", "{{.CgroupDriver}}"]).trim();
+export function detectCgroupDriver(target?: DockerTarget): CgroupDriver {
+  const out = docker(["info", "--format", "{{.CgroupDriver}}"], target).trim();
   if (!CGROUP_DRIVERS.includes(out as CgroupDriver)) {
     throw new pulumi.RunError(`podlab: Docker reports cgroup driver ${JSON.stringify(out)}; podlab knows ${CGROUP_DRIVERS.join(" and ")}`);
   }
@@ -40,25 +42,44 @@ export interface ImageUse {
  * PodSpecError naming where the first image the engine does not have is used (there is no registry
  * to pull from).
  */
-export function localImageIds(uses: ImageUse[]): Map<string, string> {
-  const wanted = [...new Set(uses.map((u) => u.ref))];
-  const found = JSON.parse(docker(["image", "inspect", ...wanted]) || "[]") as { Id: string; RepoTags?: string[] }[];
-  const withTag = (r: string) => (r.includes("@") || /:[^/]+$/.test(r) ? r : `${r}:latest`);
-  const ids = new Map<string, string>();
-  for (const ref of wanted) {
-    const image = found.find((i) => i.Id === ref || (i.RepoTags ?? []).includes(withTag(ref)));
-    if (!image) {
-      const where = uses.find((u) => u.ref === ref)!.where;
-      throw new PodSpecError(where, ref, "is not on the Docker engine (podlab's images are built locally: run 'npm run bootstrap', or map the image with podlab:images)");
-    }
-    ids.set(ref, image.Id);
+export function localImageIds(uses: ImageUse[], target?: DockerTarget): Map<string, string> {
+  const ids = imageIds(uses.map((u) => u.ref), target);
+  const missing = uses.find((u) => !ids.has(u.ref));
+  if (missing) {
+    throw new PodSpecError(missing.where, missing.ref, `is not on the Docker engine of ${describeTarget(target)} (podlab's images are built locally: run 'npm run bootstrap', or map the image with podlab:images)`);
   }
   return ids;
 }
 
+/** The image IDs the target's engine has for these references (those it lacks are left out). */
+export function imageIds(refs: string[], target?: DockerTarget): Map<string, string> {
+  const wanted = [...new Set(refs)];
+  const ids = new Map<string, string>();
+  if (wanted.length === 0) return ids;
+  const found = JSON.parse(docker(["image", "inspect", ...wanted], target) || "[]") as { Id: string; RepoTags?: string[] }[];
+  const withTag = (r: string) => (r.includes("@") || /:[^/]+$/.test(r) ? r : `${r}:latest`);
+  for (const ref of wanted) {
+    const image = found.find((i) => i.Id === ref || (i.RepoTags ?? []).includes(withTag(ref)));
+    if (image) ids.set(ref, image.Id);
+  }
+  return ids;
+}
+
+/**
+ * For a remote host: each image's ID, from the local engine when it has the image (podlab's images
+ * are built here, and there is no registry: `up` copies them over, see images.ts), else from the
+ * remote engine. Returns the IDs and the references to copy; throws a PodSpecError naming where an
+ * image neither engine has is used.
+ */
+export function remoteImageIds(uses: ImageUse[], target: DockerTarget): { ids: Map<string, string>; copy: string[] } {
+  const local = imageIds(uses.map((u) => u.ref));
+  const remote = localImageIds(uses.filter((u) => !local.has(u.ref)), target);
+  return { ids: new Map([...local, ...remote]), copy: [...local.keys()] };
+}
+
 /** The stack (podlab.dev/stack) of every docker-host pod's sandbox on the host, by pod name. */
-export function podOwners(): Map<string, string> {
-  const out = docker(["ps", "-a", "--filter", `label=${LABEL_ROLE}=sandbox`, "--format", `{{.Label "${LABEL_POD}"}}\t{{.Label "${LABEL_STACK}"}}`]);
+export function podOwners(target?: DockerTarget): Map<string, string> {
+  const out = docker(["ps", "-a", "--filter", `label=${LABEL_ROLE}=sandbox`, "--format", `{{.Label "${LABEL_POD}"}}\t{{.Label "${LABEL_STACK}"}}`], target);
   return new Map(out.split("\n").filter(Boolean).map((l) => l.split("\t") as [string, string]));
 }
 
@@ -88,10 +109,10 @@ export interface PublishedPort {
 }
 
 /** The host ports every running container publishes (`docker inspect` HostConfig.PortBindings). */
-export function publishedPorts(): PublishedPort[] {
-  const ids = docker(["ps", "-q"]).split("\n").filter(Boolean);
+export function publishedPorts(target?: DockerTarget): PublishedPort[] {
+  const ids = docker(["ps", "-q"], target).split("\n").filter(Boolean);
   if (ids.length === 0) return [];
-  const containers = JSON.parse(docker(["inspect", ...ids])) as any[];
+  const containers = JSON.parse(docker(["inspect", ...ids], target)) as any[];
   return containers.flatMap((c) =>
     Object.entries((c.HostConfig?.PortBindings ?? {}) as Record<string, { HostPort: string }[] | null>).flatMap(([key, bindings]) =>
       (bindings ?? []).filter((b) => b.HostPort).map((b) => ({
@@ -103,15 +124,11 @@ export function publishedPorts(): PublishedPort[] {
 }
 
 /** Ports something listens on (TCP) or is bound to (UDP) on this host, from /proc/net. */
-export function boundPorts(): Set<string> {
+export function boundPorts(target?: DockerTarget): Set<string> {
   const out = new Set<string>();
   for (const [file, protocol] of [["tcp", "TCP"], ["tcp6", "TCP"], ["udp", "UDP"], ["udp6", "UDP"]]) {
-    let text = "";
-    try {
-      text = readFileSync(`/proc/net/${file}`, "utf8");
-    } catch {
-      continue;
-    }
+    const text = readHostFile(target, `/proc/net/${file}`);
+    if (text === undefined) continue;
     for (const line of text.split("\n").slice(1)) {
       const f = line.trim().split(/\s+/);
       if (f.length < 4) continue;
@@ -157,7 +174,7 @@ export function checkHostPorts(pods: { spec: PodSpec; source: string }[], publis
  * A hostPath volume of type Directory must exist (Kubernetes checks it before the pod starts; Docker
  * would fail the container's creation, after its old one is gone). Throws a PodSpecError.
  */
-export function checkHostPaths(pods: { spec: PodSpec; source: string }[], exists: (path: string) => boolean = existsSync): void {
+export function checkHostPaths(pods: { spec: PodSpec; source: string }[], exists: (path: string) => boolean = (p) => hostPathExists(undefined, p)): void {
   for (const { spec, source } of pods) {
     spec.volumes.forEach((v, i) => {
       if ("hostPath" in v && v.hostPath.type === "Directory" && !exists(v.hostPath.path)) {

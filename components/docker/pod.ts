@@ -1,6 +1,5 @@
 // A Kubernetes-style Pod made of plain Docker parts, as the kubelet makes one underneath: a cgroup
 // parent, a sandbox container holding the shared namespaces, and member containers joining them.
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
@@ -15,7 +14,9 @@ import { MIB } from "../model/quantity";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { agentArgs, readyCommandArgs } from "./agent";
 import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
+import { hostCommand, HostCommand } from "./host-command";
 import { volumeSource } from "./paths";
+import { DockerTarget } from "./target";
 import { volumesCommand } from "./volumes";
 import { StackImages } from "./images";
 import { initCommand } from "./init";
@@ -43,6 +44,11 @@ export interface DockerPodArgs {
    * references are not pinned to image IDs (the stack's are: see dockerStack).
    */
   stackImages?: StackImages;
+  /**
+   * Where the pod's host commands run (cgroup, volumes, init and readiness gates): undefined for the
+   * local host, or the SSH host whose engine the docker provider (opts.providers) reaches.
+   */
+  target?: DockerTarget;
 }
 
 const labels = (pod: string, role: Role, container: string, extra: Record<string, string> = {}) =>
@@ -109,11 +115,11 @@ export class DockerPod extends pulumi.ComponentResource {
   /** The init containers: created by Pulumi, run by the gate `init` (and again by the agent). */
   readonly initContainers: Record<string, docker.Container>;
   /** The gate that runs the init containers before any member exists; undefined without them. */
-  readonly init?: command.local.Command;
+  readonly init?: HostCommand;
   /** The pod's agent: restarts members into the sandbox's namespaces, by the pod's restartPolicy. */
   readonly agent: docker.Container;
   /** `pulumi up`'s readiness gate: its stdout says each container's state once the pod is ready. */
-  readonly ready: command.local.Command;
+  readonly ready: HostCommand;
   readonly layout: pulumi.Output<PodLayout>;
 
   constructor(name: string, args: DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -131,9 +137,9 @@ export class DockerPod extends pulumi.ComponentResource {
 
     this.spec = spec;
     this.cgroupParent = cgroupParent(name, args.cgroupDriver);
-    const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, { parent: this });
+    const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, args.target, { parent: this });
     // A new pod (a changed spec replaces the sandbox) gets new emptyDirs, as a new Pod does.
-    const volumes = volumesCommand(spec, specLabel(sandboxSpec(spec)), { parent: this, deleteBeforeReplace: true });
+    const volumes = volumesCommand(spec, specLabel(sandboxSpec(spec)), args.target, { parent: this, deleteBeforeReplace: true });
 
     // The stack's images when it shares them between pods, else the pod's own.
     const images = args.stackImages ?? new StackImages(`${name}-images`, { parent: this }, `${name}-`);
@@ -193,7 +199,7 @@ export class DockerPod extends pulumi.ComponentResource {
       this.initContainers[c.name] = new docker.Container(`${name}-${c.name}`, { ...podContainer(c, "init"), start: false, mustRun: false }, containerOpts);
     }
     const inits = Object.values(this.initContainers);
-    this.init = initCommand(spec, readyTimeout, this.sandbox, inits, { parent: this });
+    this.init = initCommand(spec, readyTimeout, this.sandbox, inits, args.target, { parent: this });
     this.containers = {};
     for (const c of spec.containers) {
       this.containers[c.name] = new docker.Container(`${name}-${c.name}`, {
@@ -212,7 +218,7 @@ export class DockerPod extends pulumi.ComponentResource {
       // never races Pulumi over one (it would make a container Pulumi just removed again).
       replaceWith: [cgroup, this.sandbox, ...inits, ...members],
     });
-    this.ready = new command.local.Command(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout), {
+    this.ready = hostCommand(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout), args.target, {
       parent: this,
       dependsOn: [this.agent],
     });

@@ -1,11 +1,13 @@
 // The docker-host stack's pods, from stack config (see components/stack.ts, which loads this module
 // only for the docker platform).
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
-import { checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, localImageIds, podOwners, publishedPorts } from "./host";
+import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, localImageIds, podOwners, publishedPorts, remoteImageIds } from "./host";
+import { hostPathExists, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
 import { StackImages } from "./images";
 import { DockerPod, stackIdentity } from "./pod";
 
@@ -14,7 +16,7 @@ import { DockerPod, stackIdentity } from "./pod";
  * engine's too, since Docker places containers by its own driver whatever podlab asks (a systemd
  * slice on a cgroupfs engine fails only after the old pod is gone). Throws a PodSpecError.
  */
-export function cgroupDriver(config: ConfigSource, engine: () => CgroupDriver = detectCgroupDriver): CgroupDriver {
+export function cgroupDriver(config: ConfigSource, engine: () => CgroupDriver = () => detectCgroupDriver()): CgroupDriver {
   const value = config.get("cgroupDriver") ?? "auto";
   if (value !== "auto" && !CGROUP_DRIVERS.includes(value as CgroupDriver)) {
     throw new PodSpecError("podlab:cgroupDriver", value, "is not auto, cgroupfs or systemd");
@@ -27,37 +29,57 @@ export function cgroupDriver(config: ConfigSource, engine: () => CgroupDriver = 
 }
 
 /**
- * Every pod of the input as a DockerPod; returns their layouts. Before the first resource, it checks
- * what only the host can say: the cgroup driver, that every image is on the engine (its ID is pinned,
- * so an image rebuilt under the same tag reaches the pod), and that no host port is taken.
+ * podlab:dockerHost: unset for the local engine; else {url: ssh://user@host[:port], identityFile,
+ * knownHostsFile}, given in config or read from the playground stack's outputs (index.ts resolves
+ * {stack: NAME}). Throws a PodSpecError naming the field.
  */
-export function dockerStack(config: ConfigSource, input: StackInput): pulumi.Output<PodLayout[]> {
+export function dockerTarget(config: ConfigSource, resolved?: DockerHostConfig): DockerTarget {
+  const value = resolved ?? config.getObject<DockerHostConfig>("dockerHost");
+  return value === undefined ? undefined : sshHost(value);
+}
+
+/** The docker provider for an SSH host: Docker's own SSH transport, with the host key pinned. */
+export function dockerProvider(h: SshHost): docker.Provider {
+  return new docker.Provider(`docker-${h.host.replace(/[^A-Za-z0-9.-]/g, "")}-${h.port}`, { host: `ssh://${h.user}@${h.host}:${h.port}`, sshOpts: sshOptions(h) });
+}
+
+/**
+ * Every pod of the input as a DockerPod, on the local engine or the SSH host `dockerHost` names;
+ * returns their layouts. Before the first resource, it checks what only the host can say: the cgroup
+ * driver, that every image is on the engine (its ID is pinned, so an image rebuilt under the same tag
+ * reaches the pod; for a remote host, images the local engine has are copied), and that no host port
+ * is taken.
+ */
+export function dockerStack(config: ConfigSource, input: StackInput, dockerHost?: DockerHostConfig): pulumi.Output<PodLayout[]> {
   const sandboxImage = config.get("sandboxImage") ?? "podlab/pause:0.1";
   const agentImage = config.get("agentImage") ?? "podlab/agent:0.1";
   const readyTimeout = config.get("readyTimeout");
   checkImage("podlab:sandboxImage", sandboxImage);
   checkImage("podlab:agentImage", agentImage);
   readyTimeoutSeconds("podlab:readyTimeout", readyTimeout);
-  const driver = cgroupDriver(config);
+  const target = dockerTarget(config, dockerHost);
+  const driver = cgroupDriver(config, () => detectCgroupDriver(target));
   const pods = input.pods.map((p, i) => ({ spec: p.spec, source: input.manifests.pods[i].source }));
-  const imageIds = localImageIds([
+  const uses = [
     { ref: sandboxImage, where: "podlab:sandboxImage" },
     { ref: agentImage, where: "podlab:agentImage" },
     ...pods.flatMap(({ spec, source }) => [
       ...spec.initContainers.map((c, i) => ({ ref: c.image, where: `${source}: spec.initContainers[${i}].image (after podlab:images)` })),
       ...spec.containers.map((c, i) => ({ ref: c.image, where: `${source}: spec.containers[${i}].image (after podlab:images)` })),
     ]),
-  ]);
-  checkPodNames(pods, podOwners(), stackIdentity());
-  checkHostPorts(pods, publishedPorts());
-  checkHostPaths(pods);
+  ];
+  const { ids: imageIds, copy } = target ? remoteImageIds(uses, target) : { ids: localImageIds(uses), copy: [] };
+  checkPodNames(pods, podOwners(target), stackIdentity());
+  checkHostPorts(pods, publishedPorts(target), () => boundPorts(target));
+  checkHostPaths(pods, (p) => hostPathExists(target, p));
   for (const p of input.pods) {
     for (const field of p.kubernetesOnly) pulumi.log.info(`pod ${p.spec.name}: ${field} is Kubernetes-only, left out on the docker platform (see the README's support table)`);
   }
-  const stackImages = new StackImages("images", undefined, "", imageIds);
+  const opts = target ? { providers: { docker: dockerProvider(target) } } : undefined;
+  const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps,
-    sandboxImage, agentImage, readyTimeout, cgroupDriver: driver, stackImages,
-  }));
+    sandboxImage, agentImage, readyTimeout, cgroupDriver: driver, stackImages, target,
+  }, opts));
   return pulumi.all(made.map((p) => p.layout));
 }

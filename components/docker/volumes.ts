@@ -3,13 +3,14 @@
 // to date by a command resource `<pod>-volumes` and removed with the pod. Members bind-mount them;
 // configMap volumes read-only, as Kubernetes mounts them. The script is a constant file; the values
 // reach it through the environment only.
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
+import { hostCommand, HostCommand } from "./host-command";
 import { podDir } from "./paths";
+import { DockerTarget } from "./target";
 
 const SCRIPT = readFileSync(join(__dirname, "volumes.sh"), "utf8");
 
@@ -33,14 +34,13 @@ const run = (action: "create" | "update" | "delete") => `set -- ${action}\n${SCR
  * volume. `podRecord` is the pod's recorded spec (the sandbox's label): when it changes, the pod is
  * new, and so are its volumes (the command is replaced: its delete removes the old directories).
  */
-export function volumesCommand(spec: PodSpec, podRecord: string, opts: pulumi.CustomResourceOptions): command.local.Command | undefined {
+export function volumesCommand(spec: PodSpec, podRecord: string, target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
   if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v)) return undefined;
-  return new command.local.Command(`${spec.name}-volumes`, {
+  return hostCommand(`${spec.name}-volumes`, {
     create: run("create"),
     update: run("update"),
     delete: run("delete"),
-    interpreter: ["/bin/bash", "-c"],
     environment: volumesEnvironment(spec),
     triggers: [createHash("sha256").update(podRecord).digest("hex")],
-  }, opts);
+  }, target, opts);
 }

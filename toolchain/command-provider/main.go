@@ -1,8 +1,11 @@
 // Command pulumi-resource-command is podlab's own build of the Pulumi "command" resource provider:
-// it serves command:local:Command (and the command:local:run function) the way the npm SDK
-// @pulumi/command 1.2.1 calls them. The upstream provider cannot be built here, because the Go
-// module proxy does not serve github.com/pulumi/pulumi-command/provider, so this is a small,
-// independent implementation of the same gRPC contract on top of the Pulumi Go SDK.
+// it serves command:local:Command, command:remote:Command (a command run over SSH, with
+// golang.org/x/crypto/ssh) and the command:local:run function, the way the npm SDK
+// @pulumi/command 1.2.1 calls them. It does not serve remote:CopyToRemote, remote:CopyFile or a
+// connection proxy, and the remote Command requires a pinned host key (connection.hostKey). The
+// upstream provider cannot be built here, because the Go module proxy does not serve
+// github.com/pulumi/pulumi-command/provider, so this is a small, independent implementation of the
+// same gRPC contract on top of the Pulumi Go SDK.
 package main
 
 import (

@@ -20,8 +20,9 @@ import (
 type provider struct {
 	pulumirpc.UnimplementedResourceProviderServer
 
-	mu     sync.Mutex
-	engine pulumirpc.EngineClient // nil in unit tests: output is then not logged
+	mu       sync.Mutex
+	engine   pulumirpc.EngineClient // nil in unit tests: output is then not logged
+	onStatus func(urn, msg string)  // set by tests to see the status lines
 
 	// cancelled is closed by Cancel so that running commands are killed.
 	cancelled context.Context
@@ -48,8 +49,11 @@ func (p *provider) connectEngine(addr string) error {
 // does (ephemeral: it is progress, not a diagnostic kept in the update's log).
 func (p *provider) logStatus(ctx context.Context, urn, msg string) {
 	p.mu.Lock()
-	engine := p.engine
+	engine, onStatus := p.engine, p.onStatus
 	p.mu.Unlock()
+	if onStatus != nil {
+		onStatus(urn, msg)
+	}
 	if engine != nil {
 		_, _ = engine.Log(ctx, &pulumirpc.LogRequest{
 			Severity: pulumirpc.LogSeverity_INFO, Message: msg, Urn: urn, Ephemeral: true,
@@ -74,14 +78,83 @@ func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
 	})
 }
 
-func checkType(urn, typ string) error {
+// resourceDef is what differs between the resource types this provider serves.
+type resourceDef struct {
+	inputs  map[string]kind
+	noRerun map[string]bool
+	remote  bool
+}
+
+var (
+	localCommand  = &resourceDef{inputs: commandInputs, noRerun: noRerun}
+	remoteCommand = &resourceDef{inputs: remoteCommandInputs, noRerun: remoteNoRerun, remote: true}
+)
+
+func resourceOf(urn, typ string) (*resourceDef, error) {
 	if typ == "" {
 		typ = string(resource.URN(urn).Type())
 	}
-	if typ != commandType {
-		return fmt.Errorf("unknown resource type %q (this provider serves only %s)", typ, commandType)
+	switch typ {
+	case commandType:
+		return localCommand, nil
+	case remoteCommandType:
+		return remoteCommand, nil
 	}
-	return nil
+	return nil, fmt.Errorf("unknown resource type %q (this provider serves %s and %s)", typ, commandType, remoteCommandType)
+}
+
+// validate reports the inputs Check refuses.
+func (d *resourceDef) validate(plain resource.PropertyMap) []*pulumirpc.CheckFailure {
+	if d.remote {
+		return validateRemote(plain)
+	}
+	return validate(plain, d.inputs)
+}
+
+// protect marks the remote Command's connection secret, as the npm SDK does (the whole object, for
+// its credentials: password, privateKey, privateKeyPassword), for clients that did not; it reports
+// whether it changed anything. A secret keeps its marker through Check, the state's inputs and
+// outputs (marshal keeps secrets), so the credentials never reach the state in clear.
+func (d *resourceDef) protect(inputs resource.PropertyMap) (resource.PropertyMap, bool) {
+	conn, ok := inputs["connection"]
+	if !d.remote || !ok || conn.IsNull() || conn.IsSecret() {
+		return inputs, false
+	}
+	inputs = inputs.Copy()
+	inputs["connection"] = resource.MakeSecret(conn)
+	return inputs, true
+}
+
+// state is the resource's state after a run: the inputs (connection protected) and the outputs.
+// stdout/stderr are secret when an input they derive from is. For the remote Command that leaves
+// out the connection, which the SDK always makes secret because of its credentials: the command's
+// output does not contain them, and would otherwise always be secret.
+func (d *resourceDef) state(r result, inputs resource.PropertyMap) resource.PropertyMap {
+	inputs, _ = d.protect(inputs)
+	rest := inputs
+	if d.remote {
+		rest = inputs.Copy()
+		delete(rest, "connection")
+	}
+	return r.outputsWith(inputs, rest.ContainsSecrets())
+}
+
+// preview is the state a preview shows: the inputs, and outputs that are not known yet.
+func (d *resourceDef) preview(inputs resource.PropertyMap) resource.PropertyMap {
+	inputs, _ = d.protect(inputs)
+	return unknownOutputs(inputs)
+}
+
+// run runs one of the resource's commands, with plain (secret-free) inputs or state.
+func (d *resourceDef) run(ctx context.Context, p *provider, urn, command string, plain resource.PropertyMap, prev result) (result, error) {
+	if !d.remote {
+		return p.run(ctx, urn, command, specFrom(plain), prev)
+	}
+	conn, err := connectionFrom(plain)
+	if err != nil {
+		return result{}, err
+	}
+	return p.runRemote(ctx, urn, command, conn, specFrom(plain), prev)
 }
 
 // --- provider configuration: there is none ---------------------------------------------------
@@ -125,26 +198,40 @@ func (p *provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, erro
 	return &emptypb.Empty{}, nil
 }
 
-// --- command:local:Command -------------------------------------------------------------------
+// --- command:local:Command and command:remote:Command -----------------------------------------
 
 func (p *provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	if err := checkType(req.Urn, req.Type); err != nil {
+	def, err := resourceOf(req.Urn, req.Type)
+	if err != nil {
 		return nil, err
 	}
 	news, err := unmarshal(req.News, false)
 	if err != nil {
 		return nil, err
 	}
-	// Inputs go back untouched so diffs and the state show exactly what the program passed.
-	return &pulumirpc.CheckResponse{Inputs: req.News, Failures: validate(news, commandInputs)}, nil
+	// Inputs go back untouched so diffs and the state show exactly what the program passed; only
+	// a remote connection that is not secret yet is made secret.
+	inputs := req.News
+	withSecrets, err := unmarshal(req.News, true)
+	if err != nil {
+		return nil, err
+	}
+	if protected, changed := def.protect(withSecrets); changed {
+		if inputs, err = marshal(protected); err != nil {
+			return nil, err
+		}
+	}
+	return &pulumirpc.CheckResponse{Inputs: inputs, Failures: def.validate(news)}, nil
 }
 
 // Diff: triggers always replace (the SDK also registers replaceOnChanges "triggers[*]"). Any other
 // input that changes what the command does replaces the resource unless `update` is set, in which
 // case `update` runs in place. Inputs that do not affect a run (delete, logging,
-// addPreviousOutputInEnv) are in-place updates that run nothing.
+// addPreviousOutputInEnv, and a remote Command's connection: see remoteNoRerun) are in-place
+// updates that run nothing.
 func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	if err := checkType(req.Urn, req.Type); err != nil {
+	def, err := resourceOf(req.Urn, req.Type)
+	if err != nil {
 		return nil, err
 	}
 	olds := req.OldInputs
@@ -166,8 +253,8 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 		DetailedDiff:    map[string]*pulumirpc.PropertyDiff{},
 		HasDetailedDiff: true,
 	}
-	for _, key := range changedKeys(oldIn, newIn) {
-		replace := key == "triggers" || (!noRerun[key] && !hasUpdate)
+	for _, key := range changedKeys(def.inputs, oldIn, newIn) {
+		replace := key == "triggers" || (!def.noRerun[key] && !hasUpdate)
 		o, n := oldIn[resource.PropertyKey(key)], newIn[resource.PropertyKey(key)]
 		kind := pulumirpc.PropertyDiff_UPDATE
 		switch {
@@ -190,10 +277,10 @@ func (p *provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	return resp, nil
 }
 
-// changedKeys lists the Command inputs that differ; a value not yet known (preview) counts as changed.
-func changedKeys(olds, news resource.PropertyMap) []string {
+// changedKeys lists the inputs that differ; a value not yet known (preview) counts as changed.
+func changedKeys(schema map[string]kind, olds, news resource.PropertyMap) []string {
 	var keys []string
-	for _, key := range sortedKeys(commandInputs) {
+	for _, key := range sortedKeys(schema) {
 		o, n := olds[resource.PropertyKey(key)], news[resource.PropertyKey(key)]
 		if n.ContainsUnknowns() || !o.DeepEquals(n) {
 			keys = append(keys, key)
@@ -203,7 +290,8 @@ func changedKeys(olds, news resource.PropertyMap) []string {
 }
 
 func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	if err := checkType(req.Urn, req.Type); err != nil {
+	def, err := resourceOf(req.Urn, req.Type)
+	if err != nil {
 		return nil, err
 	}
 	inputs, err := unmarshal(req.Properties, true)
@@ -216,7 +304,7 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	}
 	if req.Preview {
 		// Nothing runs during a preview; the outputs are whatever the run will produce.
-		props, err := marshal(unknownOutputs(inputs))
+		props, err := marshal(def.preview(inputs))
 		return &pulumirpc.CreateResponse{Properties: props}, err
 	}
 
@@ -232,16 +320,17 @@ func (p *provider) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*p
 	if command := str(plain, "create"); command != "" {
 		ctx, cancel := p.runContext(ctx, req.Timeout)
 		defer cancel()
-		if res, err = p.run(ctx, req.Urn, command, specFrom(plain), result{}); err != nil {
+		if res, err = def.run(ctx, p, req.Urn, command, plain, result{}); err != nil {
 			return nil, err
 		}
 	}
-	props, err := marshal(res.outputs(inputs))
+	props, err := marshal(def.state(res, inputs))
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, err
 }
 
 func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	if err := checkType(req.Urn, req.Type); err != nil {
+	def, err := resourceOf(req.Urn, req.Type)
+	if err != nil {
 		return nil, err
 	}
 	oldState, err := unmarshal(req.Olds, true)
@@ -268,16 +357,17 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	}
 
 	rerun := false
-	for _, key := range changedKeys(oldIn, plain) {
-		rerun = rerun || !noRerun[key]
+	for _, key := range changedKeys(def.inputs, oldIn, plain) {
+		rerun = rerun || !def.noRerun[key]
 	}
 	if !rerun {
-		// Only delete/logging/... changed: record the new inputs, keep the last run's outputs.
-		props, err := marshal(previousResult(oldState).outputs(inputs))
+		// Only delete/logging/connection/... changed: record the new inputs, keep the last run's
+		// outputs.
+		props, err := marshal(def.state(previousResult(oldState), inputs))
 		return &pulumirpc.UpdateResponse{Properties: props}, err
 	}
 	if req.Preview {
-		props, err := marshal(unknownOutputs(inputs))
+		props, err := marshal(def.preview(inputs))
 		return &pulumirpc.UpdateResponse{Properties: props}, err
 	}
 
@@ -290,16 +380,17 @@ func (p *provider) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*p
 	if command != "" {
 		ctx, cancel := p.runContext(ctx, req.Timeout)
 		defer cancel()
-		if res, err = p.run(ctx, req.Urn, command, specFrom(plain), previousResult(oldPlain)); err != nil {
+		if res, err = def.run(ctx, p, req.Urn, command, plain, previousResult(oldPlain)); err != nil {
 			return nil, err
 		}
 	}
-	props, err := marshal(res.outputs(inputs))
+	props, err := marshal(def.state(res, inputs))
 	return &pulumirpc.UpdateResponse{Properties: props}, err
 }
 
 func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	if err := checkType(req.Urn, req.Type); err != nil {
+	def, err := resourceOf(req.Urn, req.Type)
+	if err != nil {
 		return nil, err
 	}
 	state, err := unmarshal(req.Properties, false)
@@ -309,7 +400,9 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 	if command := str(state, "delete"); command != "" {
 		ctx, cancel := p.runContext(ctx, req.Timeout)
 		defer cancel()
-		if _, err := p.run(ctx, req.Urn, command, specFrom(state), previousResult(state)); err != nil {
+		// The remote Command connects as the state says: the last connection stored, even by an
+		// update that ran nothing.
+		if _, err := def.run(ctx, p, req.Urn, command, state, previousResult(state)); err != nil {
 			return nil, err
 		}
 	}
@@ -319,7 +412,7 @@ func (p *provider) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*e
 // Read (refresh, import) returns the state as it is: a command has nothing to read back, and the
 // upstream provider does not implement read either.
 func (p *provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	if err := checkType(req.Urn, req.Type); err != nil {
+	if _, err := resourceOf(req.Urn, req.Type); err != nil {
 		return nil, err
 	}
 	return &pulumirpc.ReadResponse{Id: req.Id, Properties: req.Properties, Inputs: req.Inputs}, nil

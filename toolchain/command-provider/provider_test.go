@@ -286,7 +286,7 @@ func TestCheckValidatesTypes(t *testing.T) {
 	if strings.Join(bad, ",") != "create,interpreter,logging" {
 		t.Errorf("failures %v", resp.Failures)
 	}
-	if _, err := p.Check(ctx, &pulumirpc.CheckRequest{Urn: "urn:pulumi:dev::proj::command:remote:Command::x"}); err == nil {
+	if _, err := p.Check(ctx, &pulumirpc.CheckRequest{Urn: "urn:pulumi:dev::proj::command:remote:CopyToRemote::x"}); err == nil {
 		t.Error("unknown type accepted")
 	}
 }

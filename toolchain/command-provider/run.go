@@ -22,7 +22,8 @@ import (
 type spec struct {
 	interpreter  []string
 	dir          string
-	env          []string // NAME=VALUE, added to the provider's own environment
+	env          []string    // NAME=VALUE, added to the provider's own environment
+	vars         [][2]string // the same as {name, value} pairs, for the remote Command
 	stdin        string
 	addPrevious  bool
 	logStdout    bool
@@ -57,6 +58,7 @@ func specFrom(in resource.PropertyMap) spec {
 		for _, k := range env.ObjectValue().StableKeys() {
 			if v := env.ObjectValue()[k]; v.IsString() {
 				s.env = append(s.env, string(k)+"="+v.StringValue())
+				s.vars = append(s.vars, [2]string{string(k), v.StringValue()})
 			}
 		}
 	}
@@ -78,8 +80,12 @@ type result struct {
 // outputs is the resource state: every input (as given, secrets kept) plus the run's outputs.
 // Outputs derive from all inputs, so they are secret when any input is (as upstream does).
 func (r result) outputs(inputs resource.PropertyMap) resource.PropertyMap {
+	return r.outputsWith(inputs, inputs.ContainsSecrets())
+}
+
+// outputsWith is outputs, with the run's outputs made secret when secret is set.
+func (r result) outputsWith(inputs resource.PropertyMap, secret bool) resource.PropertyMap {
 	outs := inputs.Copy()
-	secret := inputs.ContainsSecrets()
 	set := func(key resource.PropertyKey, v resource.PropertyValue) {
 		if secret && !v.IsSecret() && !v.IsComputed() {
 			v = resource.MakeSecret(v)
