@@ -1,11 +1,12 @@
 // A pod as the live host runs it, on either platform: for each container its process, the inode of
-// each namespace, its hostname, its memory cgroup and the limit the kernel enforces there.
-import execa from "execa";
+// each namespace, its hostname, its memory cgroup and the limit the kernel enforces there. A
+// docker-host pod is read on its target host (the local engine, or a Docker host over SSH).
 import { dirname } from "node:path";
+import { DockerTarget, describeTarget } from "../components/docker/target";
 import { ContainerLayout, NAMESPACES, Namespace, NamespaceHolding, Platform, PodLayout } from "../components/model/layout";
-import { containerName, podContainers } from "./docker";
+import { containerName, podContainersOn } from "./docker";
 import { LocalCluster, podSandboxes, sandboxContainers } from "./cri";
-import { cgroupPaths, memoryLimit, namespaceInodes } from "./proc";
+import { known, processReports } from "./proc";
 
 export interface LiveProcess {
   name: string;
@@ -24,36 +25,35 @@ export interface LivePod {
   containers: LiveProcess[];
 }
 
-async function liveProcess(name: string, image: string, pid: number): Promise<LiveProcess> {
-  if (!pid) throw new Error(`container ${name} is not running`);
-  // The hostname as the container sees it: read inside its UTS namespace.
-  const { stdout: hostname } = await execa("nsenter", ["--target", String(pid), "--uts", "cat", "/proc/sys/kernel/hostname"]);
-  const paths = cgroupPaths(pid);
-  return { name, image, pid, inodes: namespaceInodes(pid), hostname, memoryCgroup: paths.memory ?? paths[""], memoryLimit: memoryLimit(pid) };
+/** A process to read: a container's name and image, and its pid on the host. */
+type Member = Pick<LiveProcess, "name" | "image" | "pid">;
+
+/** The pod whose sandbox is the first member, each member read from the target host's /proc in one command. */
+async function livePod(platform: Platform, pod: string, members: Member[], target?: DockerTarget): Promise<LivePod> {
+  for (const m of members) if (!m.pid) throw new Error(`container ${m.name} is not running`);
+  const reports = await processReports(members.map((m) => m.pid), target);
+  const [sandbox, ...containers] = members.map(({ name, image, pid }, i): LiveProcess => {
+    const [r, cgroups] = [reports[i], known(reports[i], "cgroups")];
+    return { name, image, pid, inodes: known(r, "inodes"), hostname: known(r, "hostname"), memoryCgroup: cgroups.memory ?? cgroups[""], memoryLimit: known(r, "memoryLimit") };
+  });
+  return { platform, pod, sandbox, containers };
 }
 
-export async function liveDockerPod(pod: string): Promise<LivePod> {
-  const all = (await podContainers(pod)).filter((c) => c.running);
+/** A docker-host pod as the target host's engine and kernel run it (the local engine by default). */
+export async function liveDockerPod(pod: string, target?: DockerTarget): Promise<LivePod> {
+  const all = (await podContainersOn(target, pod)).filter((c) => c.running);
   const sandbox = all.find((c) => containerName(c) === "sandbox");
-  if (!sandbox) throw new Error(`no running sandbox container for pod ${pod} on Docker`);
-  return {
-    platform: "docker",
-    pod,
-    sandbox: await liveProcess("sandbox", sandbox.image, sandbox.pid),
-    containers: await Promise.all(all.filter((c) => c !== sandbox).map((c) => liveProcess(containerName(c), c.image, c.pid))),
-  };
+  if (!sandbox) throw new Error(`no running sandbox container for pod ${pod} on ${describeTarget(target)}`);
+  const members = [sandbox, ...all.filter((c) => c !== sandbox)].map((c) => ({ name: containerName(c), image: c.image, pid: c.pid }));
+  return livePod("docker", pod, members, target);
 }
 
+/** A Kubernetes pod as the local cluster's container runtime and this host's kernel run it. */
 export async function liveKubernetesPod(cluster: LocalCluster, pod: string, namespace = "default"): Promise<LivePod> {
   const [sandbox] = (await podSandboxes(cluster, pod, namespace)).filter((s) => s.state === "SANDBOX_READY");
   if (!sandbox) throw new Error(`no ready pod sandbox for ${namespace}/${pod} in the local cluster`);
   const members = (await sandboxContainers(cluster, sandbox.id)).filter((c) => c.state === "CONTAINER_RUNNING");
-  return {
-    platform: "kubernetes",
-    pod,
-    sandbox: await liveProcess("pause", sandbox.image, sandbox.pid),
-    containers: await Promise.all(members.map((c) => liveProcess(c.name, c.image, c.pid))),
-  };
+  return livePod("kubernetes", pod, [{ name: "pause", image: sandbox.image, pid: sandbox.pid }, ...members]);
 }
 
 /** What splitMembers needs of a pod: each process's name and namespace inodes. */

@@ -1,43 +1,107 @@
-// Reads what the kernel says about a process: its namespaces and its cgroups. This is the ground
-// truth that `lsns` and `systemd-cgls` show, read straight from /proc and /sys/fs/cgroup.
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+// Reads what the kernel says about a process on the target host (the local one, or a Docker host over
+// SSH): its namespaces and its cgroups. This is the ground truth that `lsns` and `systemd-cgls` show,
+// read straight from /proc and /sys/fs/cgroup by one shell command for any number of processes, so a
+// remote host costs one SSH round trip per pod, not one per file.
+import execa from "execa";
+import { DockerTarget, describeTarget, hostPathExists, onHost, readHostFile } from "../components/docker/target";
 import { NAMESPACES, Namespace } from "../components/model/layout";
 
-/** The inode of each namespace of a process, e.g. { net: "4026532201", ... }. */
-export function namespaceInodes(pid: number): Record<Namespace, string> {
-  const out = {} as Record<Namespace, string>;
-  for (const ns of NAMESPACES) {
-    const link = readlinkSync(`/proc/${pid}/ns/${ns}`); // "net:[4026532201]"
-    out[ns] = /\[(\d+)\]/.exec(link)![1];
-  }
-  return out;
+/** What /proc and /sys/fs/cgroup say about one process; a field is missing where it could not be read. */
+export interface ProcessReport {
+  pid: number;
+  /** The inode of each namespace, e.g. { net: "4026532201", ... }. */
+  inodes?: Record<Namespace, string>;
+  /** The cgroup path per controller ("" for the cgroup v2 hierarchy). */
+  cgroups?: Record<string, string>;
+  /** The hostname the process sees, read inside its UTS namespace. */
+  hostname?: string;
+  /** The memory limit in bytes that the kernel enforces on its memory cgroup. */
+  memoryLimit?: number | "max";
 }
 
-/** The cgroup path of a process per controller ("" for the cgroup v2 hierarchy). */
-export function cgroupPaths(pid: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n")) {
-    const m = /^\d+:([^:]*):(.*)$/.exec(line);
-    if (m) for (const c of m[1].split(",")) out[c] = m[2];
+/**
+ * For each PID argument, lines "pid P", "ns NAME LINK" for each namespace, "cgroup LINE" for each line
+ * of /proc/P/cgroup, "hostname H" (read inside its UTS namespace), and "limit L": memory.limit_in_bytes
+ * of its v1 memory cgroup where the host has that hierarchy, else memory.max of its v2 cgroup (a
+ * v2-only host has no v1 line). PIDs come as arguments, never as part of the script.
+ */
+const REPORT_SCRIPT = `for p; do
+  echo "pid $p"
+  for n in ${NAMESPACES.join(" ")}; do echo "ns $n $(readlink "/proc/$p/ns/$n")"; done
+  sed 's/^/cgroup /' "/proc/$p/cgroup"
+  echo "hostname $(nsenter --target "$p" --uts cat /proc/sys/kernel/hostname)"
+  v1= v2=
+  while IFS=: read -r _ c path; do
+    case ",$c," in *,memory,*) v1="/sys/fs/cgroup/memory$path/memory.limit_in_bytes";; ,,) v2="/sys/fs/cgroup$path/memory.max";; esac
+  done < "/proc/$p/cgroup"
+  if [ -n "$v1" ] && [ -e "$v1" ]; then echo "limit $(cat "$v1")"; elif [ -n "$v2" ]; then echo "limit $(cat "$v2")"; fi
+done`;
+
+const reportArgv = (pids: number[]) => {
+  for (const pid of pids) if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${pid} is not a process id`);
+  return ["sh", "-c", REPORT_SCRIPT, "sh", ...pids.map(String)];
+};
+
+/** The reports in REPORT_SCRIPT's output, in its order; what a line does not give stays missing. */
+export function parseProcessReports(text: string): ProcessReport[] {
+  const reports: (Omit<ProcessReport, "inodes" | "cgroups"> & { inodes: Partial<Record<Namespace, string>>; cgroups: Record<string, string> })[] = [];
+  for (const line of text.split("\n")) {
+    const [key, rest] = [line.split(" ", 1)[0], line.slice(line.indexOf(" ") + 1)];
+    const r = reports[reports.length - 1];
+    if (key === "pid") reports.push({ pid: Number(rest), inodes: {}, cgroups: {} });
+    else if (!r) continue;
+    else if (key === "ns") {
+      const m = /^(\w+) \w+:\[(\d+)\]$/.exec(rest); // "net net:[4026532201]"
+      if (m) r.inodes[m[1] as Namespace] = m[2];
+    } else if (key === "cgroup") {
+      const m = /^\d+:([^:]*):(.*)$/.exec(rest);
+      if (m) for (const c of m[1].split(",")) r.cgroups[c] = m[2];
+    } else if (key === "hostname") r.hostname = rest;
+    else if (key === "limit" && /^(\d+|max)$/.test(rest)) r.memoryLimit = rest === "max" ? "max" : Number(rest);
   }
-  return out;
+  return reports.map((r) => ({
+    pid: r.pid,
+    inodes: NAMESPACES.every((ns) => r.inodes[ns]) ? (r.inodes as Record<Namespace, string>) : undefined,
+    cgroups: Object.keys(r.cgroups).length ? r.cgroups : undefined,
+    hostname: r.hostname || undefined,
+    memoryLimit: r.memoryLimit,
+  }));
 }
 
-/** The memory limit in bytes that the kernel enforces on a process's memory cgroup. */
-export function memoryLimit(pid: number): number | "max" {
-  const paths = cgroupPaths(pid);
-  if (paths.memory !== undefined && existsSync(`/sys/fs/cgroup/memory${paths.memory}/memory.limit_in_bytes`)) {
-    return Number(readFileSync(`/sys/fs/cgroup/memory${paths.memory}/memory.limit_in_bytes`, "utf8"));
-  }
-  const v2 = readFileSync(`/sys/fs/cgroup${paths[""]}/memory.max`, "utf8").trim();
-  return v2 === "max" ? "max" : Number(v2);
+const WHAT = { inodes: "namespaces", cgroups: "cgroups", hostname: "hostname", memoryLimit: "memory limit" };
+
+/** A field of a report; throws, naming the process, when it could not be read (e.g. it has exited). */
+export function known<K extends keyof typeof WHAT>(r: ProcessReport, key: K): NonNullable<ProcessReport[K]> {
+  if (r[key] === undefined) throw new Error(`cannot read the ${WHAT[key]} of process ${r.pid}`);
+  return r[key]!;
 }
 
-/** The directories a cgroup name has on this host, in every hierarchy (v1) or the one (v2). */
-export function cgroupDirs(name: string): string[] {
-  const mounts = readFileSync("/proc/self/mountinfo", "utf8").trim().split("\n")
+/** What the target host's kernel says about each process, in one command. */
+export async function processReports(pids: number[], target?: DockerTarget): Promise<ProcessReport[]> {
+  if (pids.length === 0) return [];
+  const { stdout } = await execa(...onHost(target, reportArgv(pids)));
+  return parseProcessReports(stdout);
+}
+
+/** What the target host's kernel says about one process (synchronously). */
+const processReport = (pid: number, target?: DockerTarget) => parseProcessReports(execa.sync(...onHost(target, reportArgv([pid]))).stdout)[0];
+
+/** The inode of each namespace of a process on the target host, e.g. { net: "4026532201", ... }. */
+export const namespaceInodes = (pid: number, target?: DockerTarget) => known(processReport(pid, target), "inodes");
+
+/** The cgroup path of a process on the target host per controller ("" for the cgroup v2 hierarchy). */
+export const cgroupPaths = (pid: number, target?: DockerTarget) => known(processReport(pid, target), "cgroups");
+
+/** The memory limit in bytes that the target host's kernel enforces on a process's memory cgroup (v1 or v2). */
+export const memoryLimit = (pid: number, target?: DockerTarget) => known(processReport(pid, target), "memoryLimit");
+
+/** The directories a cgroup name has on the target host, in every hierarchy (v1) or the one (v2). */
+export function cgroupDirs(name: string, target?: DockerTarget): string[] {
+  const mountinfo = readHostFile(target, "/proc/self/mountinfo");
+  if (mountinfo === undefined) throw new Error(`cannot read /proc/self/mountinfo on ${describeTarget(target)}`);
+  const mounts = mountinfo.trim().split("\n")
     .map((l) => l.split(" "))
     .filter((f) => ["cgroup", "cgroup2"].includes(f[f.indexOf("-") + 1]))
     .map((f) => f[4]);
-  return mounts.map((m) => `${m}/${name.replace(/^\//, "")}`).filter((d) => existsSync(d));
+  return mounts.map((m) => `${m}/${name.replace(/^\//, "")}`).filter((d) => hostPathExists(target, d));
 }

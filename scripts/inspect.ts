@@ -1,27 +1,27 @@
 // `npx tsx scripts/inspect.ts STACK`: reads the stack's pods from its outputs, then what the live
-// host runs for each: namespaces by inode, memory cgroup and the limit the kernel enforces, and the
+// host runs for each (the stack's `dockerHost` over SSH, else the local engine): namespaces by inode, memory cgroup and the limit the kernel enforces, and the
 // restarts its agent counted. Exits 1 when a pod is split (a member outside its sandbox's network or
 // IPC namespace), when a member is not running (unless it completed under restartPolicy OnFailure or
 // Never, as a Kubernetes container may), or when its agent is not running, naming each.
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { resolve } from "node:path";
-import { PodLayout } from "../components/model/layout";
+import { describeTarget } from "../components/docker/target";
 import { agentStatus, describeContainer } from "../host/agent";
 import { liveDockerPod, splitMembers } from "../host/live";
+import { deployedPods } from "../host/stack";
 import { liveTable } from "../host/view";
 
 async function main(stack: string) {
-  const ws = await LocalWorkspace.create({ workDir: resolve(__dirname, "..") });
-  const layouts: PodLayout[] | undefined = (await ws.stackOutputs(stack)).layouts?.value;
-  if (!Array.isArray(layouts)) throw new Error(`stack ${stack} has no 'layouts' output: run 'pulumi up' on it first`);
+  const { layouts, target } = await deployedPods(stack);
   for (const layout of layouts) {
     if (layout.platform !== "docker") throw new Error(`stack ${stack} is not a docker-host stack`);
-    const live = await liveDockerPod(layout.pod);
-    const status = await agentStatus(layout.pod).catch((err) => {
-      problems.push(`pod ${layout.pod}: ${err.shortMessage ?? err.message}`);
-      return undefined;
-    });
-    console.log(liveTable(`pod ${layout.pod} on docker, cgroup parent ${layout.cgroupParent}`, live, status));
+    const [live, status] = await Promise.all([
+      liveDockerPod(layout.pod, target),
+      agentStatus(layout.pod, target).catch((err) => {
+        problems.push(`pod ${layout.pod}: ${err.shortMessage ?? err.message}`);
+        return undefined;
+      }),
+    ]);
+    const where = target ? ` on ${describeTarget(target)}` : "";
+    console.log(liveTable(`pod ${layout.pod} on docker${where}, cgroup parent ${layout.cgroupParent}`, live, status));
     for (const line of splitMembers(live)) problems.push(`pod ${layout.pod} is split: ${line}`);
     for (const c of layout.containers) {
       if (live.containers.some((x) => x.name === c.name)) continue;

@@ -36,6 +36,7 @@ boot_failed() {
   echo "--- last lines of the serial console ($serial) ---" >&2
   tail -n 25 "$serial" 2>/dev/null | tr -d '\r' >&2 || true
   stop_qemu
+  rm -rf "$PODLAB_VM_DIR"
   fail "$why"
 }
 

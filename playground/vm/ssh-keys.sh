@@ -19,6 +19,8 @@ case "${1:?action}" in
     cat "$dir/id_ed25519" ;;
   delete)
     rm -rf "$dir"
+    # The VM's folder, once its run folder (qemu.sh) is gone too.
+    rmdir "$(dirname "$dir")" 2>/dev/null || true
     echo "removed $dir" ;;
   *) echo "unknown action $1" >&2; exit 1 ;;
 esac

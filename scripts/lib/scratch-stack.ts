@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 
 const TOP = resolve(__dirname, "../..");
-const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "tsconfig.json", "package.json", "components", "pods"];
+const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "tsconfig.json", "package.json", "components", "playground", "pods"];
 
 /** Fails loudly, naming the fix, when a tool the integration tests need is missing. */
 export async function requireTools(...tools: ("pulumi" | "docker")[]): Promise<void> {

@@ -1,0 +1,25 @@
+// What the live views (scripts/inspect.ts, scripts/compare.ts --live) need of a deployed stack: its
+// pods' layouts, and the host they run on (its `dockerHost` output, else the local engine).
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { resolve } from "node:path";
+import { DockerTarget, sshHost } from "../components/docker/target";
+import { PodLayout } from "../components/model/layout";
+
+export interface DeployedPods {
+  layouts: PodLayout[];
+  /** Where a docker-host stack's pods run: undefined for the local engine. */
+  target: DockerTarget;
+}
+
+/**
+ * A stack's `layouts` output and, when it has a `dockerHost` output, that host (its key pinned, as
+ * `sshHost` checks it), through Pulumi's Automation API. Throws when the stack has no layouts.
+ */
+export async function deployedPods(stack: string): Promise<DeployedPods> {
+  const ws = await LocalWorkspace.create({ workDir: resolve(__dirname, "..") });
+  const outputs = await ws.stackOutputs(stack);
+  const layouts = outputs.layouts?.value;
+  if (!Array.isArray(layouts)) throw new Error(`stack ${stack} has no 'layouts' output: run 'pulumi up' on it first`);
+  const dockerHost = outputs.dockerHost?.value;
+  return { layouts, target: dockerHost ? sshHost(dockerHost, `stack ${stack}'s output dockerHost`) : undefined };
+}

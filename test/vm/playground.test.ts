@@ -1,0 +1,142 @@
+// The playground VM, for real: a Debian VM booted with qemu (TCG here), systemd as PID 1, cgroup v2
+// only, Docker with its systemd cgroup driver, reached over SSH with pinned keys. A few whole
+// scenarios, since a container start there takes seconds: the walkthrough pod's layout in slices and
+// scopes, two pods whose names nest in systemd's reading (web, web-canary), a pod-level limit change
+// in place, a guest reboot, and destroy leaving nothing. Fails, never skips, when qemu is missing.
+import type { IPod } from "kubernetes-models/v1/Pod";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sshHost, SshHost } from "../../components/docker/target";
+import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
+import { walkthroughPod } from "../integration/fixtures";
+import { waitFor } from "../integration/wait";
+import { guest, GuestContainer, guestPod, podLeftovers, sliceMemoryMax } from "./guest";
+
+const run = Math.random().toString(36).slice(2, 7);
+const MiB = 2 ** 20;
+const web = `w${run}`;
+const canary = `w${run}-canary`;
+
+/** The walkthrough's pod named `name`, with a pod-level memory limit when given. */
+function pod(name: string, podMemory?: string): IPod {
+  const p = walkthroughPod(name);
+  if (podMemory) (p.spec as any).resources = { limits: { memory: podMemory } };
+  return p;
+}
+
+const timed = async <T>(what: string, f: () => Promise<T>) => {
+  const t0 = Date.now();
+  const r = await f();
+  console.log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  return r;
+};
+
+/** The pod whole in the guest: sandbox, app and sidecar running, members in the sandbox's net and IPC. */
+function expectWhole(h: SshHost, name: string, slice: string): Record<string, GuestContainer> {
+  const c = guestPod(h, name);
+  expect(Object.keys(c).sort(), `${name}'s running containers`).toEqual(["app", "sandbox", "sidecar"]);
+  for (const m of ["app", "sidecar"]) {
+    expect(c[m].ns.net, `${m} net`).toBe(c.sandbox.ns.net);
+    expect(c[m].ns.ipc, `${m} ipc`).toBe(c.sandbox.ns.ipc);
+    expect(c[m].ns.uts, `${m} uts`).not.toBe(c.sandbox.ns.uts);
+    expect(c[m].ns.mnt, `${m} mnt`).not.toBe(c.sandbox.ns.mnt);
+  }
+  for (const m of Object.values(c)) expect(m.cgroup, `${m.name}'s cgroup`).toBe(`/pod.slice/${slice}/docker-${m.id}.scope`);
+  expect(c.app.memoryMax).toBe(256 * MiB);
+  expect(c.sidecar.memoryMax).toBe(128 * MiB);
+  return c;
+}
+
+describe("the playground VM: pods on systemd and cgroup v2", () => {
+  let vm: ScratchStack;
+  let pods: ScratchStack;
+  let host: SshHost;
+  let dockerHost: Record<string, string>;
+  const podsConfig = (list: IPod[]) => ({ platform: "docker", cgroupDriver: "systemd", pods: list, dockerHost });
+
+  beforeAll(async () => {
+    await requireTools("pulumi");
+    vm = await ScratchStack.create(`vm-${run}`, { vmName: `vm${run}`, vm: { cpus: 2, memoryMiB: 2048, accel: "tcg" } });
+    await timed("playground up (image cached or built, boot, provision)", () => vm.up());
+    const out = await vm.outputs();
+    expect(out.provisioned).toMatch(/init systemd, cgroup v2, docker .* with the systemd cgroup driver/);
+    dockerHost = out.dockerHost;
+    host = sshHost(dockerHost);
+    pods = await ScratchStack.create(`vmpods-${run}`, podsConfig([pod(web, "512Mi"), pod(canary)]));
+  }, 900_000);
+
+  afterAll(async () => {
+    await pods?.dispose();
+    await vm?.dispose();
+  }, 600_000);
+
+  it("a VM that does not answer on SSH in time fails up with the serial console's last lines", async () => {
+    const slow = await ScratchStack.create(`vmslow-${run}`, { vmName: `vms${run}`, vm: { bootTimeout: "10s" } });
+    try {
+      const err = await slow.up().then(() => undefined, (e) => e);
+      expect(err?.all).toContain("sshd did not answer");
+      expect(err?.all).toContain("last lines of the serial console");
+    } finally {
+      await slow.dispose();
+    }
+    // No qemu of that VM is left running.
+    const { execFileSync } = await import("node:child_process");
+    expect(execFileSync("sh", ["-c", `pgrep -f -- '-name vms${run} ' || true`], { encoding: "utf8" }).trim()).toBe("");
+  }, 300_000);
+
+  it("lays each pod out as slices and scopes: web and web-canary siblings, limits in memory.max", async () => {
+    await timed("pods up on the VM (images copied, two pods)", () => pods.up());
+    const w = expectWhole(host, web, `pod-${web}.slice`);
+    const c = expectWhole(host, canary, `pod-${web}_canary.slice`);
+    // Siblings under pod.slice, not nested: the canary's cgroup is not inside web's slice.
+    expect(c.app.cgroup.startsWith(`/pod.slice/pod-${web}.slice/`)).toBe(false);
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}.slice`)).toBe(512 * MiB);
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe("max");
+    expect(w.sandbox.ns.net).not.toBe(c.sandbox.ns.net);
+  }, 900_000);
+
+  it("changes a pod-level limit in place: the pod's containers keep running", async () => {
+    const before = guestPod(host, web);
+    pods.setConfig(podsConfig([pod(web, "384Mi"), pod(canary)]));
+    await timed("pod-level limit change", () => pods.up());
+    const after = expectWhole(host, web, `pod-${web}.slice`);
+    for (const m of ["sandbox", "app", "sidecar"]) {
+      expect(after[m].id, `${m} id`).toBe(before[m].id);
+      expect(after[m].startedAt, `${m} started at`).toBe(before[m].startedAt);
+    }
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}.slice`)).toBe(384 * MiB);
+  }, 600_000);
+
+  it("removing web leaves web-canary running, bounded only by its own limits", async () => {
+    const before = guestPod(host, canary);
+    pods.setConfig(podsConfig([pod(canary)]));
+    await timed("remove web", () => pods.up());
+    const after = expectWhole(host, canary, `pod-${web}_canary.slice`);
+    for (const m of ["sandbox", "app", "sidecar"]) expect(after[m].startedAt, `${m} started at`).toBe(before[m].startedAt);
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}.slice`)).toBeUndefined();
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe("max");
+    expect(guest(host, `systemctl list-units --all --no-legend --plain "pod-$1.slice" | wc -l`, web).trim()).toBe("0");
+  }, 600_000);
+
+  it("brings the pod back whole with its limits after the guest reboots, and the next preview is clean", async () => {
+    pods.setConfig(podsConfig([pod(canary, "448Mi")]));
+    await pods.up();
+    const before = guestPod(host, canary);
+    const bootId = guest(host, "cat /proc/sys/kernel/random/boot_id").trim();
+    // The connection drops as the guest goes down; that is expected.
+    try { guest(host, "systemctl reboot"); } catch { /* the guest went away */ }
+    const back = await timed("reboot to a whole pod", () => waitFor("the pod whole after the reboot", async () => {
+      expect(guest(host, "cat /proc/sys/kernel/random/boot_id").trim()).not.toBe(bootId);
+      return expectWhole(host, canary, `pod-${web}_canary.slice`);
+    }, 600));
+    expect(back.sandbox.id).toBe(before.sandbox.id);
+    expect(back.sandbox.pid).not.toBe(before.sandbox.pid);
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe(448 * MiB);
+    const preview = await pods.preview({ diff: true });
+    expect(Object.keys(preview.changeSummary ?? {}).filter((k) => k !== "same"), preview.stdout).toEqual([]);
+  }, 900_000);
+
+  it("destroy leaves no container, no slice unit, no slice file and no cgroup", async () => {
+    await timed("destroy the pods", () => pods.destroy());
+    expect(podLeftovers(host)).toBe("");
+  }, 600_000);
+});
