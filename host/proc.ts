@@ -20,22 +20,27 @@ export interface ProcessReport {
 }
 
 /**
- * For each PID argument, lines "pid P", "ns NAME LINK" for each namespace, "cgroup LINE" for each line
- * of /proc/P/cgroup, "hostname H" (read inside its UTS namespace), and "limit L": memory.limit_in_bytes
- * of its v1 memory cgroup where the host has that hierarchy, else memory.max of its v2 cgroup (a
- * v2-only host has no v1 line). PIDs come as arguments, never as part of the script.
+ * For each PID argument, lines "pid P", "ns LINK" for each namespace ("net:[4026532201]"), "cgroup
+ * LINE" for each line of /proc/P/cgroup, "hostname H" (read inside its UTS namespace), and "limit L":
+ * memory.limit_in_bytes of its v1 memory cgroup where the host has that hierarchy, else memory.max of
+ * its v2 cgroup (a v2-only host has no v1 line). PIDs come as arguments, never as part of the script;
+ * it runs few programs, as each costs on a slow remote host.
  */
-const REPORT_SCRIPT = `for p; do
-  echo "pid $p"
-  for n in ${NAMESPACES.join(" ")}; do echo "ns $n $(readlink "/proc/$p/ns/$n")"; done
-  sed 's/^/cgroup /' "/proc/$p/cgroup"
-  echo "hostname $(nsenter --target "$p" --uts cat /proc/sys/kernel/hostname)"
-  v1= v2=
-  while IFS=: read -r _ c path; do
-    case ",$c," in *,memory,*) v1="/sys/fs/cgroup/memory$path/memory.limit_in_bytes";; ,,) v2="/sys/fs/cgroup$path/memory.max";; esac
+const REPORT_SCRIPT = `set -f
+for p; do
+  printf 'pid %s\\n' "$p"
+  for l in $(cd "/proc/$p/ns" && readlink ${NAMESPACES.join(" ")}); do printf 'ns %s\\n' "$l"; done
+  v1= v2= l=
+  while IFS= read -r l; do
+    printf 'cgroup %s\\n' "$l"
+    c=\${l#*:} && path=\${c#*:} && c=\${c%%:*}
+    case ",$c," in *,memory,*) v1=/sys/fs/cgroup/memory$path/memory.limit_in_bytes;; ,,) v2=/sys/fs/cgroup$path/memory.max;; esac
   done < "/proc/$p/cgroup"
-  if [ -n "$v1" ] && [ -e "$v1" ]; then echo "limit $(cat "$v1")"; elif [ -n "$v2" ]; then echo "limit $(cat "$v2")"; fi
-done`;
+  printf 'hostname %s\\n' "$(nsenter --target "$p" --uts cat /proc/sys/kernel/hostname)"
+  f=$v2 && [ -n "$v1" ] && [ -e "$v1" ] && f=$v1
+  [ -n "$f" ] && read -r l < "$f" && printf 'limit %s\\n' "$l"
+done
+exit 0`;
 
 const reportArgv = (pids: number[]) => {
   for (const pid of pids) if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${pid} is not a process id`);
@@ -51,7 +56,7 @@ export function parseProcessReports(text: string): ProcessReport[] {
     if (key === "pid") reports.push({ pid: Number(rest), inodes: {}, cgroups: {} });
     else if (!r) continue;
     else if (key === "ns") {
-      const m = /^(\w+) \w+:\[(\d+)\]$/.exec(rest); // "net net:[4026532201]"
+      const m = /^(\w+):\[(\d+)\]$/.exec(rest); // "net:[4026532201]"
       if (m) r.inodes[m[1] as Namespace] = m[2];
     } else if (key === "cgroup") {
       const m = /^\d+:([^:]*):(.*)$/.exec(rest);
@@ -76,15 +81,18 @@ export function known<K extends keyof typeof WHAT>(r: ProcessReport, key: K): No
   return r[key]!;
 }
 
-/** What the target host's kernel says about each process, in one command. */
-export async function processReports(pids: number[], target?: DockerTarget): Promise<ProcessReport[]> {
-  if (pids.length === 0) return [];
-  const { stdout } = await execa(...onHost(target, reportArgv(pids)));
-  return parseProcessReports(stdout);
+/** The reports of a run of REPORT_SCRIPT; throws, with its stderr, when it could not run (e.g. no SSH). */
+function reportsOf(run: execa.ExecaReturnBase<string>, target: DockerTarget): ProcessReport[] {
+  if (run.exitCode !== 0) throw new Error(`cannot read /proc on ${describeTarget(target)}: ${run.stderr}`);
+  return parseProcessReports(run.stdout);
 }
 
+/** What the target host's kernel says about each process, in one command. */
+export const processReports = async (pids: number[], target?: DockerTarget) =>
+  reportsOf(await execa(...onHost(target, reportArgv(pids)), { reject: false }), target);
+
 /** What the target host's kernel says about one process (synchronously). */
-const processReport = (pid: number, target?: DockerTarget) => parseProcessReports(execa.sync(...onHost(target, reportArgv([pid]))).stdout)[0];
+const processReport = (pid: number, target?: DockerTarget) => reportsOf(execa.sync(...onHost(target, reportArgv([pid])), { reject: false }), target)[0];
 
 /** The inode of each namespace of a process on the target host, e.g. { net: "4026532201", ... }. */
 export const namespaceInodes = (pid: number, target?: DockerTarget) => known(processReport(pid, target), "inodes");

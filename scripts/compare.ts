@@ -2,25 +2,21 @@
 // (with the platform reason) or UNEXPECTED; an unexpected one makes the command exit 1.
 //   npm run compare -- [--left docker-host] [--right minikube] [--left-file F] [--right-file F] [--live]
 // With --live, namespaces, cgroups and memory limits are read from the running host instead of the
-// stacks' outputs: by /proc inode, from Docker and from the local cluster's container runtime.
+// stacks' outputs: by /proc inode, from Docker (on a docker-host stack's `dockerHost` over SSH, else
+// the local engine) and from the local cluster's container runtime.
 import Table from "cli-table3";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
 import { localClusterEnv } from "../host/cri";
 import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout, splitMembers } from "../host/live";
+import { DeployedPods, deployedPods } from "../host/stack";
 import { COMPACT } from "../host/view";
 
-/** A stack's `layouts` output, through Pulumi's Automation API, or a file of layouts. */
-async function layoutsOf(stack: string | undefined, file: string | undefined): Promise<PodLayout[]> {
-  if (file) return JSON.parse(readFileSync(file, "utf8"));
-  const ws = await LocalWorkspace.create({ workDir: resolve(__dirname, "..") });
-  const layouts = (await ws.stackOutputs(stack!)).layouts?.value;
-  if (!Array.isArray(layouts)) throw new Error(`stack ${stack} has no 'layouts' output: run 'pulumi up' on it first`);
-  return layouts;
+/** A stack's layouts and the host its pods run on (deployedPods), or a file of layouts (local). */
+async function layoutsOf(stack: string | undefined, file: string | undefined): Promise<DeployedPods> {
+  return file ? { layouts: JSON.parse(readFileSync(file, "utf8")), target: undefined } : deployedPods(stack!);
 }
 
 const mib = (bytes: number) => `${bytes / 2 ** 20}Mi`;
@@ -84,9 +80,10 @@ async function main() {
       namespace: { type: "string", default: "default" },
     },
   });
-  const readLive = async (layout: PodLayout): Promise<LivePod> =>
-    layout.platform === "docker" ? liveDockerPod(layout.pod) : liveKubernetesPod(await localClusterEnv(), layout.pod, values.namespace);
-  const [left, right] = await Promise.all([layoutsOf(values.left, values["left-file"]), layoutsOf(values.right, values["right-file"])]);
+  const readLive = async (layout: PodLayout, { target }: DeployedPods): Promise<LivePod> =>
+    layout.platform === "docker" ? liveDockerPod(layout.pod, target) : liveKubernetesPod(await localClusterEnv(), layout.pod, values.namespace);
+  const sides = await Promise.all([layoutsOf(values.left, values["left-file"]), layoutsOf(values.right, values["right-file"])]);
+  const [left, right] = sides.map((s) => s.layouts);
   let unexpectedCount = 0;
   for (const l of left) {
     const r = right.find((x) => x.pod === l.pod);
@@ -98,7 +95,7 @@ async function main() {
     let shown: [PodLayout, PodLayout] = [l, r];
     let live: [LivePod?, LivePod?] = [];
     if (values.live) {
-      live = [await readLive(l), await readLive(r)];
+      live = [await readLive(l, sides[0]), await readLive(r, sides[1])];
       shown = [liveLayout(live[0]!, l), liveLayout(live[1]!, r)];
       console.log(`pod ${l.pod}, live: ${l.platform} sandbox pid ${live[0]!.sandbox.pid}, ${r.platform} pause pid ${live[1]!.sandbox.pid}`);
     } else {

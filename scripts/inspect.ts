@@ -1,8 +1,9 @@
 // `npx tsx scripts/inspect.ts STACK`: reads the stack's pods from its outputs, then what the live
-// host runs for each (the stack's `dockerHost` over SSH, else the local engine): namespaces by inode, memory cgroup and the limit the kernel enforces, and the
-// restarts its agent counted. Exits 1 when a pod is split (a member outside its sandbox's network or
-// IPC namespace), when a member is not running (unless it completed under restartPolicy OnFailure or
-// Never, as a Kubernetes container may), or when its agent is not running, naming each.
+// host runs for each (the stack's `dockerHost` over SSH, else the local engine): namespaces by
+// inode, memory cgroup and the limit the kernel enforces, and the restarts its agent counted. Exits 1
+// when a pod is split (a member outside its sandbox's network or IPC namespace), when a member is not
+// running (unless it completed under restartPolicy OnFailure or Never, as a Kubernetes container
+// may), or when its agent is not running, naming each.
 import { describeTarget } from "../components/docker/target";
 import { agentStatus, describeContainer } from "../host/agent";
 import { liveDockerPod, splitMembers } from "../host/live";

@@ -1,0 +1,46 @@
+// The /proc reader's report (host/proc.ts): one shell command prints namespaces, cgroups, hostname and
+// memory limit for each process, on the local host or a Docker host over SSH; here, its parsing.
+import { readFileSync, readlinkSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { known, parseProcessReports, processReports } from "../../host/proc";
+
+const ID = "6a1a5e422f0bbe42e5121a1b498af47a41ed0979fbc90fb7c8a7be27627f8884";
+const ns = (base: number) => ["net", "ipc", "uts", "pid", "mnt"].map((n, i) => `ns ${n}:[${base + i}]`);
+
+describe("the process report", () => {
+  it("reads a cgroup v2 host with the systemd driver: one hierarchy, the limit from memory.max", () => {
+    const out = ["pid 2343", ...ns(4026532217), `cgroup 0::/pod.slice/pod-foo.slice/docker-${ID}.scope`, "hostname foo", "limit 268435456",
+      "pid 2241", ...ns(4026532300), "cgroup 0::/pod.slice/pod-foo.slice/docker-1.scope", "hostname foo", "limit max", ""].join("\n");
+    const [app, sandbox] = parseProcessReports(out);
+    expect(app).toEqual({
+      pid: 2343,
+      inodes: { net: "4026532217", ipc: "4026532218", uts: "4026532219", pid: "4026532220", mnt: "4026532221" },
+      cgroups: { "": `/pod.slice/pod-foo.slice/docker-${ID}.scope` },
+      hostname: "foo",
+      memoryLimit: 256 * 2 ** 20,
+    });
+    expect(sandbox.memoryLimit).toBe("max");
+  });
+
+  it("reads a cgroup v1 host: a path per controller, joined controllers apart, paths with colons whole", () => {
+    const [r] = parseProcessReports(["pid 7", ...ns(10), "cgroup 12:cpu,cpuacct:/pod-a/x", "cgroup 4:memory:/pod-a/x:y", "cgroup 1:name=systemd:/s", "cgroup 0::/", "limit 134217728"].join("\n"));
+    expect(r.cgroups).toEqual({ cpu: "/pod-a/x", cpuacct: "/pod-a/x", memory: "/pod-a/x:y", "name=systemd": "/s", "": "/" });
+    expect(r.memoryLimit).toBe(128 * 2 ** 20);
+  });
+
+  it("leaves out what a process that exited did not give, and says so when it is needed", () => {
+    const [r] = parseProcessReports(["pid 99", "ns net:[1]", "hostname ", "limit ", ""].join("\n"));
+    expect(r).toEqual({ pid: 99, inodes: undefined, cgroups: undefined, hostname: undefined, memoryLimit: undefined });
+    expect(() => known(r, "inodes")).toThrow("cannot read the namespaces of process 99");
+    expect(() => known(r, "memoryLimit")).toThrow("cannot read the memory limit of process 99");
+  });
+
+  it("reads this process on the local host as /proc shows it, and takes only process ids", async () => {
+    const [r] = await processReports([process.pid]);
+    expect(known(r, "inodes").net).toBe(/\[(\d+)\]/.exec(readlinkSync(`/proc/${process.pid}/ns/net`))![1]);
+    const v2 = /^0::(.*)$/m.exec(readFileSync("/proc/self/cgroup", "utf8"));
+    if (v2) expect(known(r, "cgroups")[""]).toBe(v2[1]);
+    expect(known(r, "memoryLimit")).toSatisfy((l) => l === "max" || l > 0);
+    await expect(processReports([1.5])).rejects.toThrow("1.5 is not a process id");
+  });
+});
