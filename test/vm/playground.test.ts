@@ -4,8 +4,12 @@
 // scopes, two pods whose names nest in systemd's reading (web, web-canary), a pod-level limit change
 // in place, a guest reboot, and destroy leaving nothing. Fails, never skips, when qemu is missing.
 import type { IPod } from "kubernetes-models/v1/Pod";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sshHost, SshHost } from "../../components/docker/target";
+import { stateDir } from "../../playground/vm";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { walkthroughPod } from "../integration/fixtures";
 import { waitFor } from "../integration/wait";
@@ -78,9 +82,10 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
     } finally {
       await slow.dispose();
     }
-    // No qemu of that VM is left running.
-    const { execFileSync } = await import("node:child_process");
-    expect(execFileSync("sh", ["-c", `pgrep -f -- '-name vms${run} ' || true`], { encoding: "utf8" }).trim()).toBe("");
+    // No qemu of that VM is left running, and nothing of it on disk.
+    const qemus = execFileSync("sh", ["-c", "pgrep -a qemu-system || true"], { encoding: "utf8" });
+    expect(qemus).not.toContain(`-name vms${run} `);
+    expect(existsSync(join(stateDir(), "vms", `vms${run}`))).toBe(false);
   }, 300_000);
 
   it("lays each pod out as slices and scopes: web and web-canary siblings, limits in memory.max", async () => {
