@@ -430,15 +430,20 @@ func TestRemoteDeleteGetsPreviousOutput(t *testing.T) {
 	}
 }
 
-func TestRemoteDialRetriesUntilTheServerStarts(t *testing.T) {
-	noAgent(t)
-	s := newSSHServer(t)
+// closedPort points the server at a port nothing listens on (yet): connections are refused.
+func closedPort(t *testing.T, s *sshServer) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.port = l.Addr().(*net.TCPAddr).Port
-	_ = l.Close() // nothing listens on the port for a while: connections are refused
+	_ = l.Close()
+}
+
+func TestRemoteDialRetriesUntilTheServerStarts(t *testing.T) {
+	noAgent(t)
+	s := newSSHServer(t)
+	closedPort(t, s)
 	started := make(chan error, 1)
 	go func() {
 		time.Sleep(time.Second)
@@ -451,7 +456,7 @@ func TestRemoteDialRetriesUntilTheServerStarts(t *testing.T) {
 	var status statusLines
 	out, err := remoteCreate(t, status.provider(), inputs("create", "echo up", "connection", s.connection()))
 	if serr := <-started; serr != nil {
-		t.Skipf("could not listen on the port again: %v", serr)
+		t.Fatalf("could not listen on the port again: %v", serr)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -467,13 +472,8 @@ func TestRemoteDialRetriesUntilTheServerStarts(t *testing.T) {
 func TestRemoteDialGivesUpWithTheLastError(t *testing.T) {
 	noAgent(t)
 	s := newSSHServer(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.port = l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	_, err = remoteCreate(t, newProvider(), inputs("create", "true", "connection", s.connection("dialErrorLimit", 2.0)))
+	closedPort(t, s)
+	_, err := remoteCreate(t, newProvider(), inputs("create", "true", "connection", s.connection("dialErrorLimit", 2.0)))
 	if err == nil || !strings.Contains(err.Error(), "after 2 attempt(s)") || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("error %v", err)
 	}
