@@ -29,6 +29,8 @@ export interface VmDockerHost {
   url: string;
   identityFile: string;
   knownHostsFile: string;
+  /** This boot of the VM (see SshHost.instance). */
+  instance: string;
 }
 
 export class PlaygroundVm extends pulumi.ComponentResource {
@@ -99,10 +101,13 @@ export class PlaygroundVm extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [qemu] });
     this.provisioned = provision.stdout.apply((out) => out.trim().split("\n").pop() ?? "");
 
-    this.dockerHost = pulumi.all([this.sshPort, provision.id]).apply(([port]) => ({
+    // The qemu resource's ID is new with every boot of a new VM: it tells the docker-host stack that
+    // another machine answers at the same address.
+    this.dockerHost = pulumi.all([this.sshPort, qemu.id, provision.id]).apply(([port, instance]) => ({
       url: `ssh://root@127.0.0.1:${port}`,
       identityFile: join(sshDir, "id_ed25519"),
       knownHostsFile: join(sshDir, "known_hosts"),
+      instance,
     }));
     this.registerOutputs({ sshPort: this.sshPort, dockerHost: this.dockerHost, provisioned: this.provisioned, serialLog: this.serialLog });
   }

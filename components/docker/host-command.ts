@@ -5,7 +5,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
-import { DockerTarget, shellQuote, SshHost } from "./target";
+import { DockerTarget, hostIdentity, shellQuote, SshHost } from "./target";
 
 /** A bash script as one command line for a remote login shell, whatever that shell is. */
 export const bashOn = (script: string) => `bash -c ${shellQuote(script)}`;
@@ -28,7 +28,9 @@ export type HostCommand = command.local.Command | command.remote.Command;
 /**
  * The command `name` on the target: a local Command run by bash, or a remote one whose create,
  * update and delete run under bash on the host (`bash -c '<script>'`). The resource types differ,
- * so moving a stack between hosts replaces its commands (their delete runs where they were made).
+ * so moving a stack between hosts replaces its commands (their delete runs where they were made);
+ * a remote one is made again on another machine at the same address too (hostIdentity in its
+ * triggers), since what it made there (a slice, files) is not on the new machine.
  */
 export function hostCommand(name: string, args: HostCommandArgs, target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand {
   if (!target) return new command.local.Command(name, { ...args, interpreter: ["/bin/bash", "-c"] }, opts);
@@ -36,6 +38,7 @@ export function hostCommand(name: string, args: HostCommandArgs, target: DockerT
   return new command.remote.Command(name, {
     connection: connectionTo(target),
     create: wrap(args.create), update: wrap(args.update), delete: wrap(args.delete),
-    environment: args.environment, triggers: args.triggers, stdin: args.stdin,
+    environment: args.environment, stdin: args.stdin, logging: args.logging,
+    triggers: pulumi.output(args.triggers ?? []).apply((t) => [...t, hostIdentity(target)]),
   }, opts);
 }

@@ -72,7 +72,13 @@ export function imageIds(refs: string[], target?: DockerTarget): Map<string, str
  * image neither engine has is used.
  */
 export function remoteImageIds(uses: ImageUse[], target: DockerTarget): { ids: Map<string, string>; copy: string[] } {
-  const local = imageIds(uses.map((u) => u.ref));
+  // "Any host": a machine without a Docker engine of its own can still drive a remote one.
+  let local = new Map<string, string>();
+  try {
+    local = imageIds(uses.map((u) => u.ref));
+  } catch {
+    pulumi.log.info("podlab: no local Docker engine answers: images are taken as they are on the remote host");
+  }
   const remote = localImageIds(uses.filter((u) => !local.has(u.ref)), target);
   return { ids: new Map([...local, ...remote]), copy: [...local.keys()] };
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Copies podlab's locally built images to a remote Docker host (there is no registry to pull from):
 # one `docker save | ssh docker load` stream for every image the remote engine lacks, so layers the
 # images share cross once. Run by the command provider with bash on the local host; values come from
@@ -8,7 +9,7 @@ set -euo pipefail
 : "${PODLAB_IMAGES:?}" "${PODLAB_SSH_DEST:?}" "${PODLAB_SSH_PORT:?}" "${PODLAB_SSH_IDENTITY:?}" "${PODLAB_SSH_KNOWN_HOSTS:?}"
 t0=$SECONDS
 remote() {
-  ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$PODLAB_SSH_KNOWN_HOSTS" \
+  ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o UserKnownHostsFile="$PODLAB_SSH_KNOWN_HOSTS" \
     -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes -i "$PODLAB_SSH_IDENTITY" -p "$PODLAB_SSH_PORT" "$PODLAB_SSH_DEST" -- "$@"
 }
 missing=()

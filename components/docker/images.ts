@@ -7,7 +7,7 @@ import * as command from "@pulumi/command";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SshHost } from "./target";
+import { hostIdentity, SshHost } from "./target";
 
 const COPY_SCRIPT = readFileSync(join(__dirname, "images-copy.sh"), "utf8");
 
@@ -44,7 +44,7 @@ export class StackImages extends pulumi.ComponentResource {
           PODLAB_IMAGES: pairs.join("\n"), PODLAB_SSH_DEST: `${copyTo.host.user}@${copyTo.host.host}`, PODLAB_SSH_PORT: String(copyTo.host.port),
           PODLAB_SSH_IDENTITY: copyTo.host.identityFile, PODLAB_SSH_KNOWN_HOSTS: copyTo.host.knownHostsFile,
         },
-        triggers: [copyTo.host.url, ...pairs],
+        triggers: [hostIdentity(copyTo.host), ...pairs],
       }, { parent: this });
     }
     this.registerOutputs({});

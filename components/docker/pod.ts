@@ -137,7 +137,9 @@ export class DockerPod extends pulumi.ComponentResource {
 
     this.spec = spec;
     this.cgroupParent = cgroupParent(name, args.cgroupDriver);
-    const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, args.target, { parent: this });
+    // Delete first: a new cgroup of the same name (the host machine made again) must not be removed
+    // by the old one's delete.
+    const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, args.target, { parent: this, deleteBeforeReplace: true });
     // A new pod (a changed spec replaces the sandbox) gets new emptyDirs, as a new Pod does.
     const volumes = volumesCommand(spec, specLabel(sandboxSpec(spec)), args.target, { parent: this, deleteBeforeReplace: true });
 

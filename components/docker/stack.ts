@@ -7,7 +7,8 @@ import { PodLayout } from "../model/layout";
 import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
 import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, localImageIds, podOwners, publishedPorts, remoteImageIds } from "./host";
-import { hostPathExists, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
+import { mkdirSync } from "node:fs";
+import { hostPathExists, sshControlDir, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
 import { StackImages } from "./images";
 import { DockerPod, stackIdentity } from "./pod";
 
@@ -40,7 +41,8 @@ export function dockerTarget(config: ConfigSource, resolved?: DockerHostConfig):
 
 /** The docker provider for an SSH host: Docker's own SSH transport, with the host key pinned. */
 export function dockerProvider(h: SshHost): docker.Provider {
-  return new docker.Provider(`docker-${h.host.replace(/[^A-Za-z0-9.-]/g, "")}-${h.port}`, { host: `ssh://${h.user}@${h.host}:${h.port}`, sshOpts: sshOptions(h) });
+  mkdirSync(sshControlDir(), { recursive: true, mode: 0o700 });
+  return new docker.Provider("docker-host", { host: `ssh://${h.user}@${h.host}:${h.port}`, sshOpts: sshOptions(h) });
 }
 
 /**

@@ -2,9 +2,9 @@
 // over SSH (the playground VM, or any host a user has). No Pulumi resources here: what a host is, how
 // to run a command on it, and the checks on the config that names it.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { PodSpecError } from "../model/validate";
 
 /** A Docker host over SSH. The host key is pinned through `knownHostsFile`, never taken on trust. */
@@ -20,6 +20,11 @@ export interface SshHost {
   knownHostsFile: string;
   /** The host's public key (`ssh-ed25519 AAAA…`), as found in knownHostsFile. */
   hostKey: string;
+  /**
+   * Which machine answers there, when the host says (the playground VM's boot): a new one (a VM made
+   * again, perhaps on the same port and key) makes the pod's host commands and image copy run again.
+   */
+  instance?: string;
 }
 
 /** The local engine (undefined), or an SSH host. */
@@ -30,6 +35,7 @@ export interface DockerHostConfig {
   url?: unknown;
   identityFile?: unknown;
   knownHostsFile?: unknown;
+  instance?: unknown;
   stack?: unknown;
 }
 
@@ -47,7 +53,7 @@ const expandHome = (p: string) => (p === "~" || p.startsWith("~/") ? homedir() +
 export function sshHost(value: DockerHostConfig, where = "podlab:dockerHost", baseDir = process.cwd()): SshHost {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PodSpecError(where, value, "is not a mapping of url, identityFile and knownHostsFile");
   for (const key of Object.keys(value)) {
-    if (!["url", "identityFile", "knownHostsFile"].includes(key)) throw new PodSpecError(`${where}.${key}`, (value as Record<string, unknown>)[key], "is not a field of podlab:dockerHost (url, identityFile, knownHostsFile, or stack alone)");
+    if (!["url", "identityFile", "knownHostsFile", "instance"].includes(key)) throw new PodSpecError(`${where}.${key}`, (value as Record<string, unknown>)[key], "is not a field of podlab:dockerHost (url, identityFile, knownHostsFile, or stack alone)");
   }
   const m = typeof value.url === "string" ? SSH_URL.exec(value.url) : null;
   if (!m) throw new PodSpecError(`${where}.url`, value.url, "is not ssh://user@host[:port]");
@@ -65,7 +71,10 @@ export function sshHost(value: DockerHostConfig, where = "podlab:dockerHost", ba
   const host = m[2];
   const hostKey = knownHostKey(knownHostsFile, port === 22 ? host : `[${host.replace(/^\[|\]$/g, "")}]:${port}`);
   if (!hostKey) throw new PodSpecError(`${where}.knownHostsFile`, value.knownHostsFile, `has no key for ${host} port ${port}: podlab pins host keys (add the host's key, e.g. ssh-keyscan -p ${port} ${host}, after checking its fingerprint)`);
-  return { url: value.url as string, user: m[1], host, port, identityFile, knownHostsFile, hostKey };
+  if (value.instance !== undefined && (typeof value.instance !== "string" || !/^[A-Za-z0-9._-]{1,128}$/.test(value.instance))) {
+    throw new PodSpecError(`${where}.instance`, value.instance, "is not a machine identifier (letters, digits, '.', '_', '-')");
+  }
+  return { url: value.url as string, user: m[1], host, port, identityFile, knownHostsFile, hostKey, ...(value.instance !== undefined ? { instance: value.instance as string } : {}) };
 }
 
 /** The first key of `host` (`host` or `[host]:port`) in a known_hosts file, as `type base64`. */
@@ -83,13 +92,21 @@ function knownHostKey(file: string, host: string): string | undefined {
 /** True when a path is absolute; the playground's outputs are, and relative ones resolve from cwd. */
 export const absolute = (p: string) => isAbsolute(p);
 
+/** What tells one machine at a host's address from another: its address, key and instance. */
+export const hostIdentity = (h: SshHost) => [h.url, h.hostKey, h.instance ?? ""].join(" ");
+
+/** podlab's SSH master sockets: in a folder only this user can enter, never a shared /tmp name. */
+export const sshControlDir = () => join(process.env.PODLAB_CACHE ?? join(homedir(), ".cache", "podlab"), "ssh");
+
 /**
- * OpenSSH client options for a host: batch mode (never a prompt), the pinned host key
- * (StrictHostKeyChecking=yes against knownHostsFile only), and one master connection reused for
- * 60 s, so a program's many checks pay the handshake once.
+ * OpenSSH client options for a host: no config file but these, batch mode (never a prompt), the
+ * pinned host key (StrictHostKeyChecking=yes against knownHostsFile only), keepalives (a host gone
+ * mid-command fails within 15 s), and one master connection reused for 60 s, so a program's many
+ * checks pay the handshake once.
  */
 export function sshOptions(h: SshHost): string[] {
   return [
+    "-F", "/dev/null",
     "-o", "BatchMode=yes",
     "-o", "StrictHostKeyChecking=yes",
     "-o", `UserKnownHostsFile=${h.knownHostsFile}`,
@@ -98,8 +115,10 @@ export function sshOptions(h: SshHost): string[] {
     "-i", h.identityFile,
     "-o", "ConnectTimeout=15",
     "-o", "ControlMaster=auto",
-    "-o", `ControlPath=/tmp/podlab-ssh-%C`,
+    "-o", `ControlPath=${join(sshControlDir(), "%C")}`,
     "-o", "ControlPersist=60",
+    "-o", "ServerAliveInterval=5",
+    "-o", "ServerAliveCountMax=3",
     "-p", String(h.port),
   ];
 }
@@ -107,16 +126,20 @@ export function sshOptions(h: SshHost): string[] {
 /** A word quoted for a POSIX shell: ssh hands the remote side one command line, not an argv. */
 export const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-/** The program and arguments that run `argv` on the target: itself locally, through ssh remotely. */
+/**
+ * The program and arguments that run `argv` on the target: itself locally, through ssh remotely
+ * (making the master sockets' folder, 0700, on first use).
+ */
 export function onHost(target: DockerTarget, argv: string[]): [string, string[]] {
   if (!target) return [argv[0], argv.slice(1)];
+  mkdirSync(sshControlDir(), { recursive: true, mode: 0o700 });
   return ["ssh", [...sshOptions(target), `${target.user}@${target.host}`, "--", argv.map(shellQuote).join(" ")]];
 }
 
 /** Runs `argv` on the target and returns its stdout; throws execFileSync's error (with stdout, stderr). */
 export function runOnHost(target: DockerTarget, argv: string[]): string {
   const [file, args] = onHost(target, argv);
-  return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
 }
 
 /** The file's text on the target, or undefined when it cannot be read. */

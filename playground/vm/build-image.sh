@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The playground VM's disk image: Debian bookworm made with debootstrap, as a Vagrant box is made once
 # and booted many times. Run by the command provider with bash (or by hand); values come from the
 # environment:
@@ -14,19 +15,25 @@ out=$PODLAB_VM_IMAGE_DIR
 # The walkthrough's box: 2 vCPUs, 2 GiB, and room for the pod images (sparse: it grows as written).
 disk_size=8G
 base=systemd-sysv,udev,dbus,kmod,linux-image-amd64,openssh-server,apparmor,iproute2,procps,ca-certificates
-provisioned="docker.io cgroup-tools"
+provisioned=(docker.io cgroup-tools)
 
 t0=$SECONDS
 fail() { echo "podlab vm image: $*" >&2; exit 1; }
 for tool in debootstrap mkfs.ext4 chroot; do command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install -y debootstrap e2fsprogs)"; done
 [ -f "$out/.complete" ] && { echo "image cached in $out"; exit 0; }
-mkdir -p "$out"
+# Built beside the cache entry and moved into place whole: a second build at the same time (CI and a
+# playground) never sees half an image.
+final=$out
+mkdir -p "$(dirname "$final")"
+out=$(mktemp -d "$final.build.XXXXXX")
+logs=$final.log
+mkdir -p "$logs"
 root=$(mktemp -d "${TMPDIR:-/tmp}/podlab-vm-root.XXXXXX")
-trap 'umount -R "$root/proc" 2>/dev/null || true; rm -rf "$root"' EXIT
+trap 'umount -R "$root/proc" 2>/dev/null || true; rm -rf --one-file-system "$root" "$out"' EXIT
 
 echo "debootstrap bookworm from $mirror"
-debootstrap --variant=minbase --include="$base" bookworm "$root" "$mirror" > "$out/debootstrap.log" 2>&1 \
-  || { tail -n 20 "$out/debootstrap.log" >&2; fail "debootstrap failed: see $out/debootstrap.log"; }
+debootstrap --variant=minbase --include="$base" bookworm "$root" "$mirror" > "$logs/debootstrap.log" 2>&1 \
+  || { tail -n 20 "$logs/debootstrap.log" >&2; fail "debootstrap failed: see $logs/debootstrap.log"; }
 echo "debootstrap done ($((SECONDS - t0))s)"
 
 echo "podlab-vm" > "$root/etc/hostname"
@@ -72,11 +79,11 @@ chroot "$root" systemctl enable podlab-seed.service >/dev/null 2>&1
 # The serial console is where a boot that fails to reach SSH says why.
 chroot "$root" systemctl enable serial-getty@ttyS0.service >/dev/null 2>&1 || true
 
-echo "downloading the provisioning step's packages ($provisioned)"
+echo "downloading the provisioning step's packages (${provisioned[*]})"
 mount -t proc proc "$root/proc"
-chroot "$root" apt-get update -qq > "$out/apt.log" 2>&1 || fail "apt-get update in the image failed: see $out/apt.log"
-chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only $provisioned >> "$out/apt.log" 2>&1 \
-  || fail "downloading $provisioned failed: see $out/apt.log"
+chroot "$root" apt-get update -qq > "$logs/apt.log" 2>&1 || fail "apt-get update in the image failed: see $logs/apt.log"
+chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only "${provisioned[@]}" >> "$logs/apt.log" 2>&1 \
+  || fail "downloading ${provisioned[*]} failed: see $logs/apt.log"
 umount "$root/proc"
 
 cp "$root"/boot/vmlinuz-* "$out/vmlinuz"
@@ -85,4 +92,8 @@ echo "making the ext4 disk ($disk_size, sparse)"
 rm -f "$out/disk.raw"
 mkfs.ext4 -q -F -L podlab-root -d "$root" "$out/disk.raw" "$disk_size" || fail "mkfs.ext4 -d failed"
 touch "$out/.complete"
-echo "image built in $((SECONDS - t0))s: $out"
+if ! mv -T "$out" "$final" 2>/dev/null; then
+  [ -f "$final/.complete" ] || fail "could not move the image into $final"
+  echo "another build finished first: using it"
+fi
+echo "image built in $((SECONDS - t0))s: $final"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The playground VM's provisioning step, as Vagrant's shell provisioner runs one: run in the guest as
 # root over SSH by the command provider (command:remote:Command). Installs Docker and cgroup-tools
 # from the packages the image carries in apt's cache (offline), with Docker's systemd cgroup driver
@@ -21,7 +22,8 @@ if [ "$(cat /etc/docker/daemon.json 2>/dev/null)" != "$want" ]; then
   systemctl restart docker.service
 fi
 systemctl enable --now docker.service >/dev/null 2>&1
-for i in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 1; done
+for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 1; done
 docker info >/dev/null 2>&1 || { journalctl -u docker.service -n 20 --no-pager >&2; echo "podlab provision: dockerd did not answer within 120s" >&2; exit 1; }
 cgv=v1; [ -f /sys/fs/cgroup/cgroup.controllers ] && cgv=v2
+# shellcheck disable=SC1091 # the guest's own os-release
 echo "provisioned in $((SECONDS - t0))s: $(. /etc/os-release; echo "$PRETTY_NAME"), init $(ps -o comm= -p 1), cgroup $cgv, docker $(docker version -f '{{.Server.Version}}') with the $(docker info -f '{{.CgroupDriver}}') cgroup driver"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Boots (create) or stops (delete) the playground VM with qemu. Run by the command provider with bash;
 # values come from the environment (checked by playground/vm.ts against strict patterns first):
 #   PODLAB_VM_NAME         the VM's name (qemu's -name, and the folder below)
@@ -14,7 +15,12 @@ fail() { echo "podlab vm $PODLAB_VM_NAME: $*" >&2; exit 1; }
 pidfile=$PODLAB_VM_DIR/qemu.pid
 serial=$PODLAB_VM_DIR/serial.log
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# Only this VM's qemu: a pid file that outlived a host restart may name another process by now.
+running() {
+  [ -f "$pidfile" ] || return 1
+  local pid; pid=$(cat "$pidfile")
+  [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "^qemu-system-x86_64 -name $PODLAB_VM_NAME "
+}
 
 free_port() {
   local p
@@ -25,8 +31,9 @@ free_port() {
 }
 
 ssh_ok() {
-  ssh -n -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=yes \
-    -o UserKnownHostsFile="$PODLAB_VM_SSH_DIR/known_hosts" -i "$PODLAB_VM_SSH_DIR/id_ed25519" \
+  ssh -n -F /dev/null -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=yes \
+    -o UserKnownHostsFile="$PODLAB_VM_SSH_DIR/known_hosts" -o GlobalKnownHostsFile=/dev/null \
+    -o IdentitiesOnly=yes -i "$PODLAB_VM_SSH_DIR/id_ed25519" \
     -p "$1" root@127.0.0.1 true 2>/dev/null
 }
 
@@ -42,9 +49,9 @@ boot_failed() {
 
 stop_qemu() {
   running || return 0
-  local pid i; pid=$(cat "$pidfile")
+  local pid; pid=$(cat "$pidfile")
   kill "$pid" 2>/dev/null || true
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
   kill -9 "$pid" 2>/dev/null || true
 }
 
@@ -53,6 +60,9 @@ create() {
   [ -f "$PODLAB_VM_IMAGE_DIR/.complete" ] || fail "the image in $PODLAB_VM_IMAGE_DIR is not built"
   running && fail "a qemu for $PODLAB_VM_NAME already runs (pid $(cat "$pidfile")): destroy it first"
   for tool in qemu-system-x86_64 qemu-img ssh ss; do command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install -y qemu-system-x86 qemu-utils openssh-client iproute2)"; done
+  for dir in "$PODLAB_VM_DIR" "$PODLAB_VM_IMAGE_DIR" "$PODLAB_VM_SSH_DIR"; do
+    case "$dir" in *,*) fail "$dir has a comma, which qemu's options cannot take" ;; esac
+  done
   [ "$port" = 0 ] && port=$(free_port)
   # The host key was made before boot: pin it for this port (no trust on first use).
   echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$PODLAB_VM_SSH_DIR/host_key.pub")" > "$PODLAB_VM_SSH_DIR/known_hosts"
@@ -61,6 +71,8 @@ create() {
   rm -f "$PODLAB_VM_DIR/disk.qcow2"
   qemu-img create -q -f qcow2 -b "$PODLAB_VM_IMAGE_DIR/disk.raw" -F raw "$PODLAB_VM_DIR/disk.qcow2"
   : > "$serial"
+  # Interrupted or failed before sshd answers: no qemu and no disk layer are left behind.
+  trap 'stop_qemu; rm -rf "$PODLAB_VM_DIR"' EXIT
   local accel=tcg,thread=multi
   [ "${PODLAB_VM_ACCEL:-tcg}" = kvm ] && accel=kvm
   qemu-system-x86_64 -name "$PODLAB_VM_NAME" -machine q35 -accel "$accel" \
@@ -81,6 +93,7 @@ create() {
     if [ $SECONDS -ge $next ]; then echo "booting ($((SECONDS - t0))s): $(tail -n 1 "$serial" | tr -d '\r' | cut -c1-100)"; next=$((SECONDS + 15)); fi
     sleep 2
   done
+  trap - EXIT
   echo "sshd answered after $((SECONDS - t0))s"
   echo "ssh-port=$port"
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The playground VM's SSH keys, made by the stack: sshd's host key (handed to the guest before boot,
 # so a client pins it instead of trusting its first answer) and root's key pair. Run by the command
 # provider with bash; values come from the environment:

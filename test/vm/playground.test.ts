@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sshHost, SshHost } from "../../components/docker/target";
-import { stateDir } from "../../playground/vm";
+import { cacheDir, IMAGE_KEY, stateDir } from "../../playground/vm";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { walkthroughPod } from "../integration/fixtures";
 import { waitFor } from "../integration/wait";
@@ -55,7 +55,9 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
   let pods: ScratchStack;
   let host: SshHost;
   let dockerHost: Record<string, string>;
-  const podsConfig = (list: IPod[]) => ({ platform: "docker", cgroupDriver: "systemd", pods: list, dockerHost });
+  // The pods' stack finds the VM as a user's docker-vm stack does: through the playground stack's
+  // outputs (a StackReference; both stacks share one state backend).
+  const podsConfig = (list: IPod[]) => ({ platform: "docker", cgroupDriver: "systemd", pods: list, dockerHost: { stack: `vm-${run}` } });
 
   beforeAll(async () => {
     await requireTools("pulumi");
@@ -65,7 +67,7 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
     expect(out.provisioned).toMatch(/init systemd, cgroup v2, docker .* with the systemd cgroup driver/);
     dockerHost = out.dockerHost;
     host = sshHost(dockerHost);
-    pods = await ScratchStack.create(`vmpods-${run}`, podsConfig([pod(web, "512Mi"), pod(canary)]));
+    pods = await ScratchStack.create(`vmpods-${run}`, podsConfig([pod(web, "512Mi"), pod(canary)]), { PULUMI_BACKEND_URL: vm.env.PULUMI_BACKEND_URL });
   }, 900_000);
 
   afterAll(async () => {
@@ -79,6 +81,8 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
       const err = await slow.up().then(() => undefined, (e) => e);
       expect(err?.all).toContain("sshd did not answer");
       expect(err?.all).toContain("last lines of the serial console");
+      // The failed boot left no disk layer (only the keys, which destroy removes).
+      expect(existsSync(join(stateDir(), "vms", `vms${run}`, "run"))).toBe(false);
     } finally {
       await slow.dispose();
     }
@@ -140,8 +144,32 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
     expect(Object.keys(preview.changeSummary ?? {}).filter((k) => k !== "same"), preview.stdout).toEqual([]);
   }, 900_000);
 
+  it("after the VM's qemu dies (the host restarted), a new boot, refresh and up bring the pod back whole", async () => {
+    const qemuUrn = (await vm.exportStack()).resources!.find((r) => r.urn.endsWith(`::vm${run}-qemu`))!.urn;
+    execFileSync("pkill", ["-KILL", "-f", `^qemu-system-x86_64 -name vm${run} `]);
+    // What npm run playground -- vm does when it finds the VM gone.
+    await timed("a new boot of the VM", () => vm.up({ replace: [qemuUrn] }));
+    const out = await vm.outputs();
+    expect(out.dockerHost.instance).not.toBe(dockerHost.instance);
+    dockerHost = out.dockerHost;
+    host = sshHost(dockerHost);
+    expect(podLeftovers(host)).toBe("");
+    pods.setConfig(podsConfig([pod(canary, "448Mi")]));
+    await pods.refresh();
+    await timed("the pod on the new machine", () => pods.up());
+    expectWhole(host, canary, `pod-${web}_canary.slice`);
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe(448 * MiB);
+  }, 900_000);
+
   it("destroy leaves no container, no slice unit, no slice file and no cgroup", async () => {
     await timed("destroy the pods", () => pods.destroy());
     expect(podLeftovers(host)).toBe("");
   }, 600_000);
+
+  it("destroying the playground stops qemu and removes the VM's folder, keeping the cached image", async () => {
+    await timed("destroy the VM", () => vm.destroy());
+    expect(execFileSync("sh", ["-c", "pgrep -a qemu-system || true"], { encoding: "utf8" })).not.toContain(`-name vm${run} `);
+    expect(existsSync(join(stateDir(), "vms", `vm${run}`))).toBe(false);
+    expect(existsSync(join(cacheDir(), "vm", `bookworm-${IMAGE_KEY}`, ".complete"))).toBe(true);
+  }, 300_000);
 });
