@@ -98,7 +98,7 @@ if ! mv -T "$out" "$final" 2>/dev/null; then
 fi
 # Images of older recipes go, unless a running VM still reads one (its disk layer's backing file).
 for old in "$(dirname "$final")"/bookworm-*; do
-  [[ "$old" =~ /bookworm-[0-9a-f]{12}$ ]] && [ "$old" != "$final" ] || continue
+  if [[ ! "$old" =~ /bookworm-[0-9a-f]{12}$ ]] || [ "$old" = "$final" ]; then continue; fi
   pgrep -f -- "$old/" >/dev/null || rm -rf --one-file-system "$old" "$old.log"
 done
 echo "image built in $((SECONDS - t0))s: $final"
