@@ -56,7 +56,7 @@ describe("a pod on an SSH host", () => {
   beforeEach(() => { registered.length = 0; });
 
   it("runs its cgroup and readiness commands on the host as remote commands, over the pinned key", async () => {
-    const target = sshHost({ url: "ssh://root@127.0.0.1:10022", identityFile: f.identityFile, knownHostsFile: f.knownHostsFile });
+    const target = sshHost({ url: "ssh://root@127.0.0.1:10022", identityFile: f.identityFile, knownHostsFile: f.knownHostsFile, instance: "vm-1" });
     const pod = new DockerPod("foo", { manifest: fooPod(), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "systemd", target });
     await Promise.all([valueOf(pod.layout), valueOf(pod.ready.id)]);
     const cg = byName("foo-cgroup")!;
@@ -68,6 +68,8 @@ describe("a pod on an SSH host", () => {
     expect(cg.inputs.create).toMatch(/^bash -c 'set -- create\n/);
     expect(cg.inputs.environment).toMatchObject({ PODLAB_POD: "foo", PODLAB_CGROUP: "pod-foo.slice", PODLAB_CGROUP_DRIVER: "systemd" });
     expect(byName("foo-ready")!.type).toBe("command:remote:Command");
+    // Another machine at the same address (a VM made again) makes the commands run there again.
+    expect(cg.inputs.triggers.at(-1)).toBe(`ssh://root@127.0.0.1:10022 ${f.hostKey} vm-1`);
   });
 });
 
