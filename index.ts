@@ -18,11 +18,20 @@ function userError(err: unknown): never {
 async function resolveDockerHost(config: pulumi.Config): Promise<DockerHostConfig | undefined> {
   const value = config.getObject<DockerHostConfig>("dockerHost");
   if (value === undefined || typeof value !== "object" || value === null || !("stack" in value)) return undefined;
-  if (typeof value.stack !== "string" || !/^[A-Za-z0-9._-]+$/.test(value.stack) || Object.keys(value).length !== 1) {
-    throw new PodSpecError("podlab:dockerHost.stack", value.stack, "is not a stack name alone (or give url, identityFile and knownHostsFile instead)");
+  const other = Object.keys(value).find((k) => k !== "stack");
+  if (other !== undefined) {
+    throw new PodSpecError(`podlab:dockerHost.${other}`, (value as Record<string, unknown>)[other], "cannot stand beside podlab:dockerHost.stack (give a stack alone, or url, identityFile and knownHostsFile)");
   }
-  const ref = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${value.stack}`);
-  const out = await ref.getOutputDetails("dockerHost");
+  if (typeof value.stack !== "string" || !/^[A-Za-z0-9._-]+$/.test(value.stack)) {
+    throw new PodSpecError("podlab:dockerHost.stack", value.stack, "is not a stack name");
+  }
+  const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${value.stack}`;
+  let out: { value?: unknown };
+  try {
+    out = await new pulumi.StackReference(name).getOutputDetails("dockerHost");
+  } catch (err) {
+    throw new PodSpecError("podlab:dockerHost.stack", value.stack, `cannot be read (${name}): ${(err as Error).message.split("\n")[0]}; is it a stack of this project in this state backend? (npm run playground -- vm makes "playground")`);
+  }
   if (!out.value) throw new PodSpecError("podlab:dockerHost.stack", value.stack, "has no dockerHost output: run its `pulumi up` first (npm run playground -- vm)");
   return out.value as DockerHostConfig;
 }

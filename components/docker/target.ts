@@ -61,6 +61,7 @@ export function sshHost(value: DockerHostConfig, where = "podlab:dockerHost", ba
   if (port < 1 || port > 65535) throw new PodSpecError(`${where}.url`, value.url, "has a port outside 1-65535");
   const file = (key: "identityFile" | "knownHostsFile") => {
     const v = value[key];
+    if (v === undefined) throw PodSpecError.plain(`${where}.${key}`, "is missing: an SSH host needs url, identityFile and knownHostsFile");
     if (typeof v !== "string" || v === "") throw new PodSpecError(`${where}.${key}`, v, "is not a file path");
     const path = resolve(baseDir, expandHome(v));
     if (!existsSync(path)) throw new PodSpecError(`${where}.${key}`, v, `does not exist (${path})`);
