@@ -9,6 +9,8 @@ export interface LiveContainer {
   pid: number;
   image: string;
   running: boolean;
+  /** When it last started (Docker's State.StartedAt, RFC 3339). */
+  startedAt: string;
   hostname: string;
   cgroupParent: string;
   memory: number;
@@ -35,6 +37,7 @@ export async function inspectContainers(ids: string[], target?: DockerTarget): P
     pid: c.State.Pid,
     image: tagOf.get(c.Image) ?? c.Config.Image,
     running: c.State.Running,
+    startedAt: c.State.StartedAt,
     hostname: c.Config.Hostname,
     cgroupParent: c.HostConfig.CgroupParent,
     memory: c.HostConfig.Memory,

@@ -1,6 +1,8 @@
 // What the VM suite reads inside the guest, over the pinned SSH connection: each pod container's
 // namespaces, cgroup and the limits the kernel enforces there (cgroup v2 files), and the pod slices.
 import { runOnHost, SshHost } from "../../components/docker/target";
+import { containerName, podContainersOn } from "../../host/docker";
+import { known, processReports } from "../../host/proc";
 
 export interface GuestContainer {
   name: string;
@@ -17,23 +19,14 @@ export interface GuestContainer {
 /** Runs a shell command in the guest (constant scripts; values as positional arguments). */
 export const guest = (h: SshHost, script: string, ...args: string[]) => runOnHost(h, ["sh", "-c", script, "sh", ...args]);
 
-const PROBE = `
-for id in $(docker ps -q --no-trunc --filter "label=podlab.dev/pod=$1"); do
-  set -- "$1" $(docker inspect -f '{{.State.Pid}} {{index .Config.Labels "podlab.dev/container"}} {{.State.StartedAt}}' "$id")
-  pid=$2; cg=$(sed -n 's/^0:://p' /proc/$pid/cgroup)
-  printf '%s %s %s %s %s' "$id" "$pid" "$3" "$4" "$cg"
-  for n in net ipc uts pid mnt; do printf ' %s' "$(readlink /proc/$pid/ns/$n)"; done
-  printf ' %s\\n' "$(cat /sys/fs/cgroup$cg/memory.max)"
-done`;
-
-/** The running containers of pod `pod` in the guest. */
-export function guestPod(h: SshHost, pod: string): Record<string, GuestContainer> {
-  const out: Record<string, GuestContainer> = {};
-  for (const line of guest(h, PROBE, pod).trim().split("\n").filter(Boolean)) {
-    const [id, pid, name, startedAt, cgroup, net, ipc, uts, pidNs, mnt, max] = line.split(" ");
-    out[name] = { id, pid: Number(pid), name, startedAt, cgroup, ns: { net, ipc, uts, pid: pidNs, mnt }, memoryMax: max === "max" ? "max" : Number(max) };
-  }
-  return out;
+/** The running containers of pod `pod` in the guest, read with podlab's own live readers (host/). */
+export async function guestPod(h: SshHost, pod: string): Promise<Record<string, GuestContainer>> {
+  const running = (await podContainersOn(h, pod)).filter((c) => c.running);
+  const reports = await processReports(running.map((c) => c.pid), h);
+  return Object.fromEntries(running.map((c, i) => [containerName(c), {
+    id: c.id, pid: c.pid, name: containerName(c), startedAt: c.startedAt,
+    ns: known(reports[i], "inodes"), cgroup: known(reports[i], "cgroups")[""], memoryMax: known(reports[i], "memoryLimit"),
+  }]));
 }
 
 /** A slice's memory.max ("max", bytes), or undefined when the slice's cgroup does not exist. */

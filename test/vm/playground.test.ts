@@ -35,8 +35,8 @@ const timed = async <T>(what: string, f: () => Promise<T>) => {
 };
 
 /** The pod whole in the guest: sandbox, app and sidecar running, members in the sandbox's net and IPC. */
-function expectWhole(h: SshHost, name: string, slice: string): Record<string, GuestContainer> {
-  const c = guestPod(h, name);
+async function expectWhole(h: SshHost, name: string, slice: string): Promise<Record<string, GuestContainer>> {
+  const c = await guestPod(h, name);
   expect(Object.keys(c).sort(), `${name}'s running containers`).toEqual(["app", "sandbox", "sidecar"]);
   for (const m of ["app", "sidecar"]) {
     expect(c[m].ns.net, `${m} net`).toBe(c.sandbox.ns.net);
@@ -94,8 +94,8 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
 
   it("lays each pod out as slices and scopes: web and web-canary siblings, limits in memory.max", async () => {
     await timed("pods up on the VM (images copied, two pods)", () => pods.up());
-    const w = expectWhole(host, web, `pod-${web}.slice`);
-    const c = expectWhole(host, canary, `pod-${web}_canary.slice`);
+    const w = await expectWhole(host, web, `pod-${web}.slice`);
+    const c = await expectWhole(host, canary, `pod-${web}_canary.slice`);
     // Siblings under pod.slice, not nested: the canary's cgroup is not inside web's slice.
     expect(c.app.cgroup.startsWith(`/pod.slice/pod-${web}.slice/`)).toBe(false);
     expect(sliceMemoryMax(host, `/pod.slice/pod-${web}.slice`)).toBe(512 * MiB);
@@ -104,10 +104,10 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
   }, 900_000);
 
   it("changes a pod-level limit in place: the pod's containers keep running", async () => {
-    const before = guestPod(host, web);
+    const before = await guestPod(host, web);
     pods.setConfig(podsConfig([pod(web, "384Mi"), pod(canary)]));
     await timed("pod-level limit change", () => pods.up());
-    const after = expectWhole(host, web, `pod-${web}.slice`);
+    const after = await expectWhole(host, web, `pod-${web}.slice`);
     for (const m of ["sandbox", "app", "sidecar"]) {
       expect(after[m].id, `${m} id`).toBe(before[m].id);
       expect(after[m].startedAt, `${m} started at`).toBe(before[m].startedAt);
@@ -116,10 +116,10 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
   }, 600_000);
 
   it("removing web leaves web-canary running, bounded only by its own limits", async () => {
-    const before = guestPod(host, canary);
+    const before = await guestPod(host, canary);
     pods.setConfig(podsConfig([pod(canary)]));
     await timed("remove web", () => pods.up());
-    const after = expectWhole(host, canary, `pod-${web}_canary.slice`);
+    const after = await expectWhole(host, canary, `pod-${web}_canary.slice`);
     for (const m of ["sandbox", "app", "sidecar"]) expect(after[m].startedAt, `${m} started at`).toBe(before[m].startedAt);
     expect(sliceMemoryMax(host, `/pod.slice/pod-${web}.slice`)).toBeUndefined();
     expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe("max");
@@ -129,13 +129,13 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
   it("brings the pod back whole with its limits after the guest reboots, and the next preview is clean", async () => {
     pods.setConfig(podsConfig([pod(canary, "448Mi")]));
     await pods.up();
-    const before = guestPod(host, canary);
+    const before = await guestPod(host, canary);
     const bootId = guest(host, "cat /proc/sys/kernel/random/boot_id").trim();
     // The connection drops as the guest goes down; that is expected.
     try { guest(host, "systemctl reboot"); } catch { /* the guest went away */ }
     const back = await timed("reboot to a whole pod", () => waitFor("the pod whole after the reboot", async () => {
       expect(guest(host, "cat /proc/sys/kernel/random/boot_id").trim()).not.toBe(bootId);
-      return expectWhole(host, canary, `pod-${web}_canary.slice`);
+      return await expectWhole(host, canary, `pod-${web}_canary.slice`);
     }, 600));
     expect(back.sandbox.id).toBe(before.sandbox.id);
     expect(back.sandbox.pid).not.toBe(before.sandbox.pid);
@@ -157,7 +157,7 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
     pods.setConfig(podsConfig([pod(canary, "448Mi")]));
     await pods.refresh();
     await timed("the pod on the new machine", () => pods.up());
-    expectWhole(host, canary, `pod-${web}_canary.slice`);
+    await expectWhole(host, canary, `pod-${web}_canary.slice`);
     expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe(448 * MiB);
   }, 900_000);
 
