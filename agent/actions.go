@@ -34,6 +34,8 @@ type Observed struct {
 	JoinedID string
 	// Error is Docker's last start error, e.g. "cannot join network of a non running container".
 	Error string
+	// OOMKilled: the kernel's OOM killer ended its last run (Docker's State.OOMKilled).
+	OOMKilled bool
 }
 
 // Action is one step of a sync, carried out in order.
@@ -82,6 +84,30 @@ type Pod struct {
 	// OtherSandbox reports whether an ID is another sandbox of this pod that still exists (Pulumi is
 	// replacing the pod's sandbox; the members follow in the same update).
 	OtherSandbox func(id string) bool
+	// History is each container's status history (see history.go): a container that is gone is
+	// judged by how its last run ended.
+	History map[string]*History
+	// Initialized: the pod's init containers have completed in the sandbox's current life, or an app
+	// container has run in it. Init containers then never run again in this life, even if removed
+	// (the kubelet, since 1.20: computePodActions only runs them again in a new sandbox).
+	Initialized bool
+	// Terminal: the pod has Succeeded or Failed; nothing of it runs again.
+	Terminal bool
+}
+
+// lastExit is how a container's last run ended, from Docker or, for a removed container, from its
+// history; ok is false when it is not known to have run and stopped.
+func (p Pod) lastExit(name string) (code int, finished time.Time, ok bool) {
+	if o := p.Observed[name]; o != nil {
+		if ended(o) {
+			return o.ExitCode, o.FinishedAt, true
+		}
+		return 0, time.Time{}, false
+	}
+	if h := p.History[name]; h != nil && h.Ended != nil {
+		return h.Ended.ExitCode, h.Ended.FinishedAt, true
+	}
+	return 0, time.Time{}, false
 }
 
 // shouldRestart is kubecontainer.ShouldContainerBeRestarted for a container that has exited.
@@ -100,6 +126,10 @@ func shouldRestart(policy RestartPolicy, exitCode int) bool {
 func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 	var acts []Action
 	var waits []Waiting
+	if p.Terminal {
+		// A Succeeded or Failed pod is done for good (the kubelet's podIsTerminal): nothing runs again.
+		return nil, nil
+	}
 
 	sandboxDown := p.Sandbox == nil || !p.Sandbox.Running
 	if sandboxDown {
@@ -109,13 +139,14 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 		ran := 0
 		for _, name := range p.Members {
 			o := p.Observed[name]
-			if o == nil {
+			code, _, exited := p.lastExit(name)
+			if o == nil && !exited {
 				continue
 			}
-			if !o.Created {
+			if exited || (o != nil && o.Running) {
 				ran++
 			}
-			if p.Policy == OnFailure && !o.Running && !o.Created && o.ExitCode == 0 {
+			if p.Policy == OnFailure && exited && code == 0 {
 				continue
 			}
 			toStart++
@@ -148,10 +179,22 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 		o := p.Observed[name]
 		switch {
 		case o == nil:
-			if p.HaveSnapshot[name] {
-				acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "the container was removed", Restart: true})
-			} else {
+			code, finished, exited := p.lastExit(name)
+			switch {
+			case !p.HaveSnapshot[name]:
 				waits = append(waits, Waiting{Container: name, Reason: "ContainerCreating"})
+			case !exited:
+				// Removed while it ran (docker rm -f): made again at once, as a killed container.
+				acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "the container was removed", Restart: true})
+			case !shouldRestart(p.Policy, code):
+				// Removed after it completed for good: its last status stands, it is not run again.
+			default:
+				if until, in := backoff.InBackOff(name, finished, now); in {
+					waits = append(waits, Waiting{Container: name, Reason: "CrashLoopBackOff", Until: until})
+					continue
+				}
+				backoff.Next(name, finished)
+				acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "it exited with code " + itoa(code) + " and was removed; restartPolicy is " + string(p.Policy), Restart: true})
 			}
 		case o.JoinedID != sb.ID:
 			if p.OtherSandbox != nil && p.OtherSandbox(o.JoinedID) {
@@ -173,8 +216,7 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 		default:
 			unhealthy := p.LivenessFailed[name] && p.Policy != Never
 			if !shouldRestart(p.Policy, o.ExitCode) && !unhealthy {
-				waits = append(waits, Waiting{Container: name, Reason: terminatedReason(o.ExitCode)})
-				continue
+				continue // completed for good: terminated, as its status says
 			}
 			// It stopped with an older sandbox (a daemon restart, the sandbox's death), or could not
 			// join the sandbox: start it again now, as the kubelet does for a new sandbox.
@@ -200,10 +242,16 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 // planInits walks the init containers in order; blocked means one has yet to complete in the current
 // sandbox, so no member may start: the actions and waits then say which and why.
 func planInits(p Pod, now time.Time, backoff *BackOff) (acts []Action, waits []Waiting, blocked bool) {
+	if p.Initialized {
+		return nil, nil, false
+	}
 	sb := p.Sandbox
+	life := lifeOf(sb)
 	for _, name := range p.Inits {
 		o := p.Observed[name]
 		switch {
+		case o == nil && p.History[name].CompletedIn(life):
+			continue // completed in this sandbox, then removed: done
 		case o == nil:
 			if p.HaveSnapshot[name] {
 				acts = append(acts, Action{Kind: RecreateInit, Container: name, Reason: "the init container was removed", Restart: true})
@@ -244,13 +292,6 @@ func planInits(p Pod, now time.Time, backoff *BackOff) (acts []Action, waits []W
 		return acts, waits, true
 	}
 	return nil, nil, false
-}
-
-func terminatedReason(code int) string {
-	if code == 0 {
-		return "Completed"
-	}
-	return "Error"
 }
 
 func short(id string) string {

@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,14 @@ type State struct {
 	Restarts        map[string]int      `json:"restarts"`
 	SandboxRestarts int                 `json:"sandboxRestarts"`
 	BackOff         *BackOff            `json:"backOff"`
+	// History is each container's status history (init containers and members), by name.
+	History map[string]*History `json:"history"`
+	// Life is the sandbox life (lifeOf) the agent last saw; Initialized says the pod's init
+	// containers completed in it (or an app container ran in it).
+	Life        string `json:"life,omitempty"`
+	Initialized bool   `json:"initialized"`
+	// Terminal is the pod's phase once it has Succeeded or Failed: it stays so.
+	Terminal string `json:"terminal,omitempty"`
 }
 
 type Agent struct {
@@ -46,6 +55,11 @@ type Agent struct {
 	readyAt time.Time
 	// runCtx lives as long as the agent runs: probe workers outlive a single sync.
 	runCtx context.Context
+	// cgroup is the pod's cgroup parent whose pod-level limits the agent keeps (nil: not told).
+	cgroup       *PodCgroup
+	cgroupStatus *PodCgroupStatus
+	// mu guards the state while a round's actions run side by side.
+	mu sync.Mutex
 }
 
 // poke asks for a sync without blocking.
@@ -74,6 +88,62 @@ func (a *Agent) load() {
 	}
 	if a.state.BackOff == nil || a.state.BackOff.Entries == nil {
 		a.state.BackOff = NewBackOff()
+	}
+	if a.state.History == nil {
+		a.state.History = map[string]*History{}
+	}
+}
+
+// history is a container's history, made on first use.
+func (a *Agent) history(name string) *History {
+	h := a.state.History[name]
+	if h == nil {
+		h = &History{}
+		a.state.History[name] = h
+	}
+	return h
+}
+
+// keepCgroup restores the pod's declared pod-level limits on its cgroup where the kernel's differ
+// (see podcgroup.go), and keeps what it found for the status.
+func (a *Agent) keepCgroup() {
+	if a.cgroup == nil {
+		return
+	}
+	st := &PodCgroupStatus{Parent: a.cgroup.Parent}
+	if a.cgroupStatus != nil {
+		st.Restored = a.cgroupStatus.Restored
+	}
+	a.cgroupStatus = st
+	declared, ok, err := a.cgroup.Declared()
+	if err != nil {
+		st.LastError = err.Error()
+		return
+	}
+	enforced, exists, err := a.cgroup.Enforced()
+	if err != nil {
+		st.LastError = err.Error()
+		return
+	}
+	if ok {
+		st.Declared = &declared
+	}
+	if exists {
+		st.Enforced = &enforced
+	}
+	if !ok || !exists || (samePtr(declared.MemoryBytes, enforced.MemoryBytes) && samePtr(declared.CPUQuotaUs, enforced.CPUQuotaUs)) {
+		return
+	}
+	changed, err := a.cgroup.Restore(declared, enforced)
+	if err != nil {
+		st.LastError = err.Error()
+		log.Printf("pod %s: restoring the pod-level limits of %s: %v", a.pod, a.cgroup.Parent, err)
+		return
+	}
+	st.Restored++
+	log.Printf("pod %s: cgroup %s had %s, declared %s: restored %s", a.pod, a.cgroup.Parent, enforced, declared, strings.Join(changed, " "))
+	if now, _, err := a.cgroup.Enforced(); err == nil {
+		st.Enforced = &now
 	}
 }
 
@@ -177,16 +247,32 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 		p.OtherSandbox = func(id string) bool { return others[id] }
 	}
 	_, p.HaveSandboxSnapshot = a.state.Snapshots["sandbox"]
+	life := lifeOf(p.Sandbox)
+	if life != "" && life != a.state.Life {
+		// A new sandbox life: its init containers have yet to run in it.
+		a.state.Life, a.state.Initialized = life, false
+	}
 	for _, name := range append(append([]string{}, a.inits...), a.members...) {
 		if c, ok := cs.members[name]; ok {
-			p.Observed[name] = observe(c)
+			o := observe(c)
+			p.Observed[name] = o
 			// Only a member that joined the current sandbox is a faithful template.
-			if p.Sandbox != nil && p.Observed[name].JoinedID == sandboxID {
+			if p.Sandbox != nil && o.JoinedID == sandboxID {
 				a.state.Snapshots[name] = snapshotOf(c)
 			}
+			runLife := ""
+			if life != "" && o.JoinedID == sandboxID && !o.StartedAt.Before(p.Sandbox.StartedAt) {
+				runLife = life
+			}
+			a.history(name).Saw(o, runLife)
 		}
 		_, p.HaveSnapshot[name] = a.state.Snapshots[name]
 	}
+	if life != "" && !a.state.Initialized && a.initializedIn(life) {
+		a.state.Initialized = true
+	}
+	p.History, p.Initialized, p.Terminal = a.state.History, a.state.Initialized && life != "", a.state.Terminal != ""
+	a.keepCgroup()
 
 	// Probes run against each member's current run inside the sandbox, at the pod's IP.
 	running := map[string]incarnation{}
@@ -270,6 +356,7 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID 
 		if err := stop(ctx, a.cli, id, repairGrace); err != nil {
 			return err
 		}
+		a.sawEnd(ctx, act.Container, id)
 		return a.cli.ContainerStart(ctx, id, startOptions)
 	case StopMember:
 		id := member()
@@ -279,6 +366,7 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID 
 		s, ok := a.state.Snapshots[act.Container]
 		if c, exists := cs.members[act.Container]; exists {
 			s, ok = snapshotOf(c), true
+			a.sawEnd(ctx, act.Container, c.ID)
 			if err := a.cli.ContainerRemove(ctx, c.ID, removeOptions); err != nil && !client.IsErrNotFound(err) {
 				return err
 			}
@@ -291,4 +379,35 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID 
 		return err
 	}
 	return fmt.Errorf("unknown action %s", act.Kind)
+}
+
+// initializedIn says whether the pod is initialized in the sandbox life: every init container
+// completed in it, or an app container has started in it (the kubelet runs no init container again
+// once an app container has a status in the current sandbox).
+func (a *Agent) initializedIn(life string) bool {
+	for _, name := range a.members {
+		if h := a.state.History[name]; h != nil && h.RunLife == life {
+			return true
+		}
+	}
+	for _, name := range a.inits {
+		if !a.state.History[name].CompletedIn(life) {
+			return false
+		}
+	}
+	return true
+}
+
+// sawEnd records how a container's run ended, read just after the agent stopped it and before it is
+// started again or removed: otherwise that end would be lost to its status history.
+func (a *Agent) sawEnd(ctx context.Context, name, id string) {
+	if c, err := a.cli.ContainerInspect(ctx, id); err == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		h := a.history(name)
+		o := observe(c)
+		if o.ID == h.RunID && o.StartedAt.Equal(h.RunStarted) {
+			h.Saw(o, h.RunLife)
+		}
+	}
 }

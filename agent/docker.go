@@ -87,6 +87,7 @@ func observe(c container.InspectResponse) *Observed {
 		o.StartedAt = parseTime(c.State.StartedAt)
 		o.FinishedAt = parseTime(c.State.FinishedAt)
 		o.Error = c.State.Error
+		o.OOMKilled = c.State.OOMKilled
 	}
 	if c.HostConfig != nil {
 		o.JoinedID = strings.TrimPrefix(string(c.HostConfig.NetworkMode), "container:")

@@ -9,7 +9,10 @@
 //
 // Environment: PODLAB_POD (the pod's name), PODLAB_MEMBERS (its containers, comma-separated, in spec
 // order), PODLAB_INIT_CONTAINERS (its init containers, likewise), PODLAB_PROBES (readiness and liveness
-// probes by container, JSON), PODLAB_RESTART_POLICY (Always, OnFailure or Never), DOCKER_HOST (default: the local socket).
+// probes by container, JSON), PODLAB_RESTART_POLICY (Always, OnFailure or Never), DOCKER_HOST (default: the local socket),
+// PODLAB_CGROUP_PARENT and PODLAB_CGROUP_DRIVER (the pod's cgroup parent, whose pod-level limits it keeps:
+// declared in PODLAB_POD_LIMITS_DIR/<pod>, default /var/lib/podlab/pod-limits; the host's cgroup mount at
+// PODLAB_HOST_CGROUP, default /host/sys/fs/cgroup).
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -76,6 +80,12 @@ func fromEnv() *Agent {
 		fail("PODLAB_PROBES: %v", err)
 	}
 	a := &Agent{cli: cli, pod: pod, policy: policy, inits: inits, members: members, dir: stateDir, wake: make(chan struct{}, 1), runCtx: context.Background()}
+	if parent := os.Getenv("PODLAB_CGROUP_PARENT"); parent != "" {
+		a.cgroup = &PodCgroup{
+			Root: envOr("PODLAB_HOST_CGROUP", "/host/sys/fs/cgroup"), Parent: parent, Driver: envOr("PODLAB_CGROUP_DRIVER", "cgroupfs"),
+			LimitsFile: filepath.Join(envOr("PODLAB_POD_LIMITS_DIR", "/var/lib/podlab/pod-limits"), pod),
+		}
+	}
 	a.prober = NewProber(probes, dockerProbe(cli), func(id string) {
 		// The container's own stop timeout: the pod's terminationGracePeriodSeconds, as the kubelet.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -85,6 +95,13 @@ func fromEnv() *Agent {
 		}
 	}, a.poke)
 	return a
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 func main() {

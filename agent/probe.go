@@ -11,12 +11,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,63 +59,108 @@ func parseProbes(s string) (map[string]ContainerProbes, error) {
 	return out, json.Unmarshal([]byte(s), &out)
 }
 
-// probeFunc runs one probe against a container and says whether it passed.
-type probeFunc func(ctx context.Context, p *Probe, containerID, podIP string) error
+// probeFunc runs one probe against a container: a nil error is a pass; a pass may carry a warning
+// (the kubelet's probe.Warning, which counts as a success and is reported as a ProbeWarning).
+type probeFunc func(ctx context.Context, p *Probe, containerID, podIP string) (warning string, err error)
+
+// maxRespBodyLength is how much of an HTTP probe's response the kubelet reads (pkg/probe/http).
+const maxRespBodyLength = 10 << 10
+
+// probeUserAgent is the kubelet's User-Agent for probes, "kube-probe/<major>.<minor>", of the
+// Kubernetes version podlab's local cluster runs.
+const probeUserAgent = "kube-probe/1.34"
+
+// redirectChecker is the kubelet's (pkg/probe/http/request.go RedirectChecker with
+// followNonLocalRedirects false, as the kubelet's prober sets it since 1.14): redirects are followed
+// on the same host only, at most 10; a redirect elsewhere ends the probe with the redirect response.
+func redirectChecker(req *http.Request, via []*http.Request) error {
+	if req.URL.Hostname() != via[0].URL.Hostname() {
+		return http.ErrUseLastResponse
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}
+
+// httpProbeClient is the kubelet's: no keep-alives (each probe is a new connection), redirects as
+// redirectChecker says; the probe's timeout comes from its context.
+var httpProbeClient = &http.Client{
+	Transport:     &http.Transport{DisableKeepAlives: true, Proxy: nil},
+	CheckRedirect: redirectChecker,
+}
+
+// doHTTPProbe is the kubelet's DoHTTPProbe (pkg/probe/http/http.go): 200-399 passes; a 3xx that
+// ends the probe (a redirect to another host) passes with a warning; anything else fails. The body
+// is read up to 10 KiB, and only for the warning: a failure's message never carries it.
+func doHTTPProbe(ctx context.Context, url string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("User-Agent", probeUserAgent)
+	req.Header.Set("Accept", "*/*")
+	res, err := httpProbeClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxRespBodyLength))
+	if err != nil {
+		return "", err
+	}
+	if res.StatusCode >= http.StatusOK && res.StatusCode < http.StatusBadRequest {
+		if res.StatusCode >= http.StatusMultipleChoices {
+			return fmt.Sprintf("Probe terminated redirects, Response body: %s", body), nil
+		}
+		return "", nil
+	}
+	return "", fmt.Errorf("HTTP probe failed with statuscode: %d", res.StatusCode)
+}
 
 // dockerProbe runs probes through the engine (exec) and the network (httpGet, tcpSocket).
 func dockerProbe(cli *client.Client) probeFunc {
-	return func(ctx context.Context, p *Probe, id, podIP string) error {
+	return func(ctx context.Context, p *Probe, id, podIP string) (string, error) {
 		switch {
 		case p.Exec != nil:
 			made, err := cli.ContainerExecCreate(ctx, id, container.ExecOptions{Cmd: p.Exec.Command, AttachStdout: true, AttachStderr: true})
 			if err != nil {
-				return err
+				return "", err
 			}
 			att, err := cli.ContainerExecAttach(ctx, made.ID, container.ExecAttachOptions{})
 			if err != nil {
-				return err
+				return "", err
 			}
 			done := make(chan struct{})
 			go func() { _, _ = io.Copy(io.Discard, att.Reader); close(done) }()
 			select {
 			case <-ctx.Done():
 				att.Close()
-				return fmt.Errorf("exec %v: timed out", p.Exec.Command)
+				// The kubelet's exec probe honours timeoutSeconds (since 1.20): a timeout fails it.
+				return "", fmt.Errorf("command %v timed out", p.Exec.Command)
 			case <-done:
 				att.Close()
 			}
 			res, err := cli.ContainerExecInspect(ctx, made.ID)
 			if err != nil {
-				return err
+				return "", err
 			}
 			if res.ExitCode != 0 {
-				return fmt.Errorf("exec %v: exit code %d", p.Exec.Command, res.ExitCode)
+				return "", fmt.Errorf("command %v exited with code %d", p.Exec.Command, res.ExitCode)
 			}
-			return nil
+			return "", nil
 		case p.HTTPGet != nil:
-			url := "http://" + net.JoinHostPort(podIP, strconv.Itoa(p.HTTPGet.Port)) + p.HTTPGet.Path
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-			if err != nil {
-				return err
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return err
-			}
-			res.Body.Close()
-			if res.StatusCode < 200 || res.StatusCode >= 400 {
-				return fmt.Errorf("GET %s: HTTP %d", url, res.StatusCode)
-			}
-			return nil
+			return doHTTPProbe(ctx, "http://"+net.JoinHostPort(podIP, strconv.Itoa(p.HTTPGet.Port))+p.HTTPGet.Path)
 		case p.TCPSocket != nil:
+			// The kubelet's tcp probe (pkg/probe/tcp): a connection within the timeout passes.
 			var d net.Dialer
 			conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(podIP, strconv.Itoa(p.TCPSocket.Port)))
 			if err != nil {
-				return err
+				return "", err
 			}
-			return conn.Close()
+			return "", conn.Close()
 		}
-		return fmt.Errorf("probe without a handler")
+		return "", fmt.Errorf("probe without a handler")
 	}
 }
 
@@ -141,10 +188,12 @@ type Prober struct {
 	// stop stops a container (with its own stop timeout); changed wakes the agent's sync.
 	stop    func(id string)
 	changed func()
+	// warnings holds each container's last probe warning, in the kubelet's ProbeWarning words.
+	warnings map[string]string
 }
 
 func NewProber(specs map[string]ContainerProbes, run probeFunc, stop func(id string), changed func()) *Prober {
-	return &Prober{specs: specs, run: run, workers: map[string]*probeWorkers{}, failedLiveness: map[incarnation]bool{}, stop: stop, changed: changed}
+	return &Prober{specs: specs, run: run, workers: map[string]*probeWorkers{}, failedLiveness: map[incarnation]bool{}, stop: stop, changed: changed, warnings: map[string]string{}}
 }
 
 // Update starts workers for each probed container that runs in the sandbox, and stops those of runs
@@ -186,6 +235,13 @@ func (pr *Prober) Ready(name string) bool {
 	return w != nil && w.ready
 }
 
+// Warning is the container's last probe warning, "" when none.
+func (pr *Prober) Warning(name string) string {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.warnings[name]
+}
+
 // FailedLiveness says whether this run of the container was stopped for failing its liveness probe.
 func (pr *Prober) FailedLiveness(id string, started time.Time) bool {
 	pr.mu.Lock()
@@ -208,10 +264,24 @@ func (pr *Prober) work(ctx context.Context, name string, w *probeWorkers, p *Pro
 		}
 		delay = time.Duration(p.PeriodSeconds) * time.Second
 		pctx, cancel := context.WithTimeout(ctx, time.Duration(p.TimeoutSeconds)*time.Second)
-		err := pr.run(pctx, p, w.inc.id, podIP)
+		warning, err := pr.run(pctx, p, w.inc.id, podIP)
 		cancel()
 		if ctx.Err() != nil {
 			return
+		}
+		if warning != "" {
+			// The kubelet's prober records a Warning result as a ProbeWarning event and counts it a pass.
+			msg := fmt.Sprintf("%s probe warning: %s", strings.ToUpper(kind[:1])+kind[1:], warning)
+			if len(msg) > 300 {
+				msg = msg[:300] + "…"
+			}
+			pr.mu.Lock()
+			first := pr.warnings[name] != msg
+			pr.warnings[name] = msg
+			pr.mu.Unlock()
+			if first {
+				log.Printf("container %s: %s", name, msg)
+			}
 		}
 		if err == nil {
 			passes, failures = passes+1, 0

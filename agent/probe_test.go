@@ -15,12 +15,12 @@ type fakeProbe struct {
 	calls atomic.Int32
 }
 
-func (f *fakeProbe) run(ctx context.Context, p *Probe, id, ip string) error {
+func (f *fakeProbe) run(ctx context.Context, p *Probe, id, ip string) (string, error) {
 	f.calls.Add(1)
 	if f.pass.Load() {
-		return nil
+		return "", nil
 	}
-	return errors.New("refused")
+	return "", errors.New("refused")
 }
 
 func fastProbe(success, failure int) *Probe {

@@ -1,9 +1,10 @@
 package main
 
-// The pod's status as the agent last saw it, in the words of the Kubernetes Pod API
-// (status.containerStatuses: state running/waiting/terminated, reason, exitCode, restartCount,
-// ready), written to status.json after every settled sync. `podlab-agent status` prints it and
-// `podlab-agent wait` is the readiness gate that `pulumi up` runs.
+// The pod's status as the agent keeps it, in the words and shapes of the Kubernetes Pod API
+// (k8s.io/api/core/v1 PodStatus and ContainerStatus: state and lastState as waiting, running or
+// terminated with reason, exitCode, startedAt and finishedAt; restartCount; ready), written to
+// status.json after every settled sync. `podlab-agent status` prints it and `podlab-agent wait` is
+// the readiness gate that `pulumi up` runs.
 
 import (
 	"context"
@@ -14,17 +15,45 @@ import (
 	"time"
 )
 
+// ContainerStateWaiting, ContainerStateRunning and Terminated are the Pod API's container states.
+type ContainerStateWaiting struct {
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+type ContainerStateRunning struct {
+	StartedAt time.Time `json:"startedAt,omitzero"`
+}
+
+// ContainerState holds exactly one of its members (none: not known yet).
+type ContainerState struct {
+	Waiting    *ContainerStateWaiting `json:"waiting,omitempty"`
+	Running    *ContainerStateRunning `json:"running,omitempty"`
+	Terminated *Terminated            `json:"terminated,omitempty"`
+}
+
 type ContainerStatus struct {
-	Name         string    `json:"name"`
-	ID           string    `json:"containerID,omitempty"`
-	State        string    `json:"state"` // running | waiting | terminated
-	Reason       string    `json:"reason,omitempty"`
-	ExitCode     *int      `json:"exitCode,omitempty"`
-	RestartCount int       `json:"restartCount"`
-	Ready        bool      `json:"ready"`
-	StartedAt    time.Time `json:"startedAt,omitzero"`
-	// InSandbox: it runs in the sandbox's current namespaces (started after the sandbox did).
+	Name string `json:"name"`
+	// ContainerID is the runtime's "<type>://<id>", as the kubelet reports it.
+	ContainerID  string         `json:"containerID,omitempty"`
+	State        ContainerState `json:"state"`
+	LastState    ContainerState `json:"lastState"`
+	RestartCount int            `json:"restartCount"`
+	Ready        bool           `json:"ready"`
+	Started      bool           `json:"started"`
+	// podlab's own: it runs in the sandbox's current namespaces (started after the sandbox did).
 	InSandbox bool `json:"inSandbox"`
+	// podlab's own: the last probe warning (the kubelet records it as a ProbeWarning event).
+	ProbeWarning string `json:"probeWarning,omitempty"`
+}
+
+// PodCgroupStatus is the pod's cgroup parent with its pod-level limits, declared and enforced.
+type PodCgroupStatus struct {
+	Parent    string     `json:"parent"`
+	Declared  *PodLimits `json:"declared,omitempty"`
+	Enforced  *PodLimits `json:"enforced,omitempty"`
+	Restored  int        `json:"restored"`
+	LastError string     `json:"lastError,omitempty"`
 }
 
 type PodStatus struct {
@@ -36,7 +65,51 @@ type PodStatus struct {
 	Sandbox       ContainerStatus   `json:"sandbox"`
 	Inits         []ContainerStatus `json:"initContainerStatuses,omitempty"`
 	Containers    []ContainerStatus `json:"containerStatuses"`
+	Cgroup        *PodCgroupStatus  `json:"podCgroup,omitempty"`
 	Updated       time.Time         `json:"updated"`
+}
+
+func waitingState(reason string) ContainerState {
+	return ContainerState{Waiting: &ContainerStateWaiting{Reason: reason}}
+}
+
+// containerStatus is one container's status from what Docker shows (o, nil when the container does
+// not exist) and its history: a container that is gone keeps its last terminated state.
+func (a *Agent) containerStatus(name string, o *Observed, h *History, sb *Observed, notYet string) ContainerStatus {
+	cs := ContainerStatus{Name: name, State: waitingState(notYet), RestartCount: a.state.Restarts[name]}
+	if h != nil && h.Before != nil {
+		cs.LastState.Terminated = h.Before
+	}
+	switch {
+	case o != nil && o.Running:
+		cs.ContainerID = "docker://" + o.ID
+		cs.State = ContainerState{Running: &ContainerStateRunning{StartedAt: o.StartedAt}}
+		cs.Started = true
+		cs.InSandbox = sb != nil && sb.Running && o.JoinedID == sb.ID && !o.StartedAt.Before(sb.StartedAt)
+	case o != nil && ended(o):
+		cs.ContainerID = "docker://" + o.ID
+		cs.State = ContainerState{Terminated: terminatedOf(o)}
+	case o != nil:
+		cs.ContainerID = "docker://" + o.ID // created, not started yet
+	case h != nil && h.Ended != nil:
+		// Removed after it ended: its last status stands.
+		cs.ContainerID = "docker://" + h.Ended.ContainerID
+		cs.State = ContainerState{Terminated: h.Ended}
+	}
+	return cs
+}
+
+// backOff turns a terminated container that waits to be started again into the kubelet's
+// "waiting (CrashLoopBackOff)" with the run that ended as its lastState.
+func backOff(cs *ContainerStatus, reason string, w Waiting, now time.Time) {
+	if cs.State.Terminated != nil {
+		cs.LastState.Terminated = cs.State.Terminated
+	}
+	msg := ""
+	if !w.Until.IsZero() {
+		msg = fmt.Sprintf("back-off %s restarting failed container=%s", w.Until.Sub(now).Round(time.Second), cs.Name)
+	}
+	cs.State = ContainerState{Waiting: &ContainerStateWaiting{Reason: reason, Message: msg}}
 }
 
 func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
@@ -44,38 +117,33 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 	for _, w := range waits {
 		waiting[w.Container] = w
 	}
-	st := PodStatus{Pod: a.pod, RestartPolicy: a.policy, Updated: now}
-	st.Sandbox = ContainerStatus{Name: "sandbox", State: "waiting", Reason: "ContainerCreating", RestartCount: a.state.SandboxRestarts}
-	if p.Sandbox != nil {
-		st.Sandbox.ID, st.Sandbox.StartedAt = p.Sandbox.ID, p.Sandbox.StartedAt
-		if p.Sandbox.Running {
-			st.Sandbox.State, st.Sandbox.Reason, st.Sandbox.Ready, st.Sandbox.InSandbox = "running", "", true, true
-		} else {
-			code := p.Sandbox.ExitCode
-			st.Sandbox.State, st.Sandbox.Reason, st.Sandbox.ExitCode = "terminated", terminatedReason(code), &code
+	st := PodStatus{Pod: a.pod, RestartPolicy: a.policy, Updated: now, Cgroup: a.cgroupStatus}
+	st.Sandbox = ContainerStatus{Name: "sandbox", State: waitingState("ContainerCreating"), RestartCount: a.state.SandboxRestarts}
+	if sb := p.Sandbox; sb != nil {
+		st.Sandbox.ContainerID = "docker://" + sb.ID
+		if sb.Running {
+			st.Sandbox.State = ContainerState{Running: &ContainerStateRunning{StartedAt: sb.StartedAt}}
+			st.Sandbox.Ready, st.Sandbox.Started, st.Sandbox.InSandbox = true, true, true
+		} else if ended(sb) {
+			st.Sandbox.State = ContainerState{Terminated: terminatedOf(sb)}
 		}
 	}
 	ready := st.Sandbox.Ready
-	readySince := st.Sandbox.StartedAt
-	// Init containers: each done once it exited 0 in the sandbox's current life (Kubernetes'
-	// initContainerStatuses); the pod stays Pending and not Ready until all are.
+	readySince := time.Time{}
+	if p.Sandbox != nil {
+		readySince = p.Sandbox.StartedAt
+	}
+	// Init containers: each done once it completed in the sandbox's current life (or once the pod
+	// is initialized in it: a completed init container that was removed stays done).
 	initialized := true
 	for _, name := range a.inits {
-		cs := ContainerStatus{Name: name, State: "waiting", Reason: "PodInitializing", RestartCount: a.state.Restarts[name]}
-		if o := p.Observed[name]; o != nil {
-			cs.ID, cs.StartedAt = o.ID, o.StartedAt
-			cs.InSandbox = p.Sandbox != nil && o.JoinedID == p.Sandbox.ID && !o.StartedAt.Before(p.Sandbox.StartedAt)
-			switch {
-			case o.Running:
-				cs.State, cs.Reason = "running", ""
-			case !o.Created:
-				code := o.ExitCode
-				cs.State, cs.Reason, cs.ExitCode = "terminated", terminatedReason(code), &code
-				cs.Ready = code == 0 && cs.InSandbox
-			}
+		cs := a.containerStatus(name, p.Observed[name], a.state.History[name], p.Sandbox, "PodInitializing")
+		done := p.Initialized || a.state.History[name].CompletedIn(lifeOf(p.Sandbox))
+		if t := cs.State.Terminated; t != nil && t.ExitCode == 0 && done {
+			cs.Ready = true
 		}
-		if w, ok := waiting[name]; ok && strings.HasPrefix(w.Reason, "Init:") {
-			cs.State, cs.Reason = "waiting", strings.TrimPrefix(w.Reason, "Init:")
+		if w, ok := waiting[name]; ok && w.Reason == "Init:CrashLoopBackOff" {
+			backOff(&cs, "CrashLoopBackOff", w, now)
 		}
 		if !cs.Ready {
 			initialized = false
@@ -83,55 +151,33 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 		st.Inits = append(st.Inits, cs)
 	}
 	ready = ready && initialized
-	running, succeeded, failed := 0, 0, 0
 	for _, name := range a.members {
-		cs := ContainerStatus{Name: name, State: "waiting", Reason: "ContainerCreating", RestartCount: a.state.Restarts[name]}
-		if o := p.Observed[name]; o != nil {
-			cs.ID, cs.StartedAt = o.ID, o.StartedAt
-			cs.InSandbox = p.Sandbox != nil && o.JoinedID == p.Sandbox.ID && p.Sandbox.Running && !o.StartedAt.Before(p.Sandbox.StartedAt)
-			switch {
-			case o.Running:
-				cs.State, cs.Reason, cs.Ready = "running", "", cs.InSandbox && a.prober.Ready(name)
-				running++
-			case !o.Created:
-				code := o.ExitCode
-				cs.State, cs.Reason, cs.ExitCode = "terminated", terminatedReason(code), &code
-				if code == 0 {
-					succeeded++
-				} else {
-					failed++
-				}
-			}
+		cs := a.containerStatus(name, p.Observed[name], a.state.History[name], p.Sandbox, "ContainerCreating")
+		if cs.State.Running != nil {
+			cs.Ready = cs.InSandbox && a.prober.Ready(name)
 		}
+		cs.ProbeWarning = a.prober.Warning(name)
 		if w, ok := waiting[name]; ok && w.Reason == "CrashLoopBackOff" {
-			cs.State, cs.Reason = "waiting", w.Reason
+			backOff(&cs, w.Reason, w, now)
 		}
 		// As in Kubernetes, the pod is Ready only while every container is: one that completed
-		// (OnFailure, Never) makes it not Ready, and once all have completed it is Succeeded.
+		// (OnFailure, Never) makes it not Ready.
 		if !cs.Ready {
 			ready = false
 		}
-		if cs.StartedAt.After(readySince) {
-			readySince = cs.StartedAt
+		if r := cs.State.Running; r != nil && r.StartedAt.After(readySince) {
+			readySince = r.StartedAt
 		}
 		st.Containers = append(st.Containers, cs)
 	}
-	switch {
-	case !initialized && p.Policy == Never && failedInit(st.Inits):
-		st.Phase = "Failed"
-	case !initialized:
-		st.Phase = "Pending"
-	case running > 0 && st.Sandbox.Ready:
-		st.Phase = "Running"
-	case succeeded == len(a.members):
-		st.Phase = "Succeeded"
-	case failed > 0 && p.Policy == Never:
-		st.Phase = "Failed"
-	default:
-		st.Phase = "Pending"
+	st.Phase = getPhase(a.policy, st.Inits, st.Containers, a.state.Terminal != "")
+	if a.state.Terminal != "" {
+		st.Phase = a.state.Terminal
+	} else if terminalPhase(st.Phase) {
+		a.state.Terminal = st.Phase
 	}
-	st.Ready = ready
-	if !ready {
+	st.Ready = ready && st.Phase == PodRunning
+	if !st.Ready {
 		a.readyAt = time.Time{}
 	} else {
 		if a.readyAt.IsZero() {
@@ -146,15 +192,6 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 	return st
 }
 
-func failedInit(inits []ContainerStatus) bool {
-	for _, c := range inits {
-		if c.ExitCode != nil && *c.ExitCode != 0 {
-			return true
-		}
-	}
-	return false
-}
-
 func readStatus(path string) (PodStatus, error) {
 	var st PodStatus
 	b, err := os.ReadFile(path)
@@ -164,8 +201,9 @@ func readStatus(path string) (PodStatus, error) {
 	return st, json.Unmarshal(b, &st)
 }
 
-// Wait blocks until the pod has been ready for `stable`, or fails after `timeout` with what keeps it
-// from being ready: each container's state, exit code, restart count and last log lines.
+// Wait blocks until the pod has been ready for `stable`, or has Succeeded, or fails: at once when the
+// pod is Failed, else after `timeout`, with what keeps it from being ready: each container's state,
+// last state, exit code, restart count and last log lines.
 func (a *Agent) Wait(ctx context.Context, timeout, stable time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	var st PodStatus
@@ -179,9 +217,12 @@ func (a *Agent) Wait(ctx context.Context, timeout, stable time.Duration) error {
 			fmt.Printf("pod %s is ready: %s\n", a.pod, summary(st))
 			return nil
 		}
-		if fresh && st.Phase == "Succeeded" {
+		if fresh && st.Phase == PodSucceeded {
 			fmt.Printf("pod %s has succeeded: %s\n", a.pod, summary(st))
 			return nil
+		}
+		if fresh && st.Phase == PodFailed {
+			return a.notReady(ctx, st, fmt.Sprintf("pod %s has failed (phase Failed, restartPolicy %s):", a.pod, st.RestartPolicy))
 		}
 		if time.Now().After(deadline) {
 			break
@@ -191,15 +232,20 @@ func (a *Agent) Wait(ctx context.Context, timeout, stable time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("pod %s: no status from its agent after %s: %v", a.pod, timeout, err)
 	}
+	return a.notReady(ctx, st, fmt.Sprintf("pod %s is not ready after %s (phase %s):", a.pod, timeout, st.Phase))
+}
+
+// notReady is the gate's failure: the headline, then each container that is not ready or restarted.
+func (a *Agent) notReady(ctx context.Context, st PodStatus, headline string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pod %s is not ready after %s (phase %s):", a.pod, timeout, st.Phase)
+	b.WriteString(headline)
 	for _, c := range append(append([]ContainerStatus{st.Sandbox}, st.Inits...), st.Containers...) {
 		if c.Ready && c.RestartCount == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "\n  container %s: %s", c.Name, describe(c))
-		if c.ID != "" && c.Name != "sandbox" {
-			if logs := strings.TrimRight(tail(ctx, a.cli, c.ID, 10), "\n"); logs != "" {
+		if id := strings.TrimPrefix(c.ContainerID, "docker://"); id != "" && c.Name != "sandbox" {
+			if logs := strings.TrimRight(tail(ctx, a.cli, id, 10), "\n"); logs != "" {
 				fmt.Fprintf(&b, "\n    last log lines:\n      %s", strings.ReplaceAll(logs, "\n", "\n      "))
 			}
 		}
@@ -207,16 +253,38 @@ func (a *Agent) Wait(ctx context.Context, timeout, stable time.Duration) error {
 	return fmt.Errorf("%s", b.String())
 }
 
+// stateText is a state in kubectl's words: "running", "waiting (CrashLoopBackOff)",
+// "terminated (OOMKilled), exit code 137".
+func stateText(s ContainerState) string {
+	switch {
+	case s.Running != nil:
+		return "running"
+	case s.Terminated != nil:
+		t := s.Terminated
+		out := "terminated"
+		if t.Reason != "" {
+			out += " (" + t.Reason + ")"
+		}
+		return out + fmt.Sprintf(", exit code %d", t.ExitCode)
+	case s.Waiting != nil:
+		if s.Waiting.Reason != "" {
+			return "waiting (" + s.Waiting.Reason + ")"
+		}
+		return "waiting"
+	}
+	return "unknown"
+}
+
 func describe(c ContainerStatus) string {
-	s := c.State
-	if c.Reason != "" {
-		s += " (" + c.Reason + ")"
+	s := stateText(c.State)
+	if c.LastState.Terminated != nil {
+		s += "; last state " + stateText(c.LastState)
 	}
-	if c.ExitCode != nil {
-		s += fmt.Sprintf(", exit code %d", *c.ExitCode)
-	}
-	if c.State == "running" && !c.InSandbox {
+	if c.State.Running != nil && !c.InSandbox {
 		s += ", outside the sandbox's current namespaces"
+	}
+	if c.ProbeWarning != "" {
+		s += "; " + c.ProbeWarning
 	}
 	return s + fmt.Sprintf(", %d restarts", c.RestartCount)
 }

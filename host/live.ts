@@ -6,6 +6,7 @@ import { DockerTarget, describeTarget } from "../components/docker/target";
 import { ContainerLayout, NAMESPACES, Namespace, NamespaceHolding, Platform, PodLayout } from "../components/model/layout";
 import { containerName, podContainersOn } from "./docker";
 import { LocalCluster, podSandboxes, sandboxContainers } from "./cri";
+import type { PodLimits } from "./agent";
 import { known, processReports } from "./proc";
 
 export interface LiveProcess {
@@ -23,6 +24,8 @@ export interface LivePod {
   pod: string;
   sandbox: LiveProcess;
   containers: LiveProcess[];
+  /** The limits the kernel enforces on the pod's cgroup (its sandbox's cgroup's parent). */
+  podLimits?: PodLimits;
 }
 
 /** A process to read: a container's name and image, and its pid on the host. */
@@ -36,7 +39,7 @@ async function livePod(platform: Platform, pod: string, members: Member[], targe
     const [r, cgroups] = [reports[i], known(reports[i], "cgroups")];
     return { name, image, pid, inodes: known(r, "inodes"), hostname: known(r, "hostname"), memoryCgroup: cgroups.memory ?? cgroups[""], memoryLimit: known(r, "memoryLimit") };
   });
-  return { platform, pod, sandbox, containers };
+  return { platform, pod, sandbox, containers, podLimits: reports[0].parentLimits };
 }
 
 /** A docker-host pod as the target host's engine and kernel run it (the local engine by default). */

@@ -17,28 +17,42 @@ export interface ProcessReport {
   hostname?: string;
   /** The memory limit in bytes that the kernel enforces on its memory cgroup. */
   memoryLimit?: number | "max";
+  /**
+   * The limits on its cgroup's parent, the pod's cgroup for a pod's container: memory in bytes, CPU
+   * quota in µs per period (null: none).
+   */
+  parentLimits?: { memoryBytes: number | null; cpuQuotaUs: number | null };
 }
 
 /**
  * For each PID argument, lines "pid P", "ns LINK" for each namespace ("net:[4026532201]"), "cgroup
  * LINE" for each line of /proc/P/cgroup, "hostname H" (read inside its UTS namespace), and "limit L":
  * memory.limit_in_bytes of its v1 memory cgroup where the host has that hierarchy, else memory.max of
- * its v2 cgroup (a v2-only host has no v1 line). PIDs come as arguments, never as part of the script;
- * it runs few programs, as each costs on a slow remote host.
+ * its v2 cgroup (a v2-only host has no v1 line); "pmem L" and "pcpu Q", the same for its cgroup's
+ * parent (the pod's cgroup) with the CPU quota (cpu.cfs_quota_us, or cpu.max's first field). PIDs come
+ * as arguments, never as part of the script; it runs few programs, as each costs on a slow remote host.
  */
 const REPORT_SCRIPT = `set -f
 for p; do
   printf 'pid %s\\n' "$p"
   for l in $(cd "/proc/$p/ns" && readlink ${NAMESPACES.join(" ")}); do printf 'ns %s\\n' "$l"; done
-  v1= v2= l=
+  v1= v2= pm1= pm2= pc1= pc2= l=
   while IFS= read -r l; do
     printf 'cgroup %s\\n' "$l"
     c=\${l#*:} && path=\${c#*:} && c=\${c%%:*}
-    case ",$c," in *,memory,*) v1=/sys/fs/cgroup/memory$path/memory.limit_in_bytes;; ,,) v2=/sys/fs/cgroup$path/memory.max;; esac
+    case ",$c," in
+      *,memory,*) v1=/sys/fs/cgroup/memory$path/memory.limit_in_bytes pm1=/sys/fs/cgroup/memory\${path%/*}/memory.limit_in_bytes;;
+      *,cpu,*) pc1=/sys/fs/cgroup/cpu\${path%/*}/cpu.cfs_quota_us;;
+      ,,) v2=/sys/fs/cgroup$path/memory.max pm2=/sys/fs/cgroup\${path%/*}/memory.max pc2=/sys/fs/cgroup\${path%/*}/cpu.max;;
+    esac
   done < "/proc/$p/cgroup"
   printf 'hostname %s\\n' "$(nsenter --target "$p" --uts cat /proc/sys/kernel/hostname)"
   f=$v2 && [ -n "$v1" ] && [ -e "$v1" ] && f=$v1
   [ -n "$f" ] && read -r l < "$f" && printf 'limit %s\\n' "$l"
+  f=$pm2 && [ -n "$pm1" ] && [ -e "$pm1" ] && f=$pm1
+  [ -n "$f" ] && [ -e "$f" ] && read -r l < "$f" && printf 'pmem %s\\n' "$l"
+  f=$pc2 && [ -n "$pc1" ] && [ -e "$pc1" ] && f=$pc1
+  [ -n "$f" ] && [ -e "$f" ] && read -r l _ < "$f" && printf 'pcpu %s\\n' "$l"
 done
 exit 0`;
 
@@ -49,7 +63,7 @@ const reportArgv = (pids: number[]) => {
 
 /** The reports in REPORT_SCRIPT's output, in its order; what a line does not give stays missing. */
 export function parseProcessReports(text: string): ProcessReport[] {
-  const reports: (Omit<ProcessReport, "inodes" | "cgroups"> & { inodes: Partial<Record<Namespace, string>>; cgroups: Record<string, string> })[] = [];
+  const reports: (Omit<ProcessReport, "inodes" | "cgroups"> & { inodes: Partial<Record<Namespace, string>>; cgroups: Record<string, string>; pmem?: string; pcpu?: string })[] = [];
   for (const line of text.split("\n")) {
     const [key, rest] = [line.split(" ", 1)[0], line.slice(line.indexOf(" ") + 1)];
     const r = reports[reports.length - 1];
@@ -63,13 +77,18 @@ export function parseProcessReports(text: string): ProcessReport[] {
       if (m) for (const c of m[1].split(",")) r.cgroups[c] = m[2];
     } else if (key === "hostname") r.hostname = rest;
     else if (key === "limit" && /^(\d+|max)$/.test(rest)) r.memoryLimit = rest === "max" ? "max" : Number(rest);
+    else if (key === "pmem" && /^(\d+|max)$/.test(rest)) r.pmem = rest;
+    else if (key === "pcpu" && /^(-?\d+|max)$/.test(rest)) r.pcpu = rest;
   }
+  // No limit: "max" (v2), -1 (v1 CPU), or v1's largest page-aligned memory value (PAGE_COUNTER_MAX pages).
+  const limitOf = (v: string | undefined) => (v === undefined || v === "max" || Number(v) < 0 || Number(v) >= 2 ** 62 ? null : Number(v));
   return reports.map((r) => ({
     pid: r.pid,
     inodes: NAMESPACES.every((ns) => r.inodes[ns]) ? (r.inodes as Record<Namespace, string>) : undefined,
     cgroups: Object.keys(r.cgroups).length ? r.cgroups : undefined,
     hostname: r.hostname || undefined,
     memoryLimit: r.memoryLimit,
+    parentLimits: r.pmem === undefined && r.pcpu === undefined ? undefined : { memoryBytes: limitOf(r.pmem), cpuQuotaUs: limitOf(r.pcpu) },
   }));
 }
 

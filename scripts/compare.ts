@@ -11,6 +11,7 @@ import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
 import { localClusterEnv } from "../host/cri";
 import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout, splitMembers } from "../host/live";
+import { declaredPodLimits, podLimitsReport } from "../host/pod-limits";
 import { DeployedPods, deployedPods } from "../host/stack";
 import { COMPACT } from "../host/view";
 
@@ -106,6 +107,18 @@ async function main() {
     unexpectedCount += diffs.filter((d) => !d.expectedBecause).length;
     for (const side of live) {
       for (const line of side ? splitMembers(side) : []) console.log(`pod ${l.pod} on ${side!.platform} is split: ${line}  UNEXPECTED`);
+    }
+    // The pod-level limits a docker-host pod declares, against its cgroup's (the kubelet keeps a
+    // Kubernetes pod's own: nothing to compare them with here).
+    for (const [i, side] of live.entries()) {
+      const layout = shown[i];
+      if (!side || side.platform !== "docker") continue;
+      const limits = podLimitsReport(layout.pod, layout.cgroupParent, declaredPodLimits(layout.pod, sides[i].target), side.podLimits);
+      console.log(`pod ${l.pod} on docker: ${limits.line}`);
+      if (limits.drift) {
+        console.log(`${limits.drift}  UNEXPECTED`);
+        unexpectedCount++;
+      }
     }
   }
   for (const r of right.filter((x) => !left.some((l) => l.pod === x.pod))) {

@@ -1,12 +1,14 @@
 // `npx tsx scripts/inspect.ts STACK`: reads the stack's pods from its outputs, then what the live
 // host runs for each (the stack's `dockerHost` over SSH, else the local engine): namespaces by
-// inode, memory cgroup and the limit the kernel enforces, and the restarts its agent counted. Exits 1
-// when a pod is split (a member outside its sandbox's network or IPC namespace), when a member is not
-// running (unless it completed under restartPolicy OnFailure or Never, as a Kubernetes container
-// may), or when its agent is not running, naming each.
+// inode, memory cgroup and the limit the kernel enforces, the pod-level limits on the pod's cgroup,
+// and the restarts its agent counted. Exits 1 when a pod is split (a member outside its sandbox's
+// network or IPC namespace), when a member is not running (unless it completed under restartPolicy
+// OnFailure or Never, as a Kubernetes container may), when its agent is not running, or when the
+// pod's cgroup does not enforce the pod-level limits it declares, naming each.
 import { describeTarget } from "../components/docker/target";
-import { agentStatus, describeContainer } from "../host/agent";
+import { agentStatus, describeContainer, stateName } from "../host/agent";
 import { liveDockerPod, splitMembers } from "../host/live";
+import { declaredPodLimits, podLimitsReport } from "../host/pod-limits";
 import { deployedPods } from "../host/stack";
 import { liveTable } from "../host/view";
 
@@ -23,12 +25,15 @@ async function main(stack: string) {
     ]);
     const where = target ? ` on ${describeTarget(target)}` : "";
     console.log(liveTable(`pod ${layout.pod} on docker${where}, cgroup parent ${layout.cgroupParent}`, live, status));
+    const limits = podLimitsReport(layout.pod, layout.cgroupParent, declaredPodLimits(layout.pod, target), live.podLimits);
+    console.log(limits.line);
+    if (limits.drift) problems.push(limits.drift);
     for (const line of splitMembers(live)) problems.push(`pod ${layout.pod} is split: ${line}`);
     for (const c of layout.containers) {
       if (live.containers.some((x) => x.name === c.name)) continue;
       const s = (c.init ? status?.initContainerStatuses : status?.containerStatuses)?.find((x) => x.name === c.name);
       // Init containers run to completion; other containers only complete under OnFailure or Never.
-      const completed = s?.state === "terminated" && s.exitCode === 0 && (c.init || status!.restartPolicy !== "Always");
+      const completed = s !== undefined && stateName(s.state) === "terminated" && s.state.terminated!.exitCode === 0 && (c.init || status!.restartPolicy !== "Always");
       const line = completed && c.init
         ? `pod ${layout.pod}: init container ${c.name} completed (exit code 0)`
         : `pod ${layout.pod}: ${c.init ? "init container " : ""}${c.name} is not running${s ? `: ${describeContainer(s)}` : ""}`;

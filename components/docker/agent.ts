@@ -10,10 +10,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LABEL_AGENT_OF, LABEL_ROLE } from "../model/labels";
 import { PodSpec } from "../model/pod-spec";
+import { CgroupDriver, cgroupParent } from "./cgroup";
 import { HostCommandArgs } from "./host-command";
+import { POD_LIMITS_DIR } from "./paths";
 
 /** Where the agent reaches the engine, inside its container. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+/**
+ * Where the agent sees the host's cgroup mount (read-write: it restores the pod-level limits of a pod
+ * cgroup that came back without them, as the kubelet's pod container manager keeps them).
+ */
+export const AGENT_HOST_CGROUP = "/host/sys/fs/cgroup";
 
 /** How long every member must have stayed up before `up` calls the pod ready, in seconds. */
 export const READY_STABLE_SECONDS = 5;
@@ -21,21 +29,30 @@ export const READY_STABLE_SECONDS = 5;
 const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
 
 /**
- * The agent container's arguments: the pod's name, its members in spec order and its restartPolicy
- * reach the agent through its environment; it reaches the engine through its socket. The pod
- * component replaces the agent with any of the pod's containers (see DockerPod).
+ * The agent container's arguments: the pod's name, its members in spec order, its restartPolicy and
+ * its cgroup parent reach the agent through its environment; it reaches the engine through its
+ * socket, the host's cgroups at AGENT_HOST_CGROUP, and the pod-level limits the cgroup command
+ * declared in POD_LIMITS_DIR (read-only). The pod component replaces the agent with any of the
+ * pod's containers (see DockerPod).
  */
-export function agentArgs(spec: PodSpec, image: pulumi.Input<string>): docker.ContainerArgs {
+export function agentArgs(spec: PodSpec, image: pulumi.Input<string>, driver: CgroupDriver): docker.ContainerArgs {
   const envs = [
       `PODLAB_POD=${spec.name}`,
       `PODLAB_MEMBERS=${spec.containers.map((c) => c.name).join(",")}`,
       `PODLAB_RESTART_POLICY=${spec.restartPolicy}`,
+      `PODLAB_CGROUP_PARENT=${cgroupParent(spec.name, driver)}`,
+      `PODLAB_CGROUP_DRIVER=${driver}`,
+      `PODLAB_POD_LIMITS_DIR=${POD_LIMITS_DIR}`,
   ];
   return {
     name: `${spec.name}-agent`,
     image,
     envs: [...envs, ...optionalEnv(spec)],
-    volumes: [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET }],
+    volumes: [
+      { hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET },
+      { hostPath: "/sys/fs/cgroup", containerPath: AGENT_HOST_CGROUP },
+      { hostPath: POD_LIMITS_DIR, containerPath: POD_LIMITS_DIR, readOnly: true },
+    ],
     // Docker's restart machinery is the agent's own supervisor, across its crashes and the daemon's
     // restarts; the agent supervises the pod.
     restart: "always",

@@ -5,14 +5,28 @@
 #   PODLAB_CGROUP_DRIVER  cgroupfs | systemd (Docker's cgroup driver)
 #   PODLAB_MEMORY_BYTES   optional pod-level memory limit
 #   PODLAB_CPU_QUOTA_US   optional pod-level CPU quota per 100ms period
+#   PODLAB_LIMITS_FILE    optional: where the pod-level limits are declared for the pod's agent, which
+#                         restores them on a pod cgroup that came back without them (agent/podcgroup.go)
 set -euo pipefail
 : "${PODLAB_CGROUP:?}" "${PODLAB_CGROUP_DRIVER:?}"
 PODLAB_POD=${PODLAB_POD:-}
 PODLAB_MEMORY_BYTES=${PODLAB_MEMORY_BYTES:-}
 PODLAB_CPU_QUOTA_US=${PODLAB_CPU_QUOTA_US:-}
+PODLAB_LIMITS_FILE=${PODLAB_LIMITS_FILE:-}
 CPU_PERIOD_US=100000
 
 fail() { echo "podlab cgroup: $*" >&2; exit 1; }
+
+# Declares the pod-level limits for the pod's agent, written aside and moved into place so that the
+# agent never reads half a file.
+declare_limits() {
+  [ -n "$PODLAB_LIMITS_FILE" ] || return 0
+  mkdir -p "$(dirname "$PODLAB_LIMITS_FILE")"
+  printf 'memory=%s\ncpu_quota_us=%s\n' "$PODLAB_MEMORY_BYTES" "$PODLAB_CPU_QUOTA_US" > "$PODLAB_LIMITS_FILE.tmp"
+  mv -f "$PODLAB_LIMITS_FILE.tmp" "$PODLAB_LIMITS_FILE"
+}
+
+forget_limits() { [ -z "$PODLAB_LIMITS_FILE" ] || rm -f "$PODLAB_LIMITS_FILE"; }
 
 # Every cgroup hierarchy's mount point: one per v1 controller, or the single v2 one.
 hierarchies() {
@@ -58,6 +72,7 @@ cgroupfs_limits() {
       echo "${PODLAB_CPU_QUOTA_US:--1}" > "$cpu/$PODLAB_CGROUP/cpu.cfs_quota_us"
     fi
   fi
+  declare_limits
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
 
@@ -87,6 +102,7 @@ cgroupfs_delete() {
       sleep 0.2
     done
   done
+  forget_limits
   echo "removed cgroup /$PODLAB_CGROUP"
 }
 
@@ -110,6 +126,7 @@ systemd_create() {
   systemctl is-active --quiet "$PODLAB_CGROUP" && fail "slice $PODLAB_CGROUP is already active: another pod named like this one runs on this host"
   systemd_write
   systemctl start "$PODLAB_CGROUP"
+  declare_limits
   echo "created slice $PODLAB_CGROUP ($(systemctl show -P ControlGroup "$PODLAB_CGROUP"))"
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
@@ -120,6 +137,7 @@ systemd_update() {
   systemd_write
   # shellcheck disable=SC2046 # one word per property
   systemctl set-property --runtime "$PODLAB_CGROUP" $(systemd_properties)
+  declare_limits
   echo "updated slice $PODLAB_CGROUP"
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
@@ -129,6 +147,7 @@ systemd_delete() {
   systemctl stop "$PODLAB_CGROUP" || true
   rm -f "$(slice_file)"
   systemctl daemon-reload
+  forget_limits
   echo "removed slice $PODLAB_CGROUP"
 }
 

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
 import { hostCommand, HostCommandArgs } from "./host-command";
+import { POD_LIMITS_DIR } from "./paths";
 import { DockerTarget } from "./target";
 
 export type CgroupDriver = "cgroupfs" | "systemd";
@@ -29,6 +30,8 @@ export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<s
     PODLAB_POD: spec.name,
     PODLAB_CGROUP: cgroupParent(spec.name, driver).replace(/^\//, ""),
     PODLAB_CGROUP_DRIVER: driver,
+    // Where the limits are declared for the pod's agent, which restores them (agent/podcgroup.go).
+    PODLAB_LIMITS_FILE: `${POD_LIMITS_DIR}/${spec.name}`,
   };
   if (spec.limits.memoryBytes !== undefined) env.PODLAB_MEMORY_BYTES = String(spec.limits.memoryBytes);
   // Kubernetes' CFS arithmetic: 1000 millicores is one full period of 100ms.

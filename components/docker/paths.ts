@@ -5,6 +5,12 @@ import { VolumeSpec } from "../model/pod-spec";
 /** The pod's directory on the host: /var/lib/podlab/pods/<pod>. */
 export const podDir = (pod: string) => `/var/lib/podlab/pods/${pod}`;
 
+/**
+ * Where the cgroup command declares each pod's pod-level limits for the pod's agent, one file per
+ * pod (see agent/podcgroup.go): apart from the pod's directory, which a new pod's volumes replace.
+ */
+export const POD_LIMITS_DIR = "/var/lib/podlab/pod-limits";
+
 /** Where a volume's directory is on the host; hostPath volumes are their own path. */
 export function volumeSource(pod: string, v: VolumeSpec): string {
   if ("emptyDir" in v) return `${podDir(pod)}/volumes/empty-dir/${v.name}`;

@@ -212,7 +212,7 @@ export class DockerPod extends pulumi.ComponentResource {
     }
 
     const members = Object.values(this.containers);
-    this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage).imageId), {
+    this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage).imageId, args.cgroupDriver), {
       ...containerOpts,
       dependsOn: [cgroup, this.sandbox, ...inits, ...members],
       // Replacing any of the pod's containers replaces the agent too, and since every replacement

@@ -52,7 +52,7 @@ describe("a crash-looping pod, on both stacks", () => {
   it("fails `up` on Docker the same way, with exit code, restarts and the last log lines", () => {
     expect(dockerUp.exitCode, dockerUp.all).not.toBe(0);
     expect(dockerUp.all).toContain(`pod ${pod} is not ready after 40s`);
-    expect(dockerUp.all).toMatch(/container sidecar: (waiting \(CrashLoopBackOff\)|terminated \(Error\)), exit code 1, [1-9]\d* restarts/);
+    expect(dockerUp.all).toMatch(/container sidecar: (waiting \(CrashLoopBackOff\); last state )?terminated \(Error\), exit code 1, [1-9]\d* restarts/);
     expect(dockerUp.all).toContain(`podlab-crash-${pod}`); // its log, where the hostname is the pod's
     expect(dockerUp.all).toMatch(/CrashLoopBackOff/);
   });

@@ -59,7 +59,7 @@ describe("probes on the docker-host stack", () => {
     await exec("rm", "/tmp/ready");
     await waitFor("the sidecar not ready", async () => expect((await sidecarStatus()).ready).toBe(false), 15);
     expect((await statusOf(pod)).ready).toBe(false);
-    expect((await sidecarStatus()).state).toBe("running");
+    expect((await sidecarStatus()).state.running).toBeDefined();
     await exec("touch", "/tmp/ready");
     await waitFor("the pod ready again", async () => expect((await statusOf(pod)).ready).toBe(true), 15);
   }, 60_000);

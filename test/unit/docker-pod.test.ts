@@ -85,6 +85,7 @@ describe("DockerPod", () => {
       PODLAB_CGROUP_DRIVER: "cgroupfs",
       PODLAB_MEMORY_BYTES: String(512 * 2 ** 20),
       PODLAB_CPU_QUOTA_US: "150000",
+      PODLAB_LIMITS_FILE: "/var/lib/podlab/pod-limits/foo",
     });
     expect(cg.create.startsWith("set -- create\n")).toBe(true);
     expect(cg.delete.startsWith("set -- delete\n")).toBe(true);
@@ -128,8 +129,16 @@ describe("DockerPod", () => {
       "PODLAB_POD=foo",
       "PODLAB_MEMBERS=app,sidecar",
       "PODLAB_RESTART_POLICY=Always",
+      "PODLAB_CGROUP_PARENT=/pod-foo",
+      "PODLAB_CGROUP_DRIVER=cgroupfs",
+      "PODLAB_POD_LIMITS_DIR=/var/lib/podlab/pod-limits",
     ]);
-    expect(agent.volumes).toEqual([{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }]);
+    // The engine; the host's cgroups, to keep the pod-level limits; the declared limits, read-only.
+    expect(agent.volumes).toEqual([
+      { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
+      { hostPath: "/sys/fs/cgroup", containerPath: "/host/sys/fs/cgroup" },
+      { hostPath: "/var/lib/podlab/pod-limits", containerPath: "/var/lib/podlab/pod-limits", readOnly: true },
+    ]);
     // Not labelled as a part of the pod: nothing takes the agent for a member.
     expect(agent.labels).toEqual([{ label: "podlab.dev/agent-of", value: "foo" }, { label: "podlab.dev/role", value: "agent" }]);
   });

@@ -28,6 +28,14 @@ describe("the process report", () => {
     expect(r.memoryLimit).toBe(128 * 2 ** 20);
   });
 
+  it("reads the limits of the pod's cgroup (the parent of the container's): v1 unlimited and -1 are none", () => {
+    const [v1, v2] = parseProcessReports(["pid 7", "cgroup 4:memory:/pod-a/x", "pmem 9223372036854771712", "pcpu 50000",
+      "pid 8", "cgroup 0::/pod.slice/pod-a.slice/docker-1.scope", "pmem 671088640", "pcpu max", ""].join("\n"));
+    expect(v1.parentLimits).toEqual({ memoryBytes: null, cpuQuotaUs: 50000 });
+    expect(v2.parentLimits).toEqual({ memoryBytes: 640 * 2 ** 20, cpuQuotaUs: null });
+    expect(parseProcessReports("pid 9\npcpu -1\n")[0].parentLimits).toEqual({ memoryBytes: null, cpuQuotaUs: null });
+  });
+
   it("leaves out what a process that exited did not give, and says so when it is needed", () => {
     const [r] = parseProcessReports(["pid 99", "ns net:[1]", "hostname ", "limit ", ""].join("\n"));
     expect(r).toEqual({ pid: 99, inodes: undefined, cgroups: undefined, hostname: undefined, memoryLimit: undefined });

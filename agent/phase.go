@@ -1,0 +1,105 @@
+package main
+
+// The pod's phase by the kubelet's rules: getPhase in kubernetes pkg/kubelet/kubelet_pods.go
+// (v1.34), for a pod without restartable (sidecar) init containers, which podlab does not render.
+// A pod under restartPolicy Always is never Succeeded or Failed: with every container stopped it is
+// Running, "in the process of restarting". A terminal pod (Succeeded or Failed once) stays so: the
+// kubelet's status manager refuses a terminal phase going back (pkg/kubelet/status/status_manager.go,
+// "attempted to set a terminal phase on a pod that is already terminal"), and the agent keeps it in
+// its state (State.Terminal).
+
+// Phases of the Pod API.
+const (
+	PodPending   = "Pending"
+	PodRunning   = "Running"
+	PodSucceeded = "Succeeded"
+	PodFailed    = "Failed"
+)
+
+// getPhase computes the phase from the containers' statuses (init containers in spec order, then the
+// app containers). terminal says the pod has already been judged terminal.
+func getPhase(policy RestartPolicy, inits, containers []ContainerStatus, terminal bool) string {
+	pendingInitialization, failedInitialization := 0, 0
+	for _, s := range inits {
+		switch {
+		case s.State.Running != nil:
+			pendingInitialization++
+		case s.State.Terminated != nil:
+			if s.State.Terminated.ExitCode != 0 {
+				failedInitialization++
+			}
+		case s.State.Waiting != nil:
+			if s.LastState.Terminated != nil {
+				if s.LastState.Terminated.ExitCode != 0 {
+					failedInitialization++
+				}
+			} else {
+				pendingInitialization++
+			}
+		default:
+			pendingInitialization++
+		}
+	}
+	unknown, running, waiting, stopped, succeeded := 0, 0, 0, 0, 0
+	for _, s := range containers {
+		switch {
+		case s.State.Running != nil:
+			running++
+		case s.State.Terminated != nil:
+			stopped++
+			if s.State.Terminated.ExitCode == 0 {
+				succeeded++
+			}
+		case s.State.Waiting != nil:
+			if s.LastState.Terminated != nil {
+				stopped++
+			} else {
+				waiting++
+			}
+		default:
+			unknown++
+		}
+	}
+	if failedInitialization > 0 && policy == Never {
+		return PodFailed
+	}
+	switch {
+	case pendingInitialization > 0 && !anyStarted(containers):
+		return PodPending
+	case waiting > 0:
+		return PodPending
+	case running > 0 && unknown == 0:
+		return PodRunning
+	case running == 0 && stopped > 0 && unknown == 0:
+		if terminal {
+			if stopped == succeeded {
+				return PodSucceeded
+			}
+			return PodFailed
+		}
+		if policy == Always {
+			return PodRunning
+		}
+		if stopped == succeeded {
+			return PodSucceeded
+		}
+		if policy == Never {
+			return PodFailed
+		}
+		return PodRunning
+	default:
+		return PodPending
+	}
+}
+
+// anyStarted is kubecontainer.HasAnyRegularContainerStarted: some app container runs or has run.
+func anyStarted(containers []ContainerStatus) bool {
+	for _, s := range containers {
+		if s.State.Running != nil || s.State.Terminated != nil || s.LastState.Terminated != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func terminalPhase(phase string) bool { return phase == PodSucceeded || phase == PodFailed }

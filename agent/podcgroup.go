@@ -1,0 +1,184 @@
+package main
+
+// The pod's cgroup parent and its pod-level limits (spec.resources.limits), kept as declared. Pulumi
+// makes the cgroup once (components/docker/cgroup.sh); what removes it behind Pulumi's back (a reboot
+// of a cgroupfs host, an admin's rmdir) lets the runtime make it again, bare, when it next starts a
+// container under it, and the pod would run on without its limits. The kubelet's pod container
+// manager makes each pod's cgroup with its limits before the pod's containers start, on every sync
+// (pkg/kubelet/cm/pod_container_manager_linux.go, EnsureExists); the agent does the same for the
+// limits: each sync it reads them from the kernel and writes the declared ones back where they differ.
+//
+// The declared limits are those the cgroup command last applied: it writes them to
+// /var/lib/podlab/pod-limits/<pod> ("memory=<bytes>" and "cpu_quota_us=<µs per 100 ms>", empty
+// for none), so that an in-place update of a limit reaches the agent without replacing it.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// cpuPeriodUs is the CFS period podlab's cgroup command sets: Kubernetes' 100 ms.
+const cpuPeriodUs = 100000
+
+// PodLimits are pod-level limits: memory in bytes, CPU quota in µs per 100 ms period; nil is none.
+type PodLimits struct {
+	MemoryBytes *int64 `json:"memoryBytes"`
+	CPUQuotaUs  *int64 `json:"cpuQuotaUs"`
+}
+
+func (l PodLimits) String() string {
+	f := func(v *int64) string {
+		if v == nil {
+			return "none"
+		}
+		return strconv.FormatInt(*v, 10)
+	}
+	return fmt.Sprintf("memory=%s cpu_quota_us=%s", f(l.MemoryBytes), f(l.CPUQuotaUs))
+}
+
+func samePtr(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// PodCgroup finds a pod's cgroup under the host's cgroup mount (root) and keeps its limits.
+type PodCgroup struct {
+	Root       string // the host's /sys/fs/cgroup as the agent sees it
+	Parent     string // Docker's --cgroup-parent: /pod-foo (cgroupfs) or pod-foo.slice (systemd)
+	Driver     string // cgroupfs | systemd
+	LimitsFile string // the declared limits, written by the cgroup command
+}
+
+// relPath is the cgroup's path below each hierarchy's root. systemd nests a slice in the slices its
+// dashes name (systemd.slice(5)): pod-foo.slice is /pod.slice/pod-foo.slice.
+func (c PodCgroup) relPath() string {
+	if c.Driver != "systemd" {
+		return strings.TrimPrefix(c.Parent, "/")
+	}
+	name := strings.TrimSuffix(c.Parent, ".slice")
+	parts := strings.Split(name, "-")
+	var dirs []string
+	for i := range parts {
+		dirs = append(dirs, strings.Join(parts[:i+1], "-")+".slice")
+	}
+	return filepath.Join(dirs...)
+}
+
+// Declared reads the limits file; ok is false when there is none (an older cgroup command).
+func (c PodCgroup) Declared() (PodLimits, bool, error) {
+	b, err := os.ReadFile(c.LimitsFile)
+	if os.IsNotExist(err) {
+		return PodLimits{}, false, nil
+	}
+	if err != nil {
+		return PodLimits{}, false, err
+	}
+	var l PodLimits
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, found := strings.Cut(strings.TrimSpace(line), "=")
+		if !found || v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return PodLimits{}, false, fmt.Errorf("%s: %q is not a positive number", c.LimitsFile, line)
+		}
+		switch k {
+		case "memory":
+			l.MemoryBytes = &n
+		case "cpu_quota_us":
+			l.CPUQuotaUs = &n
+		}
+	}
+	return l, true, nil
+}
+
+// files are where the kernel keeps each limit for this pod: cgroup v2's memory.max and cpu.max, or
+// v1's memory.limit_in_bytes and cpu.cfs_quota_us (Documentation/admin-guide/cgroup-v2.rst,
+// cgroup-v1/memory.rst, scheduler/sched-bwc.rst). A file is "" where its hierarchy does not exist.
+func (c PodCgroup) files() (v2 bool, memory, cpu string) {
+	rel := c.relPath()
+	if _, err := os.Stat(filepath.Join(c.Root, "cgroup.controllers")); err == nil {
+		dir := filepath.Join(c.Root, rel)
+		return true, filepath.Join(dir, "memory.max"), filepath.Join(dir, "cpu.max")
+	}
+	return false, filepath.Join(c.Root, "memory", rel, "memory.limit_in_bytes"), filepath.Join(c.Root, "cpu", rel, "cpu.cfs_quota_us")
+}
+
+func readLimit(path string, v2 bool) (*int64, bool, error) {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	field := strings.Fields(string(b))
+	if len(field) == 0 || field[0] == "max" || field[0] == "-1" {
+		return nil, true, nil
+	}
+	n, err := strconv.ParseInt(field[0], 10, 64)
+	if err != nil {
+		return nil, true, fmt.Errorf("%s: %q", path, strings.TrimSpace(string(b)))
+	}
+	// cgroup v1 reports "no memory limit" as the largest page-aligned number (PAGE_COUNTER_MAX pages).
+	if !v2 && n >= 1<<62 {
+		return nil, true, nil
+	}
+	return &n, true, nil
+}
+
+// Enforced reads the limits the kernel enforces now; exists is false while the pod's cgroup is not
+// there (no container of the pod runs: the runtime makes it with the next start).
+func (c PodCgroup) Enforced() (l PodLimits, exists bool, err error) {
+	v2, memFile, cpuFile := c.files()
+	var ok1, ok2 bool
+	if l.MemoryBytes, ok1, err = readLimit(memFile, v2); err != nil {
+		return l, ok1, err
+	}
+	l.CPUQuotaUs, ok2, err = readLimit(cpuFile, v2)
+	return l, ok1 || ok2, err
+}
+
+// Restore writes the declared limits where the enforced ones differ; it reports what it changed.
+func (c PodCgroup) Restore(declared, enforced PodLimits) ([]string, error) {
+	v2, memFile, cpuFile := c.files()
+	var changed []string
+	if !samePtr(declared.MemoryBytes, enforced.MemoryBytes) {
+		v := "max"
+		if !v2 {
+			v = "-1"
+		}
+		if declared.MemoryBytes != nil {
+			v = strconv.FormatInt(*declared.MemoryBytes, 10)
+		}
+		if err := os.WriteFile(memFile, []byte(v), 0o644); err != nil {
+			return changed, fmt.Errorf("writing %s: %w", memFile, err)
+		}
+		changed = append(changed, "memory="+v)
+	}
+	if !samePtr(declared.CPUQuotaUs, enforced.CPUQuotaUs) {
+		quota := "max"
+		if !v2 {
+			quota = "-1"
+		}
+		if declared.CPUQuotaUs != nil {
+			quota = strconv.FormatInt(*declared.CPUQuotaUs, 10)
+		}
+		if v2 {
+			if err := os.WriteFile(cpuFile, []byte(quota+" "+strconv.Itoa(cpuPeriodUs)), 0o644); err != nil {
+				return changed, fmt.Errorf("writing %s: %w", cpuFile, err)
+			}
+		} else {
+			period := filepath.Join(filepath.Dir(cpuFile), "cpu.cfs_period_us")
+			if err := os.WriteFile(period, []byte(strconv.Itoa(cpuPeriodUs)), 0o644); err != nil {
+				return changed, fmt.Errorf("writing %s: %w", period, err)
+			}
+			if err := os.WriteFile(cpuFile, []byte(quota), 0o644); err != nil {
+				return changed, fmt.Errorf("writing %s: %w", cpuFile, err)
+			}
+		}
+		changed = append(changed, "cpu_quota_us="+quota)
+	}
+	return changed, nil
+}
