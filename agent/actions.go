@@ -74,10 +74,10 @@ type Pod struct {
 	// HaveSandboxSnapshot: the agent has seen the sandbox and can make it again.
 	HaveSandboxSnapshot bool
 	// Inits are the init containers, in spec order; Members the app containers.
-	Inits               []string
-	Members             []string             // in spec order
-	Observed            map[string]*Observed // by container name (init or member); missing: no such container
-	HaveSnapshot        map[string]bool
+	Inits        []string
+	Members      []string             // in spec order
+	Observed     map[string]*Observed // by container name (init or member); missing: no such container
+	HaveSnapshot map[string]bool
 	// LivenessFailed names the members whose last run was stopped for failing its liveness probe:
 	// they are restarted unless the policy is Never, whatever their exit code (the kubelet's rule).
 	LivenessFailed map[string]bool

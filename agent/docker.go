@@ -32,7 +32,7 @@ type Snapshot struct {
 }
 
 type podContainers struct {
-	sandboxes []container.InspectResponse // newest first
+	sandboxes []container.InspectResponse          // newest first
 	members   map[string]container.InspectResponse // init and app containers, by name
 }
 

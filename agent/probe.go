@@ -1,12 +1,25 @@
 package main
 
-// Readiness and liveness probes, as the kubelet's prober runs them (pkg/kubelet/prober): one worker
-// per container and kind, started with the container (after initialDelaySeconds), probing every
-// periodSeconds with timeoutSeconds each. Readiness starts false and turns true after
-// successThreshold passes in a row, false again after failureThreshold failures; a container fails
-// liveness after failureThreshold failures in a row, and is then stopped (the pod's restartPolicy
-// decides what follows, as for any container that exited). exec runs in the container; httpGet and
-// tcpSocket go from the agent to the pod's IP, as the kubelet's go from the node.
+// Readiness and liveness probes, as the kubelet's prober runs them (kubernetes pkg/kubelet/prober,
+// v1.34), checked rule by rule against its source:
+//   - worker.go: one worker per container and kind, started with the container; it probes at once
+//     and then every periodSeconds, but skips probes until the container has run initialDelaySeconds;
+//     readiness starts as a failure (not ready), liveness as a success; a result changes only after
+//     successThreshold passes or failureThreshold failures in a row; after a liveness failure the
+//     container is killed and the worker holds until the container's next run.
+//   - prober.go: a Warning result (below) counts as a success and is recorded as a ProbeWarning
+//     event, "<Kind> probe warning: <output>".
+//   - pkg/probe/http: GET with User-Agent kube-probe/<version> and Accept */*, no keep-alives, the
+//     timeout timeoutSeconds; redirects followed on the same host only (since 1.14: the kubelet
+//     sets followNonLocalRedirects false), at most 10; 200-399 passes, and a 3xx that ends the probe
+//     (a redirect to another host) is a Warning; the body is read up to 10 KiB.
+//   - pkg/probe/tcp: a connection within timeoutSeconds passes. pkg/probe/exec: exit code 0 passes;
+//     the timeout is honoured (since 1.20).
+//   - Named ports are resolved from the container's ports by name (pkg/probe/util.go,
+//     ResolveContainerPort) by podlab before the agent starts (components/model/from-manifest.ts).
+// exec runs in the container; httpGet and tcpSocket go from the agent to the pod's IP, as the
+// kubelet's go from the node. A liveness failure stops the container: the pod's restartPolicy decides
+// what follows, as for any container that exited.
 
 import (
 	"context"
