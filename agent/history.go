@@ -62,7 +62,7 @@ func terminatedReason(o *Observed) (reason, message string) {
 // terminatedOf is the Pod API's terminated state of a run that has ended.
 func terminatedOf(o *Observed) *Terminated {
 	reason, message := terminatedReason(o)
-	return &Terminated{ExitCode: o.ExitCode, Reason: reason, Message: message, StartedAt: o.StartedAt, FinishedAt: o.FinishedAt, ContainerID: o.ID}
+	return &Terminated{ExitCode: o.ExitCode, Reason: reason, Message: message, StartedAt: o.StartedAt, FinishedAt: o.FinishedAt, ContainerID: "docker://" + o.ID}
 }
 
 // ended reports whether a container that is not running has run and stopped (not merely created).

@@ -93,7 +93,7 @@ func (a *Agent) containerStatus(name string, o *Observed, h *History, sb *Observ
 		cs.ContainerID = "docker://" + o.ID // created, not started yet
 	case h != nil && h.Ended != nil:
 		// Removed after it ended: its last status stands.
-		cs.ContainerID = "docker://" + h.Ended.ContainerID
+		cs.ContainerID = h.Ended.ContainerID
 		cs.State = ContainerState{Terminated: h.Ended}
 	}
 	return cs
