@@ -140,42 +140,49 @@ func (c PodCgroup) Enforced() (l PodLimits, exists bool, err error) {
 	return l, ok1 || ok2, err
 }
 
+// kernelValue is a limit as the kernel file takes it: the number, or "no limit" ("max" on cgroup v2,
+// -1 on v1).
+func kernelValue(v *int64, v2 bool) string {
+	switch {
+	case v != nil:
+		return strconv.FormatInt(*v, 10)
+	case v2:
+		return "max"
+	default:
+		return "-1"
+	}
+}
+
+func writeLimit(path, value string) error {
+	if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
 // Restore writes the declared limits where the enforced ones differ; it reports what it changed.
 func (c PodCgroup) Restore(declared, enforced PodLimits) ([]string, error) {
 	v2, memFile, cpuFile := c.files()
 	var changed []string
 	if !samePtr(declared.MemoryBytes, enforced.MemoryBytes) {
-		v := "max"
-		if !v2 {
-			v = "-1"
-		}
-		if declared.MemoryBytes != nil {
-			v = strconv.FormatInt(*declared.MemoryBytes, 10)
-		}
-		if err := os.WriteFile(memFile, []byte(v), 0o644); err != nil {
-			return changed, fmt.Errorf("writing %s: %w", memFile, err)
+		v := kernelValue(declared.MemoryBytes, v2)
+		if err := writeLimit(memFile, v); err != nil {
+			return changed, err
 		}
 		changed = append(changed, "memory="+v)
 	}
 	if !samePtr(declared.CPUQuotaUs, enforced.CPUQuotaUs) {
-		quota := "max"
-		if !v2 {
-			quota = "-1"
-		}
-		if declared.CPUQuotaUs != nil {
-			quota = strconv.FormatInt(*declared.CPUQuotaUs, 10)
-		}
+		quota := kernelValue(declared.CPUQuotaUs, v2)
 		if v2 {
-			if err := os.WriteFile(cpuFile, []byte(quota+" "+strconv.Itoa(cpuPeriodUs)), 0o644); err != nil {
-				return changed, fmt.Errorf("writing %s: %w", cpuFile, err)
+			if err := writeLimit(cpuFile, quota+" "+strconv.Itoa(cpuPeriodUs)); err != nil {
+				return changed, err
 			}
 		} else {
-			period := filepath.Join(filepath.Dir(cpuFile), "cpu.cfs_period_us")
-			if err := os.WriteFile(period, []byte(strconv.Itoa(cpuPeriodUs)), 0o644); err != nil {
-				return changed, fmt.Errorf("writing %s: %w", period, err)
+			if err := writeLimit(filepath.Join(filepath.Dir(cpuFile), "cpu.cfs_period_us"), strconv.Itoa(cpuPeriodUs)); err != nil {
+				return changed, err
 			}
-			if err := os.WriteFile(cpuFile, []byte(quota), 0o644); err != nil {
-				return changed, fmt.Errorf("writing %s: %w", cpuFile, err)
+			if err := writeLimit(cpuFile, quota); err != nil {
+				return changed, err
 			}
 		}
 		changed = append(changed, "cpu_quota_us="+quota)

@@ -192,6 +192,10 @@ describe("pod-level limits lost with the pod's cgroup", () => {
     const after = await inspect();
     expect(after.exitCode).toBe(1);
     expect(after.all).toContain(`pod ${limited}: its cgroup /pod-${limited} enforces memory none, cpu none, but the pod declares memory 640Mi, cpu none`);
+    // Pulumi sees it too: the agent that keeps the limits is not running.
+    await stack.refresh();
+    const steps = (await stack.preview()).steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    expect(steps).toContain(`update ${limited}-agent`);
   }, 120_000);
 
   it("has them restored by the agent within 30 s, with the pod whole again", async () => {
