@@ -36,12 +36,18 @@ hierarchies() {
 unified_only() { [ -f /sys/fs/cgroup/cgroup.controllers ]; }
 
 cgroupfs_create() {
-  local created=0 h dir
+  local created=0 h existing=() foreign
   for h in $(hierarchies); do
-    dir="$h/$PODLAB_CGROUP"
-    [ -e "$dir" ] && fail "$dir already exists: another pod named like this one runs on this host (remove it with 'rmdir $dir' if it is a leftover)"
+    [ -e "$h/$PODLAB_CGROUP" ] && existing+=("$h/$PODLAB_CGROUP")
   done
+  if [ ${#existing[@]} -gt 0 ]; then
+    foreign=$(foreign_processes "${existing[@]}")
+    foreign=${foreign%; }
+    [ -z "$foreign" ] || fail "${existing[0]} already exists: another pod named like this one runs on this host (processes that are not pod $PODLAB_POD's: $foreign)"
+    echo "adopting cgroup /$PODLAB_CGROUP, left by an interrupted run: it holds no process but pod $PODLAB_POD's"
+  fi
   for h in $(hierarchies); do
+    [ -d "$h/$PODLAB_CGROUP" ] && continue
     mkdir "$h/$PODLAB_CGROUP" && created=$((created + 1))
   done
   if unified_only; then
@@ -76,16 +82,61 @@ cgroupfs_limits() {
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
 
-# Containers the pod's agent made again (after a sandbox was removed by hand) are not the ones in
-# Pulumi's state: remove whatever still carries the pod's label, so destroy leaves nothing behind.
-# Only containers labelled with this pod are touched.
+# The pod's containers by podlab's labels (full IDs): its own (podlab.dev/pod) and its agent's
+# (podlab.dev/agent-of). Nothing without a pod name or a Docker CLI.
+pod_containers() {
+  [ -n "$PODLAB_POD" ] && command -v docker >/dev/null || return 0
+  docker ps -aq --no-trunc --filter "label=podlab.dev/agent-of=$PODLAB_POD"
+  docker ps -aq --no-trunc --filter "label=podlab.dev/pod=$PODLAB_POD"
+}
+
+# foreign_processes DIR...: for each cgroup at or below the given pod cgroups that holds a process
+# which is not in one of the pod's containers, prints "<cgroup>: <pids>"; prints nothing when they
+# are free to adopt. A container's processes sit in <pod cgroup>/<id> (cgroupfs driver) or
+# <pod slice>/docker-<id>.scope (systemd driver); a process anywhere else is not the pod's.
+foreign_processes() {
+  local ids dir f rel top pids
+  ids=" $(pod_containers | tr '\n' ' ') "
+  for dir in "$@"; do
+    [ -d "$dir" ] || continue
+    while IFS= read -r f; do
+      pids=$(tr '\n' ' ' 2>/dev/null < "$f") || continue
+      [ -n "${pids// /}" ] || continue
+      rel=${f#"$dir"/}
+      top=${rel%%/*}
+      top=${top#docker-}
+      top=${top%.scope}
+      if [ "$rel" = cgroup.procs ] || [[ "$ids" != *" $top "* ]]; then
+        printf '%s: %s; ' "$(dirname "$f")" "${pids% }"
+      fi
+    done < <(find "$dir" -name cgroup.procs 2>/dev/null)
+  done
+  return 0
+}
+
+# Containers the pod's agent made again (after a sandbox was removed by hand), or that an interrupted
+# `up` made before Pulumi recorded them, are not the ones in Pulumi's state: remove whatever still
+# carries the pod's labels, so destroy leaves nothing behind. The agent goes first: left running, it
+# would make the others again from its snapshots (agent/agent.go), and it has `restart: always`.
+# A request it had in flight can still land after it is gone, hence a few rounds. Only containers
+# labelled with this pod are touched.
 remove_leftovers() {
   [ -n "$PODLAB_POD" ] && command -v docker >/dev/null || return 0
-  local ids
-  ids=$(docker ps -aq --filter "label=podlab.dev/pod=$PODLAB_POD")
-  [ -z "$ids" ] && return 0
-  echo "removing containers the pod's agent made: $(echo $ids)"
-  docker rm -f $ids >/dev/null
+  local agents ids _
+  for _ in 1 2 3 4 5; do
+    agents=$(docker ps -aq --filter "label=podlab.dev/agent-of=$PODLAB_POD")
+    if [ -n "$agents" ]; then
+      echo "removing the pod's agent left behind: $(echo $agents)"
+      docker rm -f $agents >/dev/null || true
+    fi
+    ids=$(docker ps -aq --filter "label=podlab.dev/pod=$PODLAB_POD")
+    [ -z "$agents$ids" ] && return 0
+    if [ -n "$ids" ]; then
+      echo "removing containers left behind (made again by the pod's agent, or by an interrupted update): $(echo $ids)"
+      docker rm -f $ids >/dev/null || true
+    fi
+    sleep 0.5
+  done
 }
 
 # Removes the pod's cgroup everywhere. Containers are removed first (they depend on it), but the
@@ -123,11 +174,27 @@ systemd_write() {
 }
 
 systemd_create() {
-  systemctl is-active --quiet "$PODLAB_CGROUP" && fail "slice $PODLAB_CGROUP is already active: another pod named like this one runs on this host"
-  systemd_write
-  systemctl start "$PODLAB_CGROUP"
-  declare_limits
-  echo "created slice $PODLAB_CGROUP ($(systemctl show -P ControlGroup "$PODLAB_CGROUP"))"
+  if systemctl is-active --quiet "$PODLAB_CGROUP"; then
+    # Active already: adopted when an interrupted run of this pod left it (see cgroupfs_create).
+    local cg h dirs=() foreign
+    cg=$(systemctl show -P ControlGroup "$PODLAB_CGROUP")
+    if [ -n "$cg" ]; then
+      for h in $(hierarchies); do [ -d "$h$cg" ] && dirs+=("$h$cg"); done
+    fi
+    foreign=$(foreign_processes "${dirs[@]}")
+    foreign=${foreign%; }
+    [ -z "$foreign" ] || fail "slice $PODLAB_CGROUP is already active: another pod named like this one runs on this host (processes that are not pod $PODLAB_POD's: $foreign)"
+    systemd_write
+    # shellcheck disable=SC2046 # one word per property
+    systemctl set-property --runtime "$PODLAB_CGROUP" $(systemd_properties)
+    declare_limits
+    echo "adopted slice $PODLAB_CGROUP ($cg), left by an interrupted run: it holds no process but pod $PODLAB_POD's"
+  else
+    systemd_write
+    systemctl start "$PODLAB_CGROUP"
+    declare_limits
+    echo "created slice $PODLAB_CGROUP ($(systemctl show -P ControlGroup "$PODLAB_CGROUP"))"
+  fi
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
 

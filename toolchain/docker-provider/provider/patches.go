@@ -11,8 +11,10 @@ func patchTerraformProvider(p *schema.Provider) *schema.Provider {
 		if s, ok := r.Schema["memory_swap"]; ok && s.DiffSuppressFunc == nil {
 			s.DiffSuppressFunc = suppressDockerDefaultMemorySwap
 		}
-		// podlab's pods as the host runs them: see podlab_pods.go.
-		if r.ReadContext != nil && r.UpdateContext != nil {
+		// podlab's pods as the host runs them, and leftovers of an interrupted update: see
+		// podlab_pods.go and podlab_leftovers.go.
+		if r.CreateContext != nil && r.ReadContext != nil && r.UpdateContext != nil {
+			r.CreateContext = createPodlabContainer(r.CreateContext)
 			r.ReadContext = readPodlabContainer(r.ReadContext)
 			r.UpdateContext = updatePodlabContainer(r.UpdateContext)
 		}
