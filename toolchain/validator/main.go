@@ -20,7 +20,8 @@
 //     with the Pod and ConfigMap strategies of k8s.io/kubernetes/pkg/registry/core/{pod,configmap}
 //     (PrepareForCreate drops fields of disabled feature gates, Validate is
 //     pkg/apis/core/validation.ValidatePodCreate / ValidateConfigMap), with the default feature gates
-//     of this Kubernetes version, which the local cluster runs (scripts/local-cluster sets none).
+//     of this Kubernetes version, which the local cluster runs (scripts/local-cluster sets none), and
+//     its --allow-privileged=true.
 //
 // Admission (service accounts, quotas, namespaces that exist) is not run: it needs the cluster.
 package main
@@ -47,6 +48,7 @@ import (
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	api "k8s.io/kubernetes/pkg/apis/core"
 	_ "k8s.io/kubernetes/pkg/apis/core/install"
+	"k8s.io/kubernetes/pkg/capabilities"
 	"k8s.io/kubernetes/pkg/registry/core/configmap"
 	"k8s.io/kubernetes/pkg/registry/core/pod"
 	"sigs.k8s.io/yaml"
@@ -80,6 +82,9 @@ var strictDecoder = kjson.NewSerializerWithOptions(kjson.DefaultMetaFactory, leg
 	kjson.SerializerOptions{Yaml: false, Pretty: false, Strict: true})
 
 func main() {
+	// As the local cluster's kube-apiserver runs (scripts/local-cluster: --allow-privileged=true); the
+	// API server's own default refuses privileged containers ("disallowed by cluster policy").
+	capabilities.Setup(true, 0)
 	var in struct {
 		Files []inputFile `json:"files"`
 	}
