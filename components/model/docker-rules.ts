@@ -81,7 +81,7 @@ export function checkCapabilities(field: string, caps: { add?: string[]; drop?: 
     (caps?.[list] ?? []).forEach((c, i) => {
       const name = c.toUpperCase().replace(/^CAP_/, "");
       if (name !== "ALL" && !KNOWN_CAPABILITIES.has(name)) {
-        throw new PodSpecError(`${field}.${list}[${i}]`, c, `is not a Linux capability the Docker engine knows ("unknown capability: \\"CAP_${name}\\"")`);
+        throw new PodSpecError(`${field}.${list}[${i}]`, c, `is not a Linux capability the Docker engine knows (it refuses CAP_${name}: "unknown capability")`);
       }
     });
   }
