@@ -80,13 +80,15 @@ type K8sProbe = NonNullable<K8sContainer["readinessProbe"]>;
  * time) is left out of the model (undefined): the API server has judged it, the kubelet runs it.
  */
 function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean, strict: boolean): ProbeSpec | undefined {
-  if (!strict) {
-    try {
-      return probe(at, p, ports, liveness, true);
-    } catch {
-      return undefined;
-    }
+  if (strict) return readProbe(at, p, ports, liveness, true);
+  try {
+    return readProbe(at, p, ports, liveness, false);
+  } catch {
+    return undefined;
   }
+}
+
+function readProbe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean, strict: boolean): ProbeSpec {
   const handlers = (["exec", "httpGet", "tcpSocket"] as const).filter((h) => p[h] !== undefined);
   if (handlers.length !== 1) throw new PodSpecError(at, p, "must have exactly one handler: exec, httpGet or tcpSocket");
   const port = (field: string, value: number | string) => {
