@@ -31,6 +31,14 @@ export interface ValidatedFile {
 
 const BINARY = "podlab-validator";
 
+/** podlab-validator is missing or failed: a toolchain problem, not the user's manifests (index.ts says it without a stack trace). */
+export class ValidatorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ValidatorError";
+  }
+}
+
 /**
  * Where podlab-validator is: $PODLAB_VALIDATOR, else on PATH (scripts/bootstrap links it into
  * $PODLAB_CACHE/bin, which .podlab/env puts on PATH), else in ~/.cache/podlab/bin. Undefined when missing.
@@ -42,14 +50,14 @@ export function validatorPath(): string | undefined {
 }
 
 /**
- * Runs podlab-validator once on `files` (name for messages, text as read). Throws an Error saying how
- * to get it when it is missing (`npm run bootstrap`), or when it fails.
+ * Runs podlab-validator once on `files` (name for messages, text as read). Throws a ValidatorError
+ * saying how to get it when it is missing (`npm run bootstrap`), or when it fails.
  */
 export function validateFiles(files: { name: string; text: string }[]): ValidatedFile[] {
   const binary = validatorPath();
-  if (!binary) throw new Error(`${BINARY} is missing: podlab checks manifests with the Kubernetes API server's own validation, built by \`npm run bootstrap\` (toolchain/validator); then \`source .podlab/env\``);
+  if (!binary) throw new ValidatorError(`${BINARY} is missing: podlab checks manifests with the Kubernetes API server's own validation, built by \`npm run bootstrap\` (toolchain/validator); then \`source .podlab/env\``);
   const run = spawnSync(binary, [], { input: JSON.stringify({ files }), encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (run.error) throw new Error(`${binary} could not run: ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`${binary} failed (exit ${run.status}): ${run.stderr.trim()}`);
+  if (run.error) throw new ValidatorError(`${binary} could not run: ${run.error.message}`);
+  if (run.status !== 0) throw new ValidatorError(`${binary} failed (exit ${run.status}): ${run.stderr.trim()}`);
   return (JSON.parse(run.stdout) as { files: ValidatedFile[] }).files;
 }
