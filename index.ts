@@ -2,12 +2,14 @@
 // stack makes the pods of its config on its platform (components/).
 import * as pulumi from "@pulumi/pulumi";
 import { PodSpecError } from "./components/model/validate";
+import { ValidatorError } from "./components/model/validator";
 import { stackPods } from "./components/stack";
 import type { DockerHostConfig } from "./components/docker/target";
 
 /** Bad config is the user's to fix: say what and where, without a stack trace. */
 function userError(err: unknown): never {
   if (err instanceof PodSpecError) throw new pulumi.RunError(`invalid stack config: ${err.message}`);
+  if (err instanceof ValidatorError) throw new pulumi.RunError(err.message);
   throw err;
 }
 

@@ -1,7 +1,8 @@
-// A Kubernetes Pod manifest (already valid by the Kubernetes schema, see manifest.ts) into the Pod
-// model. Everything a Docker host cannot realize is refused here, before any resource exists:
-// fields outside the support table (support.ts), values Docker refuses, and what the Kubernetes API
-// server itself refuses (duplicate names and ports, a container limit above the pod's).
+// A Kubernetes Pod manifest (already accepted by the API server's own validation, see manifest.ts)
+// into the Pod model. On the docker platform everything a Docker host cannot realize is refused here,
+// before any resource exists: fields outside the support table (support.ts), values the Docker engine
+// refuses at container create (docker-rules.ts), and what podlab's rendering cannot take. On the
+// kubernetes platform nothing the API server accepts is refused: the model is read as far as it goes.
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { ImageOverride, overrideImage } from "./image-overrides";
@@ -9,8 +10,11 @@ import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, Resources, REST
 import { checkSupported } from "./support";
 import { parseMemory } from "./quantity";
 import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
+import { checkCapabilities, checkCpuQuota, checkHostPath, checkMountTargets, checkWorkingDir } from "./docker-rules";
+import { parseCpu } from "./quantity";
 
-// Names reserved for the parts podlab adds to a pod.
+// Names reserved for the parts podlab adds to a pod on the docker platform (containers <pod>-sandbox,
+// <pod>-agent, commands <pod>-cgroup, <pod>-ready; "pause" is the sandbox's image): see the README.
 const RESERVED_CONTAINER_NAMES = new Set(["sandbox", "pause", "agent", "cgroup", "ready"]);
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 // ConfigMap keys (Kubernetes' IsConfigMapKey): they become file names; none may start with "..".
@@ -46,9 +50,14 @@ const text = (q: Quantity) => (typeof q === "number" ? String(q) : q);
 
 function resources(at: string, r: { memory?: Quantity; cpu?: Quantity } | undefined, what: string, strict: boolean): Resources {
   const out: Resources = {};
-  if (r?.memory !== undefined) out.memoryBytes = strict ? checkMemory(`${at}.${what}.memory`, text(r.memory)) : parseMemory(String(text(r.memory)));
-  const cpu = checkCpu(`${at}.${what}.cpu`, text(r?.cpu));
+  if (r?.memory !== undefined) {
+    const bytes = strict ? checkMemory(`${at}.${what}.memory`, text(r.memory)) : parseMemory(String(text(r.memory)));
+    if (bytes !== undefined) out.memoryBytes = bytes;
+  }
+  // On Kubernetes the API server has judged the quantity; the model keeps what it can read.
+  const cpu = strict ? checkCpu(`${at}.${what}.cpu`, text(r?.cpu)) : r?.cpu === undefined ? undefined : parseCpu(String(text(r.cpu)));
   if (cpu !== undefined) out.cpuMillis = cpu;
+  if (strict && what === "resources.limits" && cpu !== undefined) checkCpuQuota(`${at}.${what}.cpu`, text(r?.cpu), cpu);
   return out;
 }
 
@@ -66,9 +75,20 @@ type K8sProbe = NonNullable<K8sContainer["readinessProbe"]>;
 /**
  * A probe with Kubernetes' defaults (pkg/apis/core/v1/defaults.go: period 10 s, timeout 1 s,
  * thresholds 1 and 3) and the API server's rules: one handler, numbers at least 1 (delay at least 0),
- * successThreshold 1 for liveness. A named port is looked up in the container's ports.
+ * successThreshold 1 for liveness. A named port is looked up in the container's ports. On the
+ * kubernetes platform a probe the model cannot hold (gRPC, a port name the kubelet resolves at run
+ * time) is left out of the model (undefined): the API server has judged it, the kubelet runs it.
  */
-function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean, strict: boolean): ProbeSpec {
+function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean, strict: boolean): ProbeSpec | undefined {
+  if (strict) return readProbe(at, p, ports, liveness, true);
+  try {
+    return readProbe(at, p, ports, liveness, false);
+  } catch {
+    return undefined;
+  }
+}
+
+function readProbe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean, strict: boolean): ProbeSpec {
   const handlers = (["exec", "httpGet", "tcpSocket"] as const).filter((h) => p[h] !== undefined);
   if (handlers.length !== 1) throw new PodSpecError(at, p, "must have exactly one handler: exec, httpGet or tcpSocket");
   const port = (field: string, value: number | string) => {
@@ -108,12 +128,12 @@ function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: n
 }
 
 function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, volumes: Set<string>, images: readonly ImageOverride[], strict: boolean): ContainerSpec {
-  if (!DNS_LABEL.test(c.name) || c.name.length > 63) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
+  if (strict && (!DNS_LABEL.test(c.name) || c.name.length > 63)) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
   if (strict && RESERVED_CONTAINER_NAMES.has(c.name)) throw new PodSpecError(`${at}.name`, c.name, "is reserved for a part podlab adds to the pod");
-  if (c.image === undefined) throw new PodSpecError(`${at}.image`, c.image, "is required");
-  const image = checkImage(`${at}.image`, overrideImage(c.image, images));
+  if (strict && c.image === undefined) throw new PodSpecError(`${at}.image`, c.image, "is required");
+  const image = strict ? checkImage(`${at}.image`, overrideImage(c.image!, images)) : overrideImage(c.image ?? "", images);
   const env = (c.env ?? []).map((e, j) => {
-    if (!ENV_NAME.test(e.name)) throw new PodSpecError(`${at}.env[${j}].name`, e.name, "is not a valid environment variable name");
+    if (strict && !ENV_NAME.test(e.name)) throw new PodSpecError(`${at}.env[${j}].name`, e.name, "is not a valid environment variable name");
     return { name: e.name, value: e.value ?? "" };
   });
   const sc = c.securityContext ?? {};
@@ -123,10 +143,14 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
     throw new PodSpecError(`${at}.securityContext.runAsGroup`, runAsGroup, "needs runAsUser on Docker (`--user` takes UID:GID)");
   }
   const mounts = (c.volumeMounts ?? []).map((m, j): MountSpec => {
-    if (!volumes.has(m.name)) throw new PodSpecError(`${at}.volumeMounts[${j}].name`, m.name, "is not the name of a volume in spec.volumes");
-    if (!m.mountPath.startsWith("/")) throw new PodSpecError(`${at}.volumeMounts[${j}].mountPath`, m.mountPath, "is not an absolute path");
+    if (strict && !volumes.has(m.name)) throw new PodSpecError(`${at}.volumeMounts[${j}].name`, m.name, "is not the name of a volume in spec.volumes");
     return { volume: m.name, mountPath: m.mountPath, readOnly: m.readOnly ?? false };
   });
+  if (strict) {
+    checkMountTargets(at, mounts);
+    checkCapabilities(`${at}.securityContext.capabilities`, sc.capabilities);
+    if (c.workingDir !== undefined) checkWorkingDir(`${at}.workingDir`, c.workingDir);
+  }
   const spec: ContainerSpec = {
     name: c.name,
     image,
@@ -145,10 +169,12 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
     mounts,
   };
   if (c.workingDir !== undefined) spec.workingDir = c.workingDir;
-  if (c.readinessProbe) spec.readinessProbe = probe(`${at}.readinessProbe`, c.readinessProbe, c.ports ?? [], false, strict);
-  if (c.livenessProbe) spec.livenessProbe = probe(`${at}.livenessProbe`, c.livenessProbe, c.ports ?? [], true, strict);
-  // What the API server refuses: a request above its limit.
-  for (const r of ["memoryBytes", "cpuMillis"] as const) {
+  const readiness = c.readinessProbe && probe(`${at}.readinessProbe`, c.readinessProbe, c.ports ?? [], false, strict);
+  if (readiness) spec.readinessProbe = readiness;
+  const liveness = c.livenessProbe && probe(`${at}.livenessProbe`, c.livenessProbe, c.ports ?? [], true, strict);
+  if (liveness) spec.livenessProbe = liveness;
+  // What the API server refuses: a request above its limit (said again for a model made without it).
+  for (const r of strict ? (["memoryBytes", "cpuMillis"] as const) : []) {
     const [req, lim] = [spec.requests[r], spec.limits[r]];
     if (req !== undefined && lim !== undefined && req > lim) {
       const name = r === "memoryBytes" ? "memory" : "cpu";
@@ -159,14 +185,14 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
 }
 
 function volume(at: string, v: NonNullable<NonNullable<IPod["spec"]>["volumes"]>[number], configMaps: Map<string, IConfigMap>, strict: boolean): VolumeSpec {
-  if (!DNS_LABEL.test(v.name)) throw new PodSpecError(`${at}.name`, v.name, "is not a valid volume name (a DNS label)");
+  if (strict && !DNS_LABEL.test(v.name)) throw new PodSpecError(`${at}.name`, v.name, "is not a valid volume name (a DNS label)");
   if (v.emptyDir) return { name: v.name, emptyDir: true };
   if (v.hostPath) {
     const type = v.hostPath.type ?? "";
     if (strict && type !== "" && type !== "DirectoryOrCreate" && type !== "Directory") {
       throw new PodSpecError(`${at}.hostPath.type`, type, "is not supported on the docker platform (\"\", DirectoryOrCreate or Directory)");
     }
-    if (!v.hostPath.path.startsWith("/")) throw new PodSpecError(`${at}.hostPath.path`, v.hostPath.path, "is not an absolute path");
+    if (strict) checkHostPath(`${at}.hostPath.path`, v.hostPath.path);
     return { name: v.name, hostPath: { path: v.hostPath.path, type: type as "" } };
   }
   if (v.configMap) {
@@ -177,7 +203,7 @@ function volume(at: string, v: NonNullable<NonNullable<IPod["spec"]>["volumes"]>
     if (!cm) throw new PodSpecError(`${at}.configMap.name`, name, "is not the name of a ConfigMap in the stack's manifests");
     const files = Object.entries(cm.data ?? {}).map(([key, content]) => {
       const cmAt = `${at}.configMap (ConfigMap ${name}): data.${key}`;
-      if (!CONFIGMAP_KEY.test(key) || key === "." || key.startsWith("..")) throw new PodSpecError(cmAt, key, "is not a valid ConfigMap key");
+      if (strict && (!CONFIGMAP_KEY.test(key) || key === "." || key.startsWith(".."))) throw new PodSpecError(cmAt, key, "is not a valid ConfigMap key");
       if (strict && Buffer.byteLength(content) > MAX_CONFIGMAP_FILE) {
         throw new PodSpecError(cmAt, `${Buffer.byteLength(content)} bytes`, `is over ${MAX_CONFIGMAP_FILE / 1024} KiB, the most the docker platform writes per ConfigMap key (through its volume command's environment)`);
       }
@@ -250,27 +276,27 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
   const name = strict ? checkPodName(`${source}: metadata.name`, pod.metadata?.name) : checkObjectName(`${source}: metadata.name`, pod.metadata?.name);
   const s = pod.spec;
   if (!s) throw PodSpecError.plain(`${source}: spec`, "is required (a Pod's containers are in spec.containers)");
-  if (s.containers.length === 0) throw new PodSpecError(`${source}: spec.containers`, s.containers, "must list at least one container");
+  if (!s.containers || s.containers.length === 0) throw new PodSpecError(`${source}: spec.containers`, s.containers, "must list at least one container");
   const volumes = (s.volumes ?? []).map((v, i) => volume(`${source}: spec.volumes[${i}]`, v, options.configMaps, strict));
   const volumeNames = new Set<string>();
   volumes.forEach((v, i) => {
-    if (volumeNames.has(v.name)) throw new PodSpecError(`${source}: spec.volumes[${i}].name`, v.name, "is the name of another volume");
+    if (strict && volumeNames.has(v.name)) throw new PodSpecError(`${source}: spec.volumes[${i}].name`, v.name, "is the name of another volume");
     volumeNames.add(v.name);
   });
   const initContainers = (s.initContainers ?? []).map((c, i) => container(`${source}: spec.initContainers[${i}]`, c, s, volumeNames, options.images, strict));
   const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, s, volumeNames, options.images, strict));
-  checkUnique(source, containers);
+  if (strict) checkUnique(source, containers);
   // Init and app containers share one namespace of names (the API server's rule).
-  initContainers.forEach((c, i) => {
+  if (strict) initContainers.forEach((c, i) => {
     const clash = [...initContainers.slice(0, i), ...containers].find((o) => o.name === c.name);
     if (clash) throw new PodSpecError(`${source}: spec.initContainers[${i}].name`, c.name, "is already the name of another container of the pod");
   });
   const restartPolicy = (s.restartPolicy ?? "Always") as RestartPolicy;
-  if (!RESTART_POLICIES.includes(restartPolicy)) throw new PodSpecError(`${source}: spec.restartPolicy`, s.restartPolicy, `is not one of ${RESTART_POLICIES.join(", ")}`);
+  if (strict && !RESTART_POLICIES.includes(restartPolicy)) throw new PodSpecError(`${source}: spec.restartPolicy`, s.restartPolicy, `is not one of ${RESTART_POLICIES.join(", ")}`);
   for (const hostNs of ["hostNetwork", "hostPID", "hostIPC"] as const) {
     if (strict && s[hostNs] === true) throw new PodSpecError(`${source}: spec.${hostNs}`, true, "is not supported on the docker platform (a pod there always has its own namespaces)");
   }
-  if (s.hostname !== undefined && !DNS_LABEL.test(s.hostname)) throw new PodSpecError(`${source}: spec.hostname`, s.hostname, "is not a valid hostname (a DNS label)");
+  if (strict && s.hostname !== undefined && !DNS_LABEL.test(s.hostname)) throw new PodSpecError(`${source}: spec.hostname`, s.hostname, "is not a valid hostname (a DNS label)");
   const spec: PodSpec = {
     name,
     initContainers,
@@ -282,11 +308,11 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     volumes,
   };
   if (s.terminationGracePeriodSeconds !== undefined) {
-    if (!Number.isInteger(s.terminationGracePeriodSeconds) || s.terminationGracePeriodSeconds < 0) {
+    if (strict && !Number.isInteger(s.terminationGracePeriodSeconds) || s.terminationGracePeriodSeconds < 0) {
       throw new PodSpecError(`${source}: spec.terminationGracePeriodSeconds`, s.terminationGracePeriodSeconds, "is not a whole number of seconds (0 or more)");
     }
     spec.terminationGracePeriodSeconds = s.terminationGracePeriodSeconds;
   }
-  checkWithinPodLimits(source, pod, spec);
+  if (strict) checkWithinPodLimits(source, pod, spec);
   return { spec, kubernetesOnly };
 }

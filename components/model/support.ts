@@ -96,7 +96,70 @@ export const POD_FIELDS: readonly FieldSupport[] = [
   { path: "spec.automountServiceAccountToken", kubernetesOnly: "an API identity: a Docker host has no Kubernetes API" },
   { path: "spec.enableServiceLinks", kubernetesOnly: "Service variables: a Docker host has no Services" },
   { path: "spec.dnsPolicy", kubernetesOnly: "cluster DNS: a Docker pod uses the engine's DNS" },
+  { path: "spec.topologySpreadConstraints", kubernetesOnly: "scheduling: a Docker host is one node", subtree: true },
+  { path: "spec.schedulingGates", kubernetesOnly: "scheduling: a Docker host schedules nothing", subtree: true },
+  { path: "spec.priority", kubernetesOnly: "scheduling and eviction order, done by Kubernetes" },
+  { path: "spec.preemptionPolicy", kubernetesOnly: "scheduling: preemption is the scheduler's" },
+  { path: "spec.imagePullSecrets", kubernetesOnly: "registry credentials: images on a Docker host are local: nothing is pulled", subtree: true },
+  { path: "spec.serviceAccount", kubernetesOnly: "an API identity (the deprecated name of serviceAccountName): a Docker host has no Kubernetes API" },
 ];
+
+/**
+ * The names of constructs the docker platform does not render, by their generic path's last part (or
+ * whole path), for messages: "spec.containers[0].lifecycle: lifecycle hooks are not rendered ...".
+ */
+const FEATURES: Record<string, string> = {
+  "lifecycle": "lifecycle hooks",
+  "startupProbe": "startup probes",
+  "readinessProbe": "readiness probes of init containers",
+  "livenessProbe": "liveness probes of init containers",
+  "grpc": "gRPC probes",
+  "httpGet.host": "httpGet probes to another host",
+  "httpGet.httpHeaders": "httpGet probes' headers",
+  "terminationGracePeriodSeconds": "probe-level termination grace periods",
+  "valueFrom": "environment variables from other sources (env[].valueFrom)",
+  "envFrom": "environment variables from ConfigMaps and Secrets (envFrom)",
+  "ports": "ports of init containers (sidecar-style init containers)",
+  "restartPolicy": "restart policies of single containers (sidecar containers)",
+  "restartPolicyRules": "container restart rules",
+  "resizePolicy": "in-place resize policies",
+  "stdin": "stdin", "stdinOnce": "stdin", "tty": "terminals (tty)",
+  "volumeDevices": "raw block devices",
+  "subPath": "volume subPaths", "subPathExpr": "volume subPaths",
+  "mountPropagation": "mount propagation", "recursiveReadOnly": "recursive read-only mounts",
+  "resources.claims": "dynamic resource claims", "resourceClaims": "dynamic resource claims",
+  "securityContext.privileged": "privileged containers",
+  "securityContext.allowPrivilegeEscalation": "allowPrivilegeEscalation",
+  "securityContext.seccompProfile": "seccomp profiles", "securityContext.appArmorProfile": "AppArmor profiles",
+  "securityContext.seLinuxOptions": "SELinux options", "securityContext.runAsNonRoot": "runAsNonRoot",
+  "securityContext.procMount": "procMount", "securityContext.windowsOptions": "Windows options",
+  "securityContext.fsGroup": "fsGroup", "securityContext.fsGroupChangePolicy": "fsGroup",
+  "securityContext.supplementalGroups": "supplemental groups", "securityContext.supplementalGroupsPolicy": "supplemental groups",
+  "securityContext.sysctls": "sysctls", "securityContext.seLinuxChangePolicy": "SELinux options",
+  "emptyDir.medium": "memory-backed emptyDirs (medium: Memory)", "emptyDir.sizeLimit": "emptyDir size limits",
+  "configMap.items": "chosen ConfigMap keys (configMap.items)", "configMap.defaultMode": "ConfigMap file modes (defaultMode)",
+  "configMap.optional": "optional ConfigMaps",
+  "secret": "secret volumes", "downwardAPI": "downwardAPI volumes", "projected": "projected volumes",
+  "persistentVolumeClaim": "persistentVolumeClaim volumes", "nfs": "NFS volumes", "csi": "CSI volumes",
+  "ephemeral": "ephemeral volumes", "image": "image volumes",
+  "hostAliases": "host aliases (/etc/hosts entries)", "dnsConfig": "DNS settings (dnsConfig)",
+  "setHostnameAsFQDN": "setHostnameAsFQDN", "subdomain": "subdomains", "hostUsers": "user namespaces (hostUsers)",
+  "os": "the pod's OS field", "overhead": "runtime overhead", "runtimeClassName": "runtime classes",
+  "readinessGates": "readiness gates", "activeDeadlineSeconds": "active deadlines",
+  "ephemeralContainers": "ephemeral containers", "resources.requests": "pod-level requests",
+  "hostnameOverride": "hostname overrides", "metadata.generateName": "generated names",
+  "metadata.ownerReferences": "owner references", "metadata.finalizers": "finalizers",
+};
+
+/** The feature a generic path names, by its longest known suffix; else the field's own name. */
+function featureOf(generic: string): string {
+  const parts = generic.replace(/\[\]/g, "").split(".");
+  for (let n = parts.length; n >= 1; n--) {
+    const key = parts.slice(-n).join(".");
+    if (FEATURES[key]) return FEATURES[key];
+  }
+  return `the field ${parts[parts.length - 1]}`;
+}
 
 const generic = (path: string) => path.replace(/\[[0-9]+\]/g, "[]");
 
@@ -105,10 +168,18 @@ function rowFor(path: string): FieldSupport | undefined {
   return POD_FIELDS.find((f) => f.path === g || (f.subtree && g.startsWith(`${f.path}.`)));
 }
 
+/** Some row lies below the path: the walk goes on into it. */
+function hasRowBelow(path: string): boolean {
+  const g = generic(path);
+  return POD_FIELDS.some((f) => f.path.startsWith(`${g}.`) || f.path.startsWith(`${g}[]`));
+}
+
 /**
- * Refuses any field of a (schema-valid) Pod manifest that the docker platform does not render and
- * that is not Kubernetes-only; returns the Kubernetes-only fields it found, to say they were left
- * out. `source` prefixes messages ("pods/foo.yaml: Pod foo"). Throws a PodSpecError with the path.
+ * Refuses any field of a Pod manifest (already accepted by the API server's validation) that the
+ * docker platform does not render and that is not Kubernetes-only, at the shallowest path with no row
+ * in the table, naming the feature: "spec.containers[0].lifecycle: lifecycle hooks are not rendered on
+ * the docker platform". Returns the Kubernetes-only fields it found, to say they were left out.
+ * `source` prefixes messages ("pods/foo.yaml: Pod foo"). Throws a PodSpecError with the path.
  */
 export function checkSupported(pod: object, source: string): string[] {
   const ignored: string[] = [];
@@ -120,6 +191,9 @@ export function checkSupported(pod: object, source: string): string[] {
     }
     if (row?.subtree) return;
     const isObject = value !== null && typeof value === "object";
+    if (path && !row && !hasRowBelow(path)) {
+      throw PodSpecError.plain(`${source}: ${path}`, `${featureOf(generic(path))} ${/s$|\)$/.test(featureOf(generic(path))) ? "are" : "is"} not rendered on the docker platform (see the README's support table)`);
+    }
     if (isObject && Array.isArray(value) && !row) {
       value.forEach((v, i) => walk(v, `${path}[${i}]`));
       return;

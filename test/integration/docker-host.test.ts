@@ -166,15 +166,20 @@ describe("docker-host stack with bad input", () => {
   });
 
   const cases: [string, (p: any) => void, string][] = [
-    ["a pod name with shell characters", (p) => (p.metadata.name = "foo;touch /tmp/pwned"), 'Pod foo;touch /tmp/pwned: metadata.name: "foo;touch /tmp/pwned" is not a valid pod name'],
+    ["a pod name with shell characters", (p) => (p.metadata.name = "foo;touch /tmp/pwned"), 'Pod foo;touch /tmp/pwned: metadata.name: Invalid value: "foo;touch /tmp/pwned": a lowercase RFC 1123 subdomain must consist of'],
     ["a pod name over the length limit", (p) => (p.metadata.name = "p".repeat(51)), `metadata.name: "${"p".repeat(51)}" is longer than 50 characters`],
-    ["a memory limit such as 256Xi", (p) => (p.spec.containers[0].resources.limits.memory = "256Xi"), 'spec.containers[0].resources.limits.memory: "256Xi" is not a Kubernetes quantity (e.g. 256Mi, 500m, 1)'],
-    ["a negative memory limit", (p) => (p.spec.containers[1].resources.limits.memory = "-128Mi"), 'spec.containers[1].resources.limits.memory: "-128Mi" is not a memory quantity'],
-    ["two containers with one name", (p) => (p.spec.containers[1].name = "app"), 'spec.containers[1].name: "app" is already the name of spec.containers[0]'],
+    ["a memory limit such as 256Xi", (p) => (p.spec.containers[0].resources.limits.memory = "256Xi"), 'Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression'],
+    ["a negative memory limit", (p) => (p.spec.containers[1].resources.limits.memory = "-128Mi"), 'spec.containers[1].resources.limits[memory]: Invalid value: "-128Mi": must be greater than or equal to 0'],
+    ["two containers with one name", (p) => (p.spec.containers[1].name = "app"), 'spec.containers[1].name: Duplicate value: "app"'],
     ["two containers on one port", (p) => (p.spec.containers[1].ports = [{ containerPort: 80 }]), 'spec.containers[1].ports[0].containerPort: 80 is already used by container "app"'],
-    ["an unknown field", (p) => (p.spec.containers[1].memory = "128Mi"), 'spec.containers[1].memory: "128Mi" is an unknown field (not in the Kubernetes Pod schema)'],
-    ["a wrong type", (p) => (p.spec.containers[0].ports[0].containerPort = "80"), 'spec.containers[0].ports[0].containerPort: "80" must be integer'],
+    ["an unknown field", (p) => (p.spec.containers[1].memory = "128Mi"), 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[1].memory"'],
+    ["a wrong type", (p) => (p.spec.containers[0].ports[0].containerPort = "80"), 'json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32'],
     ["a field the docker platform does not render", (p) => (p.spec.hostNetwork = true), "spec.hostNetwork: true is not supported on the docker platform (a pod there always has its own namespaces)"],
+    // Issue 18, cases 1 and 2: what Docker would refuse only after the sandbox exists, and what the API server refuses.
+    ["two mounts Docker cleans to one path", (p) => { p.spec.volumes = [{ name: "a", emptyDir: {} }, { name: "b", emptyDir: {} }]; p.spec.containers[1].volumeMounts = [{ name: "a", mountPath: "/data" }, { name: "b", mountPath: "/data/" }]; },
+      'spec.containers[1].volumeMounts[1].mountPath: "/data/" is the mount point of volumeMounts[0] once cleaned ("/data"): the Docker engine refuses the container ("Duplicate mount point: /data")'],
+    ["a hostPath with '..'", (p) => { p.spec.volumes = [{ name: "logs", hostPath: { path: "/var/log/x/../../../etc" } }]; p.spec.containers[1].volumeMounts = [{ name: "logs", mountPath: "/host-logs" }]; },
+      `spec.volumes[0].hostPath.path: Invalid value: "/var/log/x/../../../etc": must not contain '..'`],
     ["an image the engine does not have", (p) => (p.spec.containers[0].image = "podlab/not-built:0.1"), `Pod it${run}x: spec.containers[0].image (after podlab:images): "podlab/not-built:0.1" is not on the Docker engine`],
   ];
 

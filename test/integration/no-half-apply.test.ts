@@ -69,7 +69,15 @@ describe("a config the host cannot realize is refused before anything changes", 
     const p = published(foo);
     p.spec!.resources = { limits: { cpu: "500m" } };
     p.spec!.containers[0].resources!.limits!.cpu = "1";
-    await refused([p], `Pod ${foo}: spec.containers[0].resources.limits.cpu: "1" is above the pod's CPU limit "500m"`);
+    // The API server's words (pod-level resources, KEP-2837), as podlab-validator runs its validation.
+    await refused([p], `Pod ${foo}: spec.resources.requests: Invalid value: "1": must be less than or equal to cpu limit of 500m`);
+  }, 300_000);
+
+  it("refuses a change to two mounts Docker cleans to one path (issue 18, case 1), leaving the pod as it was", async () => {
+    const p = published(foo);
+    p.spec!.volumes = [{ name: "a", emptyDir: {} }, { name: "b", emptyDir: {} }];
+    p.spec!.containers[1].volumeMounts = [{ name: "a", mountPath: "/data" }, { name: "b", mountPath: "/data/" }];
+    await refused([p], `Pod ${foo}: spec.containers[1].volumeMounts[1].mountPath: "/data/" is the mount point of volumeMounts[0] once cleaned ("/data"): the Docker engine refuses the container ("Duplicate mount point: /data")`);
   }, 300_000);
 
   it("refuses a rename that needs the host port the old pod still holds, leaving no half-made pod", async () => {

@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { describe, expect, it } from "vitest";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES, imageOverrides, overrideImage } from "../../components/model/image-overrides";
-import { loadManifests } from "../../components/model/manifest";
 import { parseCpu, parseMemory } from "../../components/model/quantity";
 import { fooPod } from "./fixtures";
 
@@ -27,14 +22,6 @@ describe("quantities", () => {
   });
 });
 
-const dir = mkdtempSync(join(tmpdir(), "podlab-manifests-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-/** Writes documents as one manifest file and reads it back as podlab does. */
-const load = (...docs: unknown[]) => {
-  const file = join(dir, `m${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, docs.map((d) => (typeof d === "string" ? d : stringify(d))).join("---\n"));
-  return loadManifests([file], dir);
-};
 const SRC = "pods/foo.yaml: Pod foo";
 const model = (pod = fooPod(), platform: "docker" | "kubernetes" = "docker", configMaps = new Map()) =>
   podSpecFromManifest(pod, SRC, { images: DEFAULT_IMAGE_OVERRIDES, configMaps, platform }).spec;
@@ -43,56 +30,6 @@ const bad = (edit: (p: any) => void, platform: "docker" | "kubernetes" = "docker
   edit(pod);
   return () => model(pod, platform);
 };
-
-describe("manifests", () => {
-  it("reads several documents, Pods and ConfigMaps, and skips empty ones", () => {
-    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "conf" }, data: { "a.txt": "hello" } };
-    const second = { ...fooPod(), metadata: { name: "bar" } };
-    const m = load(fooPod(), cm, second, "");
-    expect(m.pods.map((p) => p.pod.metadata!.name)).toEqual(["foo", "bar"]);
-    expect(m.pods[0].source).toMatch(/\.yaml: Pod foo$/);
-    expect([...m.configMaps.keys()]).toEqual(["conf"]);
-  });
-  it("refuses a wrong type with its path, as the Kubernetes schema has it", () => {
-    const pod: any = fooPod();
-    pod.spec.containers[0].ports[0].containerPort = "80";
-    expect(() => load(pod)).toThrow(/: Pod foo: spec\.containers\[0\]\.ports\[0\]\.containerPort: "80" must be integer$/);
-    pod.spec.containers[0].ports[0].containerPort = 80;
-    pod.spec.hostNetwork = "yes";
-    expect(() => load(pod)).toThrow(/: Pod foo: spec\.hostNetwork: "yes" must be boolean$/);
-  });
-  it("says what an int-or-string or a quantity must be", () => {
-    const pod: any = fooPod();
-    pod.spec.containers[0].resources.limits.memory = "256Xi";
-    expect(() => load(pod)).toThrow(/: Pod foo: spec\.containers\[0\]\.resources\.limits\.memory: "256Xi" is not a Kubernetes quantity \(e\.g\. 256Mi, 500m, 1\)$/);
-    pod.spec.containers[0].resources.limits.memory = "256Mi";
-    pod.spec.containers[0].livenessProbe = { httpGet: { port: [80] } };
-    expect(() => load(pod)).toThrow(/livenessProbe\.httpGet\.port: \[80\] must be string or integer$/);
-    pod.spec.containers[0].livenessProbe = undefined;
-    pod.spec.restartPolicy = 7;
-    expect(() => load(pod)).toThrow(/spec\.restartPolicy: 7 must be equal to one of the allowed values \(one of Always, Never, OnFailure\)$/);
-  });
-  it("refuses an unknown field with its path", () => {
-    const pod: any = fooPod();
-    pod.spec.containers[1].memory = "128Mi"; // podlab's old dialect, not a Kubernetes field
-    expect(() => load(pod)).toThrow(/: Pod foo: spec\.containers\[1\]\.memory: "128Mi" is an unknown field \(not in the Kubernetes Pod schema\)$/);
-    const top: any = fooPod();
-    top.metadata.lables = { a: "b" };
-    expect(() => load(top)).toThrow(/metadata\.lables: \{"a":"b"\} is an unknown field/);
-  });
-  it("accepts any keys in maps such as labels and limits", () => {
-    const pod: any = fooPod();
-    pod.metadata.labels = { app: "foo", "example.com/team": "x" };
-    expect(() => load(pod)).not.toThrow();
-  });
-  it("refuses kinds other than Pod and ConfigMap, a missing file, a file without a Pod, and two Pods of one name", () => {
-    expect(() => load({ apiVersion: "v1", kind: "Service", metadata: { name: "s" } })).toThrow(/document 1: kind: "v1\/Service" is not a v1 Pod or ConfigMap/);
-    expect(() => loadManifests(["nope.yaml"], dir)).toThrow(/^podlab:manifests\[0\]: "nope.yaml" cannot be read: ENOENT/);
-    expect(() => loadManifests([], dir)).toThrow("podlab:manifests: [] must list at least one manifest file (e.g. [pods/foo.yaml])");
-    expect(() => load({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } })).toThrow(/hold no Pod$/);
-    expect(() => load(fooPod(), fooPod())).toThrow(/: Pod foo: metadata.name: "foo" is already the name of a Pod in /);
-  });
-});
 
 describe("image overrides (kustomize's images:)", () => {
   it("maps the walkthrough's images to podlab's builds by default", () => {
@@ -160,13 +97,22 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.hostNetwork = true))).toThrow(`${SRC}: spec.hostNetwork: true is not supported on the docker platform (a pod there always has its own namespaces)`);
     expect(bad((p) => (p.spec.hostNetwork = false))).not.toThrow();
     expect(bad((p) => (p.spec.containers[0].env = [{ name: "A", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]))).toThrow(
-      `${SRC}: spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "metadata.name" is not supported on the docker platform`,
+      `${SRC}: spec.containers[0].env[0].valueFrom: environment variables from other sources (env[].valueFrom) are not rendered on the docker platform (see the README's support table)`,
     );
-    expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { medium: "Memory" } }]))).toThrow(`${SRC}: spec.volumes[0].emptyDir.medium: "Memory" is not supported on the docker platform`);
+    expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { medium: "Memory" } }]))).toThrow(`${SRC}: spec.volumes[0].emptyDir.medium: memory-backed emptyDirs (medium: Memory) are not rendered on the docker platform`);
     expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox", ports: [{ containerPort: 80 }] }]))).toThrow(
-      `${SRC}: spec.initContainers[0].ports[0].containerPort: 80 is not supported on the docker platform`,
+      `${SRC}: spec.initContainers[0].ports: ports of init containers (sidecar-style init containers) are not rendered on the docker platform`,
     );
-    expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].startupProbe.tcpSocket.port: 80 is not supported on the docker platform`);
+    expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].startupProbe: startup probes are not rendered on the docker platform`);
+    // The shallowest path without a row in the table, and the feature's name (issue 18, case 5).
+    expect(bad((p) => (p.spec.containers[0].lifecycle = { postStart: { exec: { command: ["/bin/sh"] } } }))).toThrow(
+      `${SRC}: spec.containers[0].lifecycle: lifecycle hooks are not rendered on the docker platform (see the README's support table)`,
+    );
+    expect(bad((p) => (p.spec.volumes = [{ name: "d", downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] } }]))).toThrow(
+      `${SRC}: spec.volumes[0].downwardAPI: downwardAPI volumes are not rendered on the docker platform`,
+    );
+    expect(bad((p) => (p.spec.containers[0].livenessProbe = { grpc: { port: 9090 } }))).toThrow(`${SRC}: spec.containers[0].livenessProbe.grpc: gRPC probes are not rendered on the docker platform`);
+    expect(bad((p) => (p.spec.containers[0].securityContext = { privileged: true }))).toThrow(`${SRC}: spec.containers[0].securityContext.privileged: privileged containers are not rendered on the docker platform`);
   });
   it("leaves to Kubernetes what only the docker platform cannot do", () => {
     const pod: any = fooPod();
@@ -257,6 +203,43 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.containers[0].readinessProbe = { tcpSocket: { port: 80 }, exec: { command: ["true"] } }))).toThrow(`${SRC}: spec.containers[0].readinessProbe: {"tcpSocket":{"port":80},"exec":{"command":["true"]}} must have exactly one handler`);
     expect(bad((p) => (p.spec.containers[0].readinessProbe = { httpGet: { port: 80, scheme: "HTTPS" } }))).toThrow(`${SRC}: spec.containers[0].readinessProbe.httpGet.scheme: "HTTPS" is not supported on the docker platform (HTTP only)`);
     expect(bad((p) => (p.spec.containers[0].readinessProbe = { tcpSocket: { port: 80 }, periodSeconds: 0 }))).toThrow(`${SRC}: spec.containers[0].readinessProbe.periodSeconds: 0 is not a whole number of at least 1`);
+  });
+  it("refuses what the Docker engine refuses at create, before any resource exists", () => {
+    const mounts = (paths: string[]) => (p: any) => {
+      p.spec.volumes = paths.map((_, i) => ({ name: `v${i}`, emptyDir: {} }));
+      p.spec.containers[0].volumeMounts = paths.map((mountPath, i) => ({ name: `v${i}`, mountPath }));
+    };
+    // Issue 18, case 1: the API server takes /data and /data/ as two paths; Docker cleans them to one.
+    expect(bad(mounts(["/data", "/data/"]))).toThrow(
+      `${SRC}: spec.containers[0].volumeMounts[1].mountPath: "/data/" is the mount point of volumeMounts[0] once cleaned ("/data"): the Docker engine refuses the container ("Duplicate mount point: /data")`,
+    );
+    expect(bad(mounts(["/data", "/srv/../data"]))).toThrow(`volumeMounts[1].mountPath: "/srv/../data" is the mount point of volumeMounts[0] once cleaned`);
+    expect(bad(mounts(["/data", "/data/x"]))).not.toThrow();
+    expect(bad(mounts(["/data", "/data/"]), "kubernetes")).not.toThrow();
+    expect(bad(mounts(["//"]))).toThrow(`${SRC}: spec.containers[0].volumeMounts[0].mountPath: "//" is the root directory`);
+    expect(bad(mounts(["data"]))).toThrow(`${SRC}: spec.containers[0].volumeMounts[0].mountPath: "data" is not an absolute path`);
+    expect(bad((p) => (p.spec.containers[0].workingDir = "srv"))).toThrow(`${SRC}: spec.containers[0].workingDir: "srv" is not an absolute path`);
+    expect(bad((p) => (p.spec.containers[0].securityContext = { capabilities: { add: ["net_admin", "CAP_SYS_TIME"], drop: ["ALL"] } }))).not.toThrow();
+    expect(bad((p) => (p.spec.containers[0].securityContext = { capabilities: { drop: ["NET_FOO"] } }))).toThrow(
+      `${SRC}: spec.containers[0].securityContext.capabilities.drop[0]: "NET_FOO" is not a Linux capability the Docker engine knows (it refuses CAP_NET_FOO: "unknown capability")`,
+    );
+    expect(bad((p) => (p.spec.containers[0].resources.limits.cpu = "5m"))).toThrow(`${SRC}: spec.containers[0].resources.limits.cpu: "5m" is below 10m`);
+    expect(bad((p) => (p.spec.volumes = [{ name: "h", hostPath: { path: "var/log" } }]))).toThrow(`${SRC}: spec.volumes[0].hostPath.path: "var/log" is not an absolute path`);
+  });
+  it("never refuses on the kubernetes platform what the API server accepts", () => {
+    const pod: any = fooPod();
+    pod.spec.containers[0].livenessProbe = { grpc: { port: 9090 } };
+    pod.spec.containers[0].readinessProbe = { httpGet: { port: "not-declared" } };
+    pod.spec.containers[0].resources.limits.cpu = "5m";
+    pod.spec.containers[0].image = "Registry.Example.com/App:1";
+    pod.spec.containers[0].workingDir = "srv";
+    pod.spec.containers[1].ports = [{ containerPort: 80 }];
+    pod.spec.volumes = [{ name: "h", hostPath: { path: "relative" } }];
+    pod.spec.containers[0].volumeMounts = [{ name: "h", mountPath: "data" }];
+    const spec = model(pod, "kubernetes");
+    expect(spec.containers[0].livenessProbe).toBeUndefined();
+    expect(spec.containers[0].readinessProbe).toBeUndefined();
+    expect(spec.containers[0].limits.cpuMillis).toBe(5);
   });
   it("refuses volumes it cannot render, and mounts of missing volumes", () => {
     expect(bad((p) => (p.spec.containers[0].volumeMounts = [{ name: "nope", mountPath: "/x" }]))).toThrow(`${SRC}: spec.containers[0].volumeMounts[0].name: "nope" is not the name of a volume in spec.volumes`);
