@@ -1,7 +1,10 @@
 package main
 
 // The pod's phase by the kubelet's rules: getPhase in kubernetes pkg/kubelet/kubelet_pods.go
-// (v1.34), for a pod without restartable (sidecar) init containers, which podlab does not render.
+// (v1.34.4), for a pod without restartable (sidecar) init containers, which podlab does not render,
+// and without the ContainerRestartRules feature gate (off by default in 1.34). A regular init
+// container still to run or running makes the pod Pending, even when app containers ran before (its
+// sandbox changed, so it initializes again).
 // A pod under restartPolicy Always is never Succeeded or Failed: with every container stopped it is
 // Running, "in the process of restarting". A terminal pod (Succeeded or Failed once) stays so: the
 // kubelet's status manager refuses a terminal phase going back (pkg/kubelet/status/status_manager.go,
@@ -64,7 +67,7 @@ func getPhase(policy RestartPolicy, inits, containers []ContainerStatus, termina
 		return PodFailed
 	}
 	switch {
-	case pendingInitialization > 0 && !anyStarted(containers):
+	case pendingInitialization > 0:
 		return PodPending
 	case waiting > 0:
 		return PodPending
@@ -92,14 +95,5 @@ func getPhase(policy RestartPolicy, inits, containers []ContainerStatus, termina
 	}
 }
 
-// anyStarted is kubecontainer.HasAnyRegularContainerStarted: some app container runs or has run.
-func anyStarted(containers []ContainerStatus) bool {
-	for _, s := range containers {
-		if s.State.Running != nil || s.State.Terminated != nil || s.LastState.Terminated != nil {
-			return true
-		}
-	}
-	return false
-}
-
+// terminalPhase says whether a phase is final: Succeeded or Failed.
 func terminalPhase(phase string) bool { return phase == PodSucceeded || phase == PodFailed }

@@ -105,6 +105,7 @@ func (c PodCgroup) files() (v2 bool, memory, cpu string) {
 	return false, filepath.Join(c.Root, "memory", rel, "memory.limit_in_bytes"), filepath.Join(c.Root, "cpu", rel, "cpu.cfs_quota_us")
 }
 
+// readLimit reads one limit file: the limit (nil for none) and whether the file exists.
 func readLimit(path string, v2 bool) (*int64, bool, error) {
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
@@ -153,6 +154,7 @@ func kernelValue(v *int64, v2 bool) string {
 	}
 }
 
+// writeLimit writes one limit file, naming it in the error.
 func writeLimit(path, value string) error {
 	if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)

@@ -15,12 +15,14 @@ import (
 	"time"
 )
 
-// ContainerStateWaiting, ContainerStateRunning and Terminated are the Pod API's container states.
+// ContainerStateWaiting is the Pod API's waiting state: the reason it does not run (ContainerCreating,
+// PodInitializing, CrashLoopBackOff) and, for a back-off, how long it still waits.
 type ContainerStateWaiting struct {
 	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message,omitempty"`
 }
 
+// ContainerStateRunning is the Pod API's running state, since when it runs.
 type ContainerStateRunning struct {
 	StartedAt time.Time `json:"startedAt,omitzero"`
 }
@@ -69,6 +71,7 @@ type PodStatus struct {
 	Updated       time.Time         `json:"updated"`
 }
 
+// waitingState is a waiting state with its reason.
 func waitingState(reason string) ContainerState {
 	return ContainerState{Waiting: &ContainerStateWaiting{Reason: reason}}
 }
@@ -138,6 +141,11 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 	initialized := true
 	for _, name := range a.inits {
 		cs := a.containerStatus(name, p.Observed[name], a.state.History[name], p.Sandbox, "PodInitializing")
+		if p.Initialized && p.Observed[name] == nil && cs.State.Terminated == nil {
+			// Removed before this agent saw it run (its status history began after): an app container
+			// started in this sandbox, which only happens once every init container completed in it.
+			cs.State = ContainerState{Terminated: &Terminated{Reason: "Completed", Message: "removed; completed before an app container started in this sandbox"}}
+		}
 		done := p.Initialized || a.state.History[name].CompletedIn(lifeOf(p.Sandbox))
 		if t := cs.State.Terminated; t != nil && t.ExitCode == 0 && done {
 			cs.Ready = true

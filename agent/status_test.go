@@ -39,6 +39,7 @@ func TestGetPhaseAsTheKubelet(t *testing.T) {
 		{"one still running", Never, nil, cs(running(), terminated(1)), false, PodRunning},
 		{"one not created yet", Always, nil, cs(running(), creating()), false, PodPending},
 		{"init running", Always, cs(running()), cs(creating()), false, PodPending},
+		{"init running again in a new sandbox, the app ran before", OnFailure, cs(running()), cs(terminated(0)), false, PodPending},
 		{"init failed under Never", Never, cs(terminated(2)), cs(creating()), false, PodFailed},
 		{"init crash-looping under Always", Always, cs(crashLooping(2)), cs(creating()), false, PodPending},
 		{"terminal stays: all completed", Always, nil, cs(terminated(0)), true, PodSucceeded},

@@ -18,11 +18,15 @@ CPU_PERIOD_US=100000
 fail() { echo "podlab cgroup: $*" >&2; exit 1; }
 
 # Declares the pod-level limits for the pod's agent, written aside and moved into place so that the
-# agent never reads half a file.
+# agent never reads half a file. Called before the kernel's limits are written: an agent that reads
+# the new kernel value against an old declaration would write the old limit back. On systemd the CPU
+# quota is declared as systemd enforces it: CPUQuota= takes whole percents (see systemd_properties).
 declare_limits() {
   [ -n "$PODLAB_LIMITS_FILE" ] || return 0
+  local cpu=$PODLAB_CPU_QUOTA_US
+  if [ "$PODLAB_CGROUP_DRIVER" = systemd ] && [ -n "$cpu" ]; then cpu=$((cpu * 100 / CPU_PERIOD_US * CPU_PERIOD_US / 100)); fi
   mkdir -p "$(dirname "$PODLAB_LIMITS_FILE")"
-  printf 'memory=%s\ncpu_quota_us=%s\n' "$PODLAB_MEMORY_BYTES" "$PODLAB_CPU_QUOTA_US" > "$PODLAB_LIMITS_FILE.tmp"
+  printf 'memory=%s\ncpu_quota_us=%s\n' "$PODLAB_MEMORY_BYTES" "$cpu" > "$PODLAB_LIMITS_FILE.tmp"
   mv -f "$PODLAB_LIMITS_FILE.tmp" "$PODLAB_LIMITS_FILE"
 }
 
@@ -64,6 +68,7 @@ cgroupfs_create() {
 
 # Writes the pod-level limits ("max" / -1 when unset), so an update can also lift them.
 cgroupfs_limits() {
+  declare_limits
   if unified_only; then
     local dir=/sys/fs/cgroup/$PODLAB_CGROUP
     echo "${PODLAB_MEMORY_BYTES:-max}" > "$dir/memory.max"
@@ -78,7 +83,6 @@ cgroupfs_limits() {
       echo "${PODLAB_CPU_QUOTA_US:--1}" > "$cpu/$PODLAB_CGROUP/cpu.cfs_quota_us"
     fi
   fi
-  declare_limits
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
 
@@ -137,6 +141,9 @@ remove_leftovers() {
     fi
     sleep 0.5
   done
+  agents=$(docker ps -aq --filter "label=podlab.dev/agent-of=$PODLAB_POD")
+  ids=$(docker ps -aq --filter "label=podlab.dev/pod=$PODLAB_POD")
+  [ -z "$agents$ids" ] || fail "containers of pod $PODLAB_POD are still there after 5 rounds of removal: $(echo $agents $ids)"
 }
 
 # Removes the pod's cgroup everywhere. Containers are removed first (they depend on it), but the
@@ -184,15 +191,15 @@ systemd_create() {
     foreign=$(foreign_processes "${dirs[@]}")
     foreign=${foreign%; }
     [ -z "$foreign" ] || fail "slice $PODLAB_CGROUP is already active: another pod named like this one runs on this host (processes that are not pod $PODLAB_POD's: $foreign)"
+    declare_limits
     systemd_write
     # shellcheck disable=SC2046 # one word per property
     systemctl set-property --runtime "$PODLAB_CGROUP" $(systemd_properties)
-    declare_limits
     echo "adopted slice $PODLAB_CGROUP ($cg), left by an interrupted run: it holds no process but pod $PODLAB_POD's"
   else
+    declare_limits
     systemd_write
     systemctl start "$PODLAB_CGROUP"
-    declare_limits
     echo "created slice $PODLAB_CGROUP ($(systemctl show -P ControlGroup "$PODLAB_CGROUP"))"
   fi
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
@@ -201,10 +208,10 @@ systemd_create() {
 # A limit change applies to the running slice in place: restarting a slice would stop every
 # container's scope inside it.
 systemd_update() {
+  declare_limits
   systemd_write
   # shellcheck disable=SC2046 # one word per property
   systemctl set-property --runtime "$PODLAB_CGROUP" $(systemd_properties)
-  declare_limits
   echo "updated slice $PODLAB_CGROUP"
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }

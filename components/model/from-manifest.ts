@@ -308,7 +308,7 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     volumes,
   };
   if (s.terminationGracePeriodSeconds !== undefined) {
-    if (strict && !Number.isInteger(s.terminationGracePeriodSeconds) || s.terminationGracePeriodSeconds < 0) {
+    if (strict && (!Number.isInteger(s.terminationGracePeriodSeconds) || s.terminationGracePeriodSeconds < 0)) {
       throw new PodSpecError(`${source}: spec.terminationGracePeriodSeconds`, s.terminationGracePeriodSeconds, "is not a whole number of seconds (0 or more)");
     }
     spec.terminationGracePeriodSeconds = s.terminationGracePeriodSeconds;
