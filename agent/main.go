@@ -127,9 +127,9 @@ func main() {
 	case "wait":
 		fs := flag.NewFlagSet("wait", flag.ExitOnError)
 		timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the pod to be ready")
-		stable := fs.Duration("stable", 5*time.Second, "how long every container must have stayed up")
+		minReady := fs.Duration("min-ready", 0, "how long the pod must have been ready (Kubernetes' minReadySeconds; default 0)")
 		fs.Parse(os.Args[2:])
-		if err := a.Wait(context.Background(), *timeout, *stable); err != nil {
+		if err := a.Wait(context.Background(), *timeout, *minReady); err != nil {
 			fail("%v", err)
 		}
 	default:

@@ -209,10 +209,11 @@ func readStatus(path string) (PodStatus, error) {
 	return st, json.Unmarshal(b, &st)
 }
 
-// Wait blocks until the pod has been ready for `stable`, or has Succeeded, or fails: at once when the
-// pod is Failed, else after `timeout`, with what keeps it from being ready: each container's state,
-// last state, exit code, restart count and last log lines.
-func (a *Agent) Wait(ctx context.Context, timeout, stable time.Duration) error {
+// Wait blocks until the pod is ready (and has been for `minReady`, Kubernetes' minReadySeconds, 0 by
+// default), or has Succeeded, or fails: at once when the pod is Failed, else after `timeout`, with
+// what keeps it from being ready: each container's state, last state, exit code, restart count and
+// last log lines.
+func (a *Agent) Wait(ctx context.Context, timeout, minReady time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	var st PodStatus
 	var err error
@@ -220,8 +221,8 @@ func (a *Agent) Wait(ctx context.Context, timeout, stable time.Duration) error {
 		st, err = readStatus(a.statusPath())
 		fresh := err == nil && time.Since(st.Updated) < 30*time.Second
 		// What Pulumi's Kubernetes provider waits for on a Pod: Ready, or Succeeded (every container
-		// completed under OnFailure or Never). Ready must also have lasted `stable`.
-		if fresh && st.Ready && time.Since(st.ReadySince) >= stable {
+		// completed under OnFailure or Never); no stability window unless minReadySeconds asks one.
+		if fresh && st.Ready && time.Since(st.ReadySince) >= minReady {
 			fmt.Printf("pod %s is ready: %s\n", a.pod, summary(st))
 			return nil
 		}

@@ -23,9 +23,6 @@ export const DOCKER_SOCKET = "/var/run/docker.sock";
  */
 export const AGENT_HOST_CGROUP = "/host/sys/fs/cgroup";
 
-/** How long every member must have stayed up before `up` calls the pod ready, in seconds. */
-export const READY_STABLE_SECONDS = 5;
-
 const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
 
 /**
@@ -77,18 +74,23 @@ function optionalEnv(spec: PodSpec): string[] {
 
 /**
  * The readiness gate: a command that `pulumi up` runs after the agent exists, and again whenever the
- * agent is replaced (any change to the pod's containers). It succeeds once every member is running
- * inside the sandbox and has stayed up for READY_STABLE_SECONDS, and fails after `timeoutSeconds`
- * naming the pod, each container that is not ready, its state, exit code, restart count and last log
- * lines (see agent/status.go). Values reach the constant script through the environment only.
+ * agent is replaced (any change to the pod's containers). It succeeds once the pod is Ready as the
+ * kubelet says it (every member running inside the sandbox and passing its readiness probe) or has
+ * Succeeded, as pulumi-kubernetes' Pod await and `kubectl wait --for=condition=Ready` do; with
+ * `minReadySeconds` (Kubernetes' name, default 0) the pod must also have been Ready that long. It
+ * fails after `timeoutSeconds` (or at once when the pod is Failed) naming the pod, each container
+ * that is not ready, its state, exit code, restart count and last log lines (see agent/status.go).
+ * Values reach the constant script through the environment only.
  */
-export function readyCommandArgs(spec: PodSpec, agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number): HostCommandArgs {
+export function readyCommandArgs(
+  spec: PodSpec, agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number, minReadySeconds = 0,
+): HostCommandArgs {
   return {
     create: WAIT_SCRIPT,
     environment: {
       PODLAB_AGENT: agentName,
       PODLAB_READY_TIMEOUT: `${timeoutSeconds}s`,
-      PODLAB_READY_STABLE: `${READY_STABLE_SECONDS}s`,
+      PODLAB_MIN_READY: `${minReadySeconds}s`,
     },
     triggers: [agentId],
   };

@@ -11,7 +11,7 @@ import { PodLayout } from "../model/layout";
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, specLabel } from "../model/labels";
 import { ContainerSpec, PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
-import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
+import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { agentArgs, readyCommandArgs } from "./agent";
 import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
 import { hostCommand, HostCommand } from "./host-command";
@@ -39,6 +39,11 @@ export interface DockerPodArgs {
   agentImage: string;
   /** How long `pulumi up` waits for the pod to be ready, e.g. "90s", "10m"; default 10m. */
   readyTimeout?: string;
+  /**
+   * Kubernetes' minReadySeconds: how long, in seconds, the pod must have been Ready before `pulumi up`
+   * calls it ready; default 0 (ready at once, as pulumi-kubernetes' Pod await and kubectl wait).
+   */
+  minReadySeconds?: number;
   /**
    * The stack's shared images; without it the pod makes its own (a child `<pod>-images`), whose
    * references are not pinned to image IDs (the stack's are: see dockerStack).
@@ -133,6 +138,7 @@ export class DockerPod extends pulumi.ComponentResource {
     if (!CGROUP_DRIVERS.includes(args.cgroupDriver)) throw new PodSpecError("cgroupDriver", args.cgroupDriver, "is not cgroupfs or systemd");
     checkImage("agentImage", args.agentImage);
     const readyTimeout = readyTimeoutSeconds("readyTimeout", args.readyTimeout);
+    const minReady = minReadySeconds("minReadySeconds", args.minReadySeconds, readyTimeout);
     super("podlab:docker:Pod", name, {}, opts);
 
     this.spec = spec;
@@ -220,7 +226,7 @@ export class DockerPod extends pulumi.ComponentResource {
       // never races Pulumi over one (it would make a container Pulumi just removed again).
       replaceWith: [cgroup, this.sandbox, ...inits, ...members],
     });
-    this.ready = hostCommand(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout), args.target, {
+    this.ready = hostCommand(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout, minReady), args.target, {
       parent: this,
       dependsOn: [this.agent],
     });

@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
-import { checkImage, PodSpecError, readyTimeoutSeconds } from "../model/validate";
+import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
 import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, localImageIds, podOwners, publishedPorts, remoteImageIds } from "./host";
 import { mkdirSync } from "node:fs";
@@ -58,7 +58,7 @@ export function dockerStack(config: ConfigSource, input: StackInput, dockerHost?
   const readyTimeout = config.get("readyTimeout");
   checkImage("podlab:sandboxImage", sandboxImage);
   checkImage("podlab:agentImage", agentImage);
-  readyTimeoutSeconds("podlab:readyTimeout", readyTimeout);
+  const minReady = minReadySeconds("podlab:minReadySeconds", config.get("minReadySeconds"), readyTimeoutSeconds("podlab:readyTimeout", readyTimeout));
   const target = dockerTarget(config, dockerHost);
   const driver = cgroupDriver(config, () => detectCgroupDriver(target));
   const pods = input.pods.map((p, i) => ({ spec: p.spec, source: input.manifests.pods[i].source }));
@@ -81,7 +81,7 @@ export function dockerStack(config: ConfigSource, input: StackInput, dockerHost?
   const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps,
-    sandboxImage, agentImage, readyTimeout, cgroupDriver: driver, stackImages, target,
+    sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target,
   }, opts));
   return pulumi.all(made.map((p) => p.layout));
 }

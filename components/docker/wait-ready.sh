@@ -2,7 +2,7 @@
 # The agent knows each container's state, restart count and log. Values come from the environment:
 #   PODLAB_AGENT          the agent container's name, e.g. foo-agent
 #   PODLAB_READY_TIMEOUT  how long to wait, e.g. 600s
-#   PODLAB_READY_STABLE   how long every container must have stayed up, e.g. 5s
+#   PODLAB_MIN_READY      how long the pod must have been ready (minReadySeconds), e.g. 0s
 set -euo pipefail
-: "${PODLAB_AGENT:?}" "${PODLAB_READY_TIMEOUT:?}" "${PODLAB_READY_STABLE:?}"
-exec docker exec "$PODLAB_AGENT" /podlab-agent wait --timeout "$PODLAB_READY_TIMEOUT" --stable "$PODLAB_READY_STABLE"
+: "${PODLAB_AGENT:?}" "${PODLAB_READY_TIMEOUT:?}" "${PODLAB_MIN_READY:?}"
+exec docker exec "$PODLAB_AGENT" /podlab-agent wait --timeout "$PODLAB_READY_TIMEOUT" --min-ready "$PODLAB_MIN_READY"

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
+import { minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { KubernetesPod } from "./pod";
 
 /**
@@ -11,6 +12,11 @@ import { KubernetesPod } from "./pod";
  * `podlab:namespace` for objects that name none); returns the pods' layouts. Input was checked by the caller.
  */
 export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi.Output<PodLayout[]> {
+  // pulumi-kubernetes' Pod await returns at Ready and has no stability window to set.
+  const minReady = config.get("minReadySeconds");
+  if (minReady !== undefined && minReadySeconds("podlab:minReadySeconds", minReady, readyTimeoutSeconds("podlab:readyTimeout", config.get("readyTimeout"))) !== 0) {
+    throw new PodSpecError("podlab:minReadySeconds", minReady, "is a docker-host setting: on Kubernetes, `pulumi up` waits for Ready as pulumi-kubernetes' Pod await does (set 0 or leave it unset)");
+  }
   const provider = new k8s.Provider("cluster", {
     ...(config.get("kubeconfig") ? { kubeconfig: config.get("kubeconfig") } : {}),
     context: config.get("context") ?? "minikube",

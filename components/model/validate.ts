@@ -88,3 +88,18 @@ export function readyTimeoutSeconds(field: string, value: unknown): number {
   return Number(m[1]) * SECONDS_PER[m[2] as keyof typeof SECONDS_PER];
 }
 
+
+/**
+ * podlab:minReadySeconds, Kubernetes' name for it (a Deployment's spec.minReadySeconds, default 0):
+ * how long, in seconds, every container must have been ready before `pulumi up` calls the pod ready.
+ * A whole number, 0 (the default: ready as soon as the kubelet would say Ready) or more, and below the
+ * ready timeout, as the API server asks progressDeadlineSeconds to exceed minReadySeconds
+ * (pkg/apis/apps/validation: ValidateDeploymentSpec). Throws a PodSpecError naming the field and value.
+ */
+export function minReadySeconds(field: string, value: unknown, readyTimeoutSeconds: number): number {
+  if (value === undefined) return 0;
+  const n = typeof value === "number" ? value : typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 2147483647) throw new PodSpecError(field, value, "is not a whole number of seconds, 0 or more");
+  if (n >= readyTimeoutSeconds) throw new PodSpecError(field, value, `must be less than the ready timeout (${readyTimeoutSeconds}s), or the pod could never be ready in time`);
+  return n;
+}

@@ -1,9 +1,10 @@
-// The three ways the benchmark makes the same pods: podlab (Pulumi), OpenTofu with the Terraform
-// Docker provider, and the walkthrough's docker commands run one after another.
+// The ways the benchmark makes the same pods: podlab (Pulumi, through the Automation API and through
+// the plain CLI), OpenTofu with the Terraform Docker provider, and the walkthrough's docker commands run
+// one after another; and Pulumi's floor, an empty program, which makes nothing.
 import execa from "execa";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { BenchPod, benchManifest } from "./layout";
 import { ScratchStack } from "../lib/scratch-stack";
 
@@ -16,6 +17,7 @@ export interface Tool {
   dispose(): Promise<void>;
 }
 
+const TOP = resolve(__dirname, "../..");
 const MIB = (q: string) => Number(q.replace(/Mi$/, ""));
 
 export async function podlab(pods: BenchPod[]): Promise<Tool> {
@@ -32,6 +34,50 @@ export async function podlab(pods: BenchPod[]): Promise<Tool> {
     },
     destroy: () => stack.destroy(),
     dispose: () => stack.dispose(),
+  };
+}
+
+/**
+ * podlab through the plain Pulumi CLI, as a user runs it: `pulumi up --yes --skip-preview`,
+ * `pulumi preview --expect-no-changes`, `pulumi destroy --yes --skip-preview`; without the
+ * Automation API's extra commands (`stack output`, `stack history`) and event stream.
+ */
+export async function podlabCli(pods: BenchPod[]): Promise<Tool> {
+  const stack = await ScratchStack.create(`bench-${pods[0].name}`, {
+    platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods: pods.map(benchManifest),
+  });
+  return {
+    name: "podlab CLI",
+    up: () => stack.cli("up", "--yes", "--skip-preview"),
+    preview: () => stack.cli("preview", "--expect-no-changes"),
+    destroy: () => stack.cli("destroy", "--yes", "--skip-preview"),
+    dispose: () => stack.dispose(),
+  };
+}
+
+/**
+ * Pulumi's floor: an empty Node.js program (plain JavaScript, so not even a transpiler loads) on a
+ * file backend, through the plain CLI: what any Pulumi program pays for preview, up and destroy.
+ */
+export async function pulumiFloor(): Promise<Tool> {
+  const dir = mkdtempSync(join(tmpdir(), "podlab-bench-floor-"));
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: floor\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "floor", main: "index.js" }));
+  writeFileSync(join(dir, "index.js"), "// An empty Pulumi program.\nrequire(\"@pulumi/pulumi\");\n");
+  symlinkSync(join(TOP, "node_modules"), join(dir, "node_modules"));
+  mkdirSync(join(dir, ".state"));
+  const env = {
+    PULUMI_BACKEND_URL: `file://${join(dir, ".state")}`, PULUMI_CONFIG_PASSPHRASE: "podlab-bench",
+    PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+  };
+  const run = (...args: string[]) => execa("pulumi", [...args, "--stack", "floor", "--non-interactive"], { cwd: dir, env, all: true });
+  await execa("pulumi", ["stack", "init", "floor", "--non-interactive"], { cwd: dir, env, all: true });
+  return {
+    name: "Pulumi floor",
+    up: () => run("up", "--yes", "--skip-preview"),
+    preview: () => run("preview", "--expect-no-changes"),
+    destroy: () => run("destroy", "--yes", "--skip-preview"),
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 
 const TOP = resolve(__dirname, "../..");
-const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "tsconfig.json", "package.json", "components", "playground", "pods"];
+const PROJECT_FILES = ["Pulumi.yaml", "program.js", "index.ts", "tsconfig.json", "package.json", "components", "playground", "pods"];
 
 /** Fails loudly, naming the fix, when a tool the integration tests need is missing. */
 export async function requireTools(...tools: ("pulumi" | "docker")[]): Promise<void> {
@@ -168,6 +168,14 @@ export class ScratchStack {
 
   refresh() {
     return this.run((s) => s.refresh());
+  }
+
+  /**
+   * The plain Pulumi CLI in this copy, as a user types it (e.g. `up --yes --skip-preview`), with this
+   * stack and env; no Automation API around it. Rejects with the command's output when it fails.
+   */
+  cli(...args: string[]) {
+    return execa("pulumi", [...args, "--stack", this.stack, "--non-interactive"], { cwd: this.dir, env: this.env, all: true });
   }
 
   destroy() {

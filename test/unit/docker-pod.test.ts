@@ -148,7 +148,8 @@ describe("DockerPod", () => {
     manifest.spec!.restartPolicy = "OnFailure";
     await settled(new DockerPod("ofail", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "90s" }));
     const ready = byName("ofail-ready")!.inputs;
-    expect(ready.environment).toEqual({ PODLAB_AGENT: "ofail-agent", PODLAB_READY_TIMEOUT: "90s", PODLAB_READY_STABLE: "5s" });
+    // No stability window by default: Ready as the kubelet says it (Kubernetes' minReadySeconds is 0).
+    expect(ready.environment).toEqual({ PODLAB_AGENT: "ofail-agent", PODLAB_READY_TIMEOUT: "90s", PODLAB_MIN_READY: "0s" });
     expect(ready.triggers).toEqual(["ofail-agent-id"]);
     expect(ready.create).not.toContain("ofail"); // a constant script: values come through the environment
     expect(byName("ofail-app")!.inputs.mustRun).toBe(false); // exited for good is no drift under OnFailure
@@ -241,6 +242,10 @@ describe("DockerPod", () => {
     expect(() => new DockerPod("foo", { manifest: fooPod(), sandboxImage: "pause;ls", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" })).toThrow('sandboxImage: "pause;ls"');
     expect(() => new DockerPod("foo", { manifest: fooPod(), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "0s" }))
       .toThrow('readyTimeout: "0s" is not a duration such as 90s, 10m or 1h');
+    const withMinReady = (minReadySeconds: number) => new DockerPod("foo", { manifest: fooPod(), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "90s", minReadySeconds });
+    expect(() => withMinReady(-1)).toThrow('minReadySeconds: -1 is not a whole number of seconds, 0 or more');
+    expect(() => withMinReady(1.5)).toThrow('minReadySeconds: 1.5 is not a whole number of seconds, 0 or more');
+    expect(() => withMinReady(90)).toThrow('minReadySeconds: 90 must be less than the ready timeout (90s), or the pod could never be ready in time');
     const policy: any = fooPod();
     policy.spec.restartPolicy = "always";
     expect(() => make(policy)).toThrow('Pod foo: spec.restartPolicy: "always" is not one of Always, OnFailure, Never');

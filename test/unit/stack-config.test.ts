@@ -3,6 +3,7 @@ import { checkHostPorts, checkPodNames } from "../../components/docker/host";
 import { cgroupDriver } from "../../components/docker/stack";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
+import { minReadySeconds } from "../../components/model/validate";
 import { namedPod } from "./fixtures";
 
 const config = (values: Record<string, string>) => ({ get: (k: string) => values[k], getObject: () => undefined });
@@ -61,5 +62,14 @@ describe("host ports", () => {
     expect(() => checkHostPorts([withHostPort("foo", 8080)], [], () => new Set(["8080/TCP"]))).toThrow(
       "pods/x.yaml: Pod foo: spec.containers[0].ports[0].hostPort: 8080 is already in use on this host by a process outside Docker",
     );
+  });
+});
+
+describe("podlab:minReadySeconds", () => {
+  it("is 0 unless set, a whole number of seconds below the ready timeout", () => {
+    expect(minReadySeconds("podlab:minReadySeconds", undefined, 600)).toBe(0);
+    expect(minReadySeconds("podlab:minReadySeconds", "5", 600)).toBe(5);
+    expect(() => minReadySeconds("podlab:minReadySeconds", "5s", 600)).toThrow('podlab:minReadySeconds: "5s" is not a whole number of seconds, 0 or more');
+    expect(() => minReadySeconds("podlab:minReadySeconds", "600", 600)).toThrow('podlab:minReadySeconds: "600" must be less than the ready timeout (600s)');
   });
 });
