@@ -45,7 +45,7 @@ export = async () => {
       const { playground } = await import("./playground/stack");
       return playground(config);
     }
-    const pods = stackPods(config, process.cwd(), await resolveDockerHost(config));
+    const pods = await stackPods(config, process.cwd(), await resolveDockerHost(config));
     /** Each pod's layout: containers, images, limits, namespaces shared, cgroup parent. */
     return { layouts: pods.layouts, ...(pods.dockerHost ? { dockerHost: pods.dockerHost } : {}) };
   } catch (err) {

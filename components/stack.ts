@@ -48,7 +48,7 @@ export interface StackPods {
  * The stack's pods on its platform. `dockerHost` is podlab:dockerHost already resolved (index.ts reads
  * {stack: NAME} from the playground stack); without it, the config's own value is used.
  */
-export function stackPods(config: ConfigSource, baseDir = process.cwd(), dockerHost?: DockerHostConfig): StackPods {
+export async function stackPods(config: ConfigSource, baseDir = process.cwd(), dockerHost?: DockerHostConfig): Promise<StackPods> {
   const platform = config.get("platform");
   if (!PLATFORMS.includes(platform as Platform)) {
     throw new PodSpecError("podlab:platform", platform, `is not one of ${PLATFORMS.join(", ")}`);
@@ -59,7 +59,7 @@ export function stackPods(config: ConfigSource, baseDir = process.cwd(), dockerH
   if (platform === "docker") {
     const { dockerStack } = require("./docker/stack") as typeof import("./docker/stack");
     const host = dockerHost ?? config.getObject<DockerHostConfig>("dockerHost");
-    return { layouts: dockerStack(config, input, host), ...(host ? { dockerHost: host } : {}) };
+    return { layouts: await dockerStack(config, input, host), ...(host ? { dockerHost: host } : {}) };
   }
   const { kubernetesStack } = require("./kubernetes/stack") as typeof import("./kubernetes/stack");
   return { layouts: kubernetesStack(config, input) };

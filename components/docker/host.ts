@@ -6,7 +6,62 @@ import { LABEL_POD, LABEL_ROLE, LABEL_STACK } from "../model/labels";
 import { PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
+import { EngineApiError, engineGet, localSocket } from "./engine-api";
 import { describeTarget, DockerTarget, hostPathExists, readHostFile, runOnHost } from "./target";
+
+/** What the program asks the engine before registering anything (see dockerStack). */
+export interface HostFacts {
+  cgroupDriver: CgroupDriver;
+  /** The image IDs the engine has, by reference (those it lacks are left out). */
+  imageIds: Map<string, string>;
+  /** The stack (podlab.dev/stack) of every docker-host pod's sandbox on the host, by pod name. */
+  owners: Map<string, string>;
+  /** The host ports running containers publish. */
+  published: PublishedPort[];
+}
+
+/**
+ * The engine's facts for `refs`: for the local engine, one round of parallel Engine API requests over
+ * its socket (`/info`, `/images/{ref}/json`, `/containers/json`); for an SSH host, or a DOCKER_HOST
+ * that is not a unix socket, the docker CLI there. Throws a RunError saying what to start when no
+ * engine answers.
+ */
+export async function hostFacts(target: DockerTarget, refs: string[]): Promise<HostFacts> {
+  const socket = target ? undefined : localSocket();
+  if (!socket) {
+    return { cgroupDriver: detectCgroupDriver(target), imageIds: imageIds(refs, target), owners: podOwners(target), published: publishedPorts(target) };
+  }
+  const wanted = [...new Set(refs)];
+  const filter = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
+  try {
+    const [info, images, sandboxes, running] = await Promise.all([
+      engineGet<{ CgroupDriver: string }>(socket, "/info"),
+      Promise.all(wanted.map((r) => engineGet<{ Id: string }>(socket, `/images/${encodeURIComponent(r)}/json`))),
+      engineGet<{ Labels?: Record<string, string> }[]>(socket, `/containers/json?all=1&filters=${filter({ label: [`${LABEL_ROLE}=sandbox`] })}`),
+      engineGet<{ Names: string[]; Labels?: Record<string, string>; Ports?: { PublicPort?: number; Type: string }[] }[]>(socket, "/containers/json"),
+    ]);
+    return {
+      cgroupDriver: checkedDriver(info?.CgroupDriver ?? ""),
+      imageIds: new Map(wanted.flatMap((r, i) => (images[i] ? [[r, images[i]!.Id] as [string, string]] : []))),
+      owners: new Map((sandboxes ?? []).map((c) => [c.Labels?.[LABEL_POD] ?? "", c.Labels?.[LABEL_STACK] ?? ""] as [string, string]).filter(([pod]) => pod)),
+      // A port bound on both IPv4 and IPv6 is listed twice: once is enough.
+      published: [...new Map((running ?? []).flatMap((c) => (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({
+        port: p.PublicPort!, protocol: (p.Type === "udp" ? "UDP" : "TCP") as PublishedPort["protocol"],
+        container: (c.Names[0] ?? "").replace(/^\//, ""), pod: c.Labels?.[LABEL_POD],
+      }))).map((p) => [`${p.container} ${p.port}/${p.protocol}`, p])).values()],
+    };
+  } catch (err) {
+    if (!(err instanceof EngineApiError)) throw err;
+    throw new pulumi.RunError(`podlab: the Docker engine at ${socket} did not answer (is dockerd running? run 'npm run bootstrap'): ${err.message}`);
+  }
+}
+
+function checkedDriver(out: string): CgroupDriver {
+  if (!CGROUP_DRIVERS.includes(out as CgroupDriver)) {
+    throw new pulumi.RunError(`podlab: Docker reports cgroup driver ${JSON.stringify(out)}; podlab knows ${CGROUP_DRIVERS.join(" and ")}`);
+  }
+  return out as CgroupDriver;
+}
 
 function docker(args: string[], target: DockerTarget): string {
   try {
@@ -23,11 +78,7 @@ function docker(args: string[], target: DockerTarget): string {
 
 /** Docker's cgroup driver, as `docker info` reports it. */
 export function detectCgroupDriver(target?: DockerTarget): CgroupDriver {
-  const out = docker(["info", "--format", "{{.CgroupDriver}}"], target).trim();
-  if (!CGROUP_DRIVERS.includes(out as CgroupDriver)) {
-    throw new pulumi.RunError(`podlab: Docker reports cgroup driver ${JSON.stringify(out)}; podlab knows ${CGROUP_DRIVERS.join(" and ")}`);
-  }
-  return out as CgroupDriver;
+  return checkedDriver(docker(["info", "--format", "{{.CgroupDriver}}"], target).trim());
 }
 
 /** An image a stack uses, and where it is named (a config key, or a manifest's file, pod and path). */
@@ -40,10 +91,10 @@ export interface ImageUse {
  * The local image ID (sha256:…) behind each reference. Pods are made from these IDs, so an image
  * rebuilt under the same tag is a change the next preview shows and `up` applies. Throws a
  * PodSpecError naming where the first image the engine does not have is used (there is no registry
- * to pull from).
+ * to pull from). `found` is what the engine has (imageIds), when already asked.
  */
-export function localImageIds(uses: ImageUse[], target?: DockerTarget): Map<string, string> {
-  const ids = imageIds(uses.map((u) => u.ref), target);
+export function localImageIds(uses: ImageUse[], target?: DockerTarget, found?: Map<string, string>): Map<string, string> {
+  const ids = found ?? imageIds(uses.map((u) => u.ref), target);
   const missing = uses.find((u) => !ids.has(u.ref));
   if (missing) {
     throw new PodSpecError(missing.where, missing.ref, `is not on the Docker engine of ${describeTarget(target)} (podlab's images are built locally: run 'npm run bootstrap', or map the image with podlab:images)`);

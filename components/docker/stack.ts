@@ -6,7 +6,7 @@ import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
-import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, localImageIds, podOwners, publishedPorts, remoteImageIds } from "./host";
+import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, hostFacts, localImageIds, remoteImageIds } from "./host";
 import { mkdirSync } from "node:fs";
 import { hostPathExists, sshControlDir, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
 import { StackImages } from "./images";
@@ -18,15 +18,21 @@ import { DockerPod, stackIdentity } from "./pod";
  * slice on a cgroupfs engine fails only after the old pod is gone). Throws a PodSpecError.
  */
 export function cgroupDriver(config: ConfigSource, engine: () => CgroupDriver = () => detectCgroupDriver()): CgroupDriver {
-  const value = config.get("cgroupDriver") ?? "auto";
-  if (value !== "auto" && !CGROUP_DRIVERS.includes(value as CgroupDriver)) {
-    throw new PodSpecError("podlab:cgroupDriver", value, "is not auto, cgroupfs or systemd");
-  }
+  const value = cgroupDriverSetting(config);
   const actual = engine();
   if (value !== "auto" && value !== actual) {
     throw new PodSpecError("podlab:cgroupDriver", value, `is not the Docker engine's cgroup driver, ${JSON.stringify(actual)} (docker info): set auto or ${actual}`);
   }
   return actual;
+}
+
+/** podlab:cgroupDriver as set: "auto" when unset. Throws a PodSpecError for another value. */
+export function cgroupDriverSetting(config: ConfigSource): string {
+  const value = config.get("cgroupDriver") ?? "auto";
+  if (value !== "auto" && !CGROUP_DRIVERS.includes(value as CgroupDriver)) {
+    throw new PodSpecError("podlab:cgroupDriver", value, "is not auto, cgroupfs or systemd");
+  }
+  return value;
 }
 
 /**
@@ -50,9 +56,9 @@ export function dockerProvider(h: SshHost): docker.Provider {
  * returns their layouts. Before the first resource, it checks what only the host can say: the cgroup
  * driver, that every image is on the engine (its ID is pinned, so an image rebuilt under the same tag
  * reaches the pod; for a remote host, images the local engine has are copied), and that no host port
- * is taken.
+ * is taken. The engine is asked once, in parallel requests (hostFacts), after the config's own checks.
  */
-export function dockerStack(config: ConfigSource, input: StackInput, dockerHost?: DockerHostConfig): pulumi.Output<PodLayout[]> {
+export async function dockerStack(config: ConfigSource, input: StackInput, dockerHost?: DockerHostConfig): Promise<pulumi.Output<PodLayout[]>> {
   const sandboxImage = config.get("sandboxImage") ?? "podlab/pause:0.1";
   const agentImage = config.get("agentImage") ?? "podlab/agent:0.1";
   const readyTimeout = config.get("readyTimeout");
@@ -60,7 +66,7 @@ export function dockerStack(config: ConfigSource, input: StackInput, dockerHost?
   checkImage("podlab:agentImage", agentImage);
   const minReady = minReadySeconds("podlab:minReadySeconds", config.get("minReadySeconds"), readyTimeoutSeconds("podlab:readyTimeout", readyTimeout));
   const target = dockerTarget(config, dockerHost);
-  const driver = cgroupDriver(config, () => detectCgroupDriver(target));
+  cgroupDriverSetting(config);
   const pods = input.pods.map((p, i) => ({ spec: p.spec, source: input.manifests.pods[i].source }));
   const uses = [
     { ref: sandboxImage, where: "podlab:sandboxImage" },
@@ -70,9 +76,12 @@ export function dockerStack(config: ConfigSource, input: StackInput, dockerHost?
       ...spec.containers.map((c, i) => ({ ref: c.image, where: `${source}: spec.containers[${i}].image (after podlab:images)` })),
     ]),
   ];
-  const { ids: imageIds, copy } = target ? remoteImageIds(uses, target) : { ids: localImageIds(uses), copy: [] };
-  checkPodNames(pods, podOwners(target), stackIdentity());
-  checkHostPorts(pods, publishedPorts(target), () => boundPorts(target));
+  // A remote host's images are looked up on both engines (remoteImageIds), not here.
+  const facts = await hostFacts(target, target ? [] : uses.map((u) => u.ref));
+  const driver = cgroupDriver(config, () => facts.cgroupDriver);
+  const { ids: imageIds, copy } = target ? remoteImageIds(uses, target) : { ids: localImageIds(uses, undefined, facts.imageIds), copy: [] };
+  checkPodNames(pods, facts.owners, stackIdentity());
+  checkHostPorts(pods, facts.published, () => boundPorts(target));
   checkHostPaths(pods, (p) => hostPathExists(target, p));
   for (const p of input.pods) {
     for (const field of p.kubernetesOnly) pulumi.log.info(`pod ${p.spec.name}: ${field} is Kubernetes-only, left out on the docker platform (see the README's support table)`);
