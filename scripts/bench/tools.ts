@@ -26,13 +26,13 @@ export async function podlab(pods: BenchPod[]): Promise<Tool> {
   });
   return {
     name: "podlab",
-    up: () => stack.up(),
+    up: () => stack.automationUp(),
     // A no-change preview: the benchmark checks the same with tofu's -detailed-exitcode.
     preview: async () => {
       const { changeSummary } = await stack.preview();
       if (Object.keys(changeSummary).some((op) => op !== "same")) throw new Error(`podlab's preview planned changes: ${JSON.stringify(changeSummary)}`);
     },
-    destroy: () => stack.destroy(),
+    destroy: () => stack.automationDestroy(),
     dispose: () => stack.dispose(),
   };
 }

@@ -47,6 +47,16 @@ export class StackCommandError extends Error {
     const code = (err as { commandResult?: { code?: number } }).commandResult?.code;
     return new StackCommandError(text, code ?? 1, text, err instanceof ConcurrentUpdateError);
   }
+
+  /**
+   * A failed plain CLI command (execa's error). `locked` by the texts Pulumi's Automation API reads
+   * as a ConcurrentUpdateError (automation/errors.ts): the service's 409 and the DIY backend's lock.
+   */
+  static fromCli(err: unknown): StackCommandError {
+    const e = err as { message: string; exitCode?: number; all?: string };
+    const all = e.all ?? e.message;
+    return new StackCommandError(e.message, e.exitCode ?? 1, all, /\[409\] Conflict: Another update is currently in progress|the stack is currently locked by/.test(all));
+  }
 }
 
 export class ScratchStack {
@@ -134,9 +144,27 @@ export class ScratchStack {
     }
   }
 
-  /** `pulumi up` (no preview), optionally expecting no changes or replacing resources by URN. */
-  up(opts: { expectNoChanges?: boolean; replace?: string[] } = {}): Promise<UpResult> {
-    return this.run((s) => s.up(opts));
+  /**
+   * `pulumi up --yes --skip-preview` through the plain CLI, optionally expecting no changes or
+   * replacing resources by URN. Not the Automation API's `up`, which also runs `pulumi stack output`
+   * and `pulumi stack history` afterwards (about a second a call, CPU-bound, that no test reads).
+   */
+  up(opts: { expectNoChanges?: boolean; replace?: string[] } = {}): Promise<{ stdout: string }> {
+    return this.cliStep("up", "--yes", "--skip-preview", ...(opts.expectNoChanges ? ["--expect-no-changes"] : []), ...(opts.replace ?? []).flatMap((u) => ["--replace", u]));
+  }
+
+  /** `up` through the Automation API, as a program driving Pulumi does (the benchmark's "podlab" column). */
+  automationUp(): Promise<UpResult> {
+    return this.run((s) => s.up());
+  }
+
+  /** A CLI command whose failure becomes a StackCommandError with its output; resolves its stdout. */
+  private async cliStep(...args: string[]): Promise<{ stdout: string }> {
+    try {
+      return { stdout: (await this.cli(...args)).stdout };
+    } catch (err) {
+      throw StackCommandError.fromCli(err);
+    }
   }
 
   /**
@@ -178,7 +206,13 @@ export class ScratchStack {
     return execa("pulumi", [...args, "--stack", this.stack, "--non-interactive"], { cwd: this.dir, env: this.env, all: true });
   }
 
-  destroy() {
+  /** `pulumi destroy --yes --skip-preview` through the plain CLI (as `up`: no commands after it). */
+  async destroy(): Promise<void> {
+    await this.cliStep("destroy", "--yes", "--skip-preview");
+  }
+
+  /** `destroy` through the Automation API (the benchmark's "podlab" column). */
+  automationDestroy() {
     return this.run((s) => s.destroy());
   }
 

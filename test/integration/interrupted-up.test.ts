@@ -277,8 +277,8 @@ describe.each([["file"], ["s3"]] as const)("an interrupted `up` on the %s backen
       // stay in the state, and Pulumi warns about them) and one that clears them.
       if (backend === "file") await stack.refresh();
       else await pulumi(stack, "refresh", "--yes", "--clear-pending-creates");
+      // A failed `up` rejects: getting past it is the recovery's success.
       const up = await stack.up();
-      expect(up.summary.result).toBe("succeeded");
       await expectPodRecovered(stack, pod);
       await stack.destroy();
       await expectPodGone(pod);
