@@ -202,9 +202,11 @@ describe("pod-level limits lost with the pod's cgroup", () => {
     await execa("docker", ["start", `${limited}-agent`]);
     await waitFor("the pod-level memory limit restored", async () => expect(Number(readFileSync(limitFile(), "utf8"))).toBe(640 * 2 ** 20), 30);
     await waitWhole(limited, ["app", "sidecar"], 30);
+    // The agent writes its status at the end of the round that restored the limit and started the
+    // members: until then, status.json is the one it wrote before it was stopped.
+    await waitFor("the agent's status counting the restore", async () => expect((await statusOf(limited)).podCgroup?.restored).toBeGreaterThan(0), 30);
     const status = await statusOf(limited);
     expect(status.podCgroup).toMatchObject({ parent: `/pod-${limited}`, declared: { memoryBytes: 640 * 2 ** 20 }, enforced: { memoryBytes: 640 * 2 ** 20 } });
-    expect(status.podCgroup!.restored).toBeGreaterThan(0);
     expect((await inspect()).exitCode).toBe(0);
     await stack.refresh();
     expect(changes(await stack.preview())).toEqual({});
