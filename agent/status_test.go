@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -206,5 +207,38 @@ func TestPodCgroupLimitsRestored(t *testing.T) {
 	}
 	if got := read(t, filepath.Join(dir, "memory.max")); got != "max\n" {
 		t.Fatalf("memory.max rewritten: %q", got)
+	}
+}
+
+// The gate returns at Ready, as pulumi-kubernetes' Pod await does; minReadySeconds, when set, makes it
+// wait until the pod has been Ready that long.
+func TestWaitReturnsAtReadyUnlessMinReadyAsks(t *testing.T) {
+	dir := t.TempDir()
+	a := &Agent{pod: "foo", dir: dir}
+	now := time.Now()
+	if err := writeJSON(a.statusPath(), PodStatus{Pod: "foo", Phase: PodRunning, Ready: true, ReadySince: now, Updated: now}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := a.Wait(context.Background(), 5*time.Second, 0); err != nil {
+		t.Fatalf("Wait with no minReady: %v", err)
+	}
+	if took := time.Since(start); took > 200*time.Millisecond {
+		t.Errorf("Wait with no minReady took %s, want at once", took)
+	}
+	err := a.Wait(context.Background(), time.Second, time.Hour)
+	if err == nil || !strings.Contains(err.Error(), "pod foo is not ready after 1s") {
+		t.Errorf("Wait with minReady 1h: %v, want not ready after 1s", err)
+	}
+	now = time.Now()
+	if err := writeJSON(a.statusPath(), PodStatus{Pod: "foo", Phase: PodRunning, Ready: true, ReadySince: now, Updated: now}); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if err := a.Wait(context.Background(), 5*time.Second, 1500*time.Millisecond); err != nil {
+		t.Fatalf("Wait with minReady 1.5s: %v", err)
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("Wait with minReady 1.5s returned after %s, before the pod had been ready that long", took)
 	}
 }

@@ -1,6 +1,7 @@
 import { byTypeAndName, registered, valueOf } from "./mocks"; // mocks first
 import { beforeEach, describe, expect, it } from "vitest";
 import { KubernetesPod } from "../../components/kubernetes/pod";
+import { kubernetesStack } from "../../components/kubernetes/stack";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
 import { expectedLayout } from "../../components/model/layout";
@@ -44,5 +45,18 @@ describe("KubernetesPod", () => {
     expect(() => new KubernetesPod("foo", { manifest: fooPod(), namespace: "Bad_NS" })).toThrow('namespace: "Bad_NS" is not a valid namespace name');
     expect(() => new KubernetesPod("foo", { manifest: fooPod(), readyTimeout: "ten minutes" })).toThrow('readyTimeout: "ten minutes" is not a duration');
     expect(registered).toEqual([]);
+  });
+});
+
+describe("the kubernetes stack's config", () => {
+  it("refuses podlab:minReadySeconds other than 0 before registering anything: pulumi-kubernetes' Pod await has no such window", () => {
+    registered.length = 0;
+    const config = (values: Record<string, string>) => ({ get: (k: string) => values[k], getObject: () => undefined });
+    const input = { manifests: { pods: [], configMaps: new Map() }, images: [], pods: [] } as any;
+    expect(() => kubernetesStack(config({ minReadySeconds: "5" }), input))
+      .toThrow('podlab:minReadySeconds: "5" is a docker-host setting: on Kubernetes, `pulumi up` waits for Ready as pulumi-kubernetes\' Pod await does (set 0 or leave it unset)');
+    expect(() => kubernetesStack(config({ minReadySeconds: "x" }), input)).toThrow('podlab:minReadySeconds: "x" is not a whole number of seconds, 0 or more');
+    expect(registered).toEqual([]);
+    expect(() => kubernetesStack(config({ minReadySeconds: "0" }), input)).not.toThrow();
   });
 });
