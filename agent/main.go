@@ -1,18 +1,21 @@
-// podlab-agent keeps a Docker pod whole while Pulumi is not running, as the kubelet keeps a Pod: when
-// the sandbox dies, restarts or is removed, every member is started again inside the sandbox's
-// current namespaces; members are restarted by the pod's restartPolicy with the kubelet's crash-loop
-// back-off. One agent runs per pod, as a container the pod's Pulumi component declares.
+// podlab-agent keeps Docker pods whole while Pulumi is not running, as the kubelet keeps its node's
+// Pods: when a sandbox dies, restarts or is removed, every member is started again inside the
+// sandbox's current namespaces; members are restarted by the pod's restartPolicy with the kubelet's
+// crash-loop back-off. It keeps one pod (PODLAB_POD, one agent per pod) or every docker-host pod of a
+// stack on its host (PODLAB_PODS, one agent per stack and host): see config.go.
 //
-//	podlab-agent run      sync the pod until stopped (the container's command)
-//	podlab-agent status   print the pod's status (JSON, Kubernetes' words)
-//	podlab-agent wait     wait until the pod is ready; fail with each container's state and log
+//	podlab-agent run                        sync the pods until stopped (the container's command)
+//	podlab-agent status [--pod NAME]        print a pod's status (JSON, Kubernetes' words)
+//	podlab-agent wait [--pods a,b] [...]    wait until the pods are ready; fail with each container's state and log
 //
-// Environment: PODLAB_POD (the pod's name), PODLAB_MEMBERS (its containers, comma-separated, in spec
-// order), PODLAB_INIT_CONTAINERS (its init containers, likewise), PODLAB_PROBES (readiness and liveness
-// probes by container, JSON), PODLAB_RESTART_POLICY (Always, OnFailure or Never), DOCKER_HOST (default: the local socket),
-// PODLAB_CGROUP_PARENT and PODLAB_CGROUP_DRIVER (the pod's cgroup parent, whose pod-level limits it keeps:
-// declared in PODLAB_POD_LIMITS_DIR/<pod>, default /var/lib/podlab/pod-limits; the host's cgroup mount at
-// PODLAB_HOST_CGROUP, default /host/sys/fs/cgroup).
+// Environment: PODLAB_PODS (JSON list of PodConfig: pod, members, initContainers, restartPolicy,
+// probes, cgroupParent, cgroupDriver), or for one pod PODLAB_POD (the pod's name), PODLAB_MEMBERS (its
+// containers, comma-separated, in spec order), PODLAB_INIT_CONTAINERS (its init containers, likewise),
+// PODLAB_PROBES (readiness and liveness probes by container, JSON), PODLAB_RESTART_POLICY (Always,
+// OnFailure or Never), PODLAB_CGROUP_PARENT and PODLAB_CGROUP_DRIVER (the pod's cgroup parent, whose
+// pod-level limits it keeps: declared in PODLAB_POD_LIMITS_DIR/<pod>, default
+// /var/lib/podlab/pod-limits; the host's cgroup mount at PODLAB_HOST_CGROUP, default
+// /host/sys/fs/cgroup); DOCKER_HOST (default: the local socket).
 package main
 
 import (
@@ -23,7 +26,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -43,50 +45,39 @@ func fail(format string, args ...any) {
 	os.Exit(1)
 }
 
-func fromEnv() *Agent {
-	pod := os.Getenv("PODLAB_POD")
-	if pod == "" {
-		fail("PODLAB_POD is not set")
-	}
-	var members []string
-	for _, m := range strings.Split(os.Getenv("PODLAB_MEMBERS"), ",") {
-		if m = strings.TrimSpace(m); m != "" {
-			members = append(members, m)
-		}
-	}
-	if len(members) == 0 {
-		fail("PODLAB_MEMBERS is empty")
-	}
-	var inits []string
-	for _, m := range strings.Split(os.Getenv("PODLAB_INIT_CONTAINERS"), ",") {
-		if m = strings.TrimSpace(m); m != "" {
-			inits = append(inits, m)
-		}
-	}
-	policy := RestartPolicy(os.Getenv("PODLAB_RESTART_POLICY"))
-	switch policy {
-	case "":
-		policy = Always
-	case Always, OnFailure, Never:
-	default:
-		fail("PODLAB_RESTART_POLICY %q is not Always, OnFailure or Never", policy)
+// agentsFromEnv makes an Agent for each pod the environment names (see config.go), sharing one
+// Docker client; it fails the process on a bad config.
+func agentsFromEnv() ([]*Agent, bool) {
+	pods, multi, err := podConfigs(os.Getenv)
+	if err != nil {
+		fail("%v", err)
 	}
 	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		fail("docker client: %v", err)
 	}
-	probes, err := parseProbes(os.Getenv("PODLAB_PROBES"))
-	if err != nil {
-		fail("PODLAB_PROBES: %v", err)
+	var out []*Agent
+	for _, c := range pods {
+		out = append(out, newAgent(cli, c, stateDirOf(stateDir, c.Pod, multi)))
 	}
-	a := &Agent{cli: cli, pod: pod, policy: policy, inits: inits, members: members, dir: stateDir, wake: make(chan struct{}, 1), runCtx: context.Background()}
-	if parent := os.Getenv("PODLAB_CGROUP_PARENT"); parent != "" {
+	return out, multi
+}
+
+// newAgent is the agent of one pod, its state in dir.
+func newAgent(cli *client.Client, c PodConfig, dir string) *Agent {
+	pod := c.Pod
+	a := &Agent{cli: cli, pod: pod, policy: c.RestartPolicy, inits: c.Inits, members: c.Members, dir: dir, wake: make(chan struct{}, 1), runCtx: context.Background()}
+	if c.CgroupParent != "" {
+		driver := c.CgroupDriver
+		if driver == "" {
+			driver = "cgroupfs"
+		}
 		a.cgroup = &PodCgroup{
-			Root: envOr("PODLAB_HOST_CGROUP", "/host/sys/fs/cgroup"), Parent: parent, Driver: envOr("PODLAB_CGROUP_DRIVER", "cgroupfs"),
+			Root: envOr("PODLAB_HOST_CGROUP", "/host/sys/fs/cgroup"), Parent: c.CgroupParent, Driver: driver,
 			LimitsFile: filepath.Join(envOr("PODLAB_POD_LIMITS_DIR", "/var/lib/podlab/pod-limits"), pod),
 		}
 	}
-	a.prober = NewProber(probes, dockerProbe(cli), func(id string) {
+	a.prober = NewProber(c.Probes, dockerProbe(cli), func(id string) {
 		// The container's own stop timeout: the pod's terminationGracePeriodSeconds, as the kubelet.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
@@ -97,39 +88,35 @@ func fromEnv() *Agent {
 	return a
 }
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 func main() {
 	log.SetFlags(log.LstdFlags | log.LUTC)
 	cmd := "run"
 	if len(os.Args) > 1 {
 		cmd = os.Args[1]
 	}
-	a := fromEnv()
+	agents, multi := agentsFromEnv()
 	switch cmd {
 	case "run":
 		ctx, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stopSignals()
-		if err := a.Run(ctx); err != nil {
-			fail("%v", err)
-		}
+		runAll(ctx, agents)
 	case "status":
+		fs := flag.NewFlagSet("status", flag.ExitOnError)
+		pod := fs.String("pod", "", "the pod whose status to print (a stack's agent keeps several)")
+		fs.Parse(os.Args[2:])
+		a := pick(agents, multi, *pod)
 		b, err := os.ReadFile(a.statusPath())
 		if err != nil {
-			fail("no status yet: %v", err)
+			fail("pod %s: no status yet: %v", a.pod, err)
 		}
 		os.Stdout.Write(append(b, '\n'))
 	case "wait":
 		fs := flag.NewFlagSet("wait", flag.ExitOnError)
-		timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the pod to be ready")
-		minReady := fs.Duration("min-ready", 0, "how long the pod must have been ready (Kubernetes' minReadySeconds; default 0)")
+		timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the pods to be ready")
+		minReady := fs.Duration("min-ready", 0, "how long each pod must have been ready (Kubernetes' minReadySeconds; default 0)")
+		pods := fs.String("pods", "", "the pods to wait for, comma-separated (default: every pod the agent keeps)")
 		fs.Parse(os.Args[2:])
-		if err := a.Wait(context.Background(), *timeout, *minReady); err != nil {
+		if err := waitAll(context.Background(), selectPods(agents, splitList(*pods)), *timeout, *minReady); err != nil {
 			fail("%v", err)
 		}
 	default:
