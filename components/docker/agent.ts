@@ -1,4 +1,4 @@
-// The pod's agent and its readiness gate. On a Docker host nothing else keeps a pod whole between two
+// The pods' agent and their readiness gate. On a Docker host nothing else keeps a pod whole between two
 // `pulumi up`s: Docker's restart policies restart containers one by one, in no order, and never move
 // a member into a restarted sandbox's new namespaces. The agent (agent/, image podlab/agent) does what
 // the kubelet does for a Pod: it starts members again inside the sandbox's current namespaces when the
@@ -11,8 +11,10 @@ import { join } from "node:path";
 import { LABEL_AGENT_OF, LABEL_ROLE } from "../model/labels";
 import { PodSpec } from "../model/pod-spec";
 import { CgroupDriver, cgroupParent } from "./cgroup";
-import { HostCommandArgs } from "./host-command";
+import { PodSpecError } from "../model/validate";
+import { hostCommand, HostCommand, HostCommandArgs } from "./host-command";
 import { POD_LIMITS_DIR } from "./paths";
+import { DockerTarget } from "./target";
 
 /** Where the agent reaches the engine, inside its container. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
@@ -25,73 +27,127 @@ export const AGENT_HOST_CGROUP = "/host/sys/fs/cgroup";
 
 const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
 
-/**
- * The agent container's arguments: the pod's name, its members in spec order, its restartPolicy and
- * its cgroup parent reach the agent through its environment; it reaches the engine through its
- * socket, the host's cgroups at AGENT_HOST_CGROUP, and the pod-level limits the cgroup command
- * declared in POD_LIMITS_DIR (read-only). The pod component replaces the agent with any of the
- * pod's containers (see DockerPod).
- */
-export function agentArgs(spec: PodSpec, image: pulumi.Input<string>, driver: CgroupDriver): docker.ContainerArgs {
-  const envs = [
-      `PODLAB_POD=${spec.name}`,
-      `PODLAB_MEMBERS=${spec.containers.map((c) => c.name).join(",")}`,
-      `PODLAB_RESTART_POLICY=${spec.restartPolicy}`,
-      `PODLAB_CGROUP_PARENT=${cgroupParent(spec.name, driver)}`,
-      `PODLAB_CGROUP_DRIVER=${driver}`,
-      `PODLAB_POD_LIMITS_DIR=${POD_LIMITS_DIR}`,
-  ];
+/** A pod as the agent is told it (agent/config.go's PodConfig, one entry of PODLAB_PODS). */
+export function agentPodConfig(spec: PodSpec, driver: CgroupDriver): Record<string, unknown> {
+  const probes = Object.fromEntries(spec.containers
+    .filter((c) => c.readinessProbe || c.livenessProbe)
+    .map((c) => [c.name, { ...(c.readinessProbe ? { readiness: c.readinessProbe } : {}), ...(c.livenessProbe ? { liveness: c.livenessProbe } : {}) }]));
   return {
-    name: `${spec.name}-agent`,
+    pod: spec.name,
+    members: spec.containers.map((c) => c.name),
+    ...(spec.initContainers.length ? { initContainers: spec.initContainers.map((c) => c.name) } : {}),
+    restartPolicy: spec.restartPolicy,
+    ...(Object.keys(probes).length ? { probes } : {}),
+    cgroupParent: cgroupParent(spec.name, driver),
+    cgroupDriver: driver,
+  };
+}
+
+/**
+ * The agent container's arguments, for the pods `specs` (one agent per stack and host keeps every
+ * pod of the stack there, as the kubelet is one per node; a DockerPod made alone has its own): the
+ * pods reach the agent as PODLAB_PODS (JSON, in the order given); it reaches the engine through its
+ * socket, the host's cgroups at AGENT_HOST_CGROUP, and the pod-level limits the cgroup commands
+ * declared in POD_LIMITS_DIR (read-only). Its label podlab.dev/agent-of lists the pods it keeps,
+ * comma-separated. Whoever makes it replaces it with any of the pods' containers (see DockerAgent).
+ */
+export function agentArgs(name: string, specs: PodSpec[], image: pulumi.Input<string>, driver: CgroupDriver, extraLabels: Record<string, string> = {}): docker.ContainerArgs {
+  return {
+    name,
     image,
-    envs: [...envs, ...optionalEnv(spec)],
+    envs: [`PODLAB_PODS=${JSON.stringify(specs.map((s) => agentPodConfig(s, driver)))}`, `PODLAB_POD_LIMITS_DIR=${POD_LIMITS_DIR}`],
     volumes: [
       { hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET },
       { hostPath: "/sys/fs/cgroup", containerPath: AGENT_HOST_CGROUP },
       { hostPath: POD_LIMITS_DIR, containerPath: POD_LIMITS_DIR, readOnly: true },
     ],
     // Docker's restart machinery is the agent's own supervisor, across its crashes and the daemon's
-    // restarts; the agent supervises the pod.
+    // restarts; the agent supervises the pods.
     restart: "always",
-    memory: 64,
-    labels: [
-      { label: LABEL_AGENT_OF, value: spec.name },
-      { label: LABEL_ROLE, value: "agent" },
-    ],
+    // 64 MiB was one pod's agent; each further pod adds its loop's state and a Docker events stream.
+    memory: 64 + 8 * (specs.length - 1),
+    labels: Object.entries({ [LABEL_AGENT_OF]: specs.map((s) => s.name).join(","), [LABEL_ROLE]: "agent", ...extraLabels })
+      .map(([label, value]) => ({ label, value })),
   };
-}
-
-/** What only some pods have: init containers (comma-separated) and probes (JSON, by container). */
-function optionalEnv(spec: PodSpec): string[] {
-  const out: string[] = [];
-  if (spec.initContainers.length) out.push(`PODLAB_INIT_CONTAINERS=${spec.initContainers.map((c) => c.name).join(",")}`);
-  const probes = Object.fromEntries(spec.containers
-    .filter((c) => c.readinessProbe || c.livenessProbe)
-    .map((c) => [c.name, { ...(c.readinessProbe ? { readiness: c.readinessProbe } : {}), ...(c.livenessProbe ? { liveness: c.livenessProbe } : {}) }]));
-  if (Object.keys(probes).length) out.push(`PODLAB_PROBES=${JSON.stringify(probes)}`);
-  return out;
 }
 
 /**
  * The readiness gate: a command that `pulumi up` runs after the agent exists, and again whenever the
- * agent is replaced (any change to the pod's containers). It succeeds once the pod is Ready as the
- * kubelet says it (every member running inside the sandbox and passing its readiness probe) or has
- * Succeeded, as pulumi-kubernetes' Pod await and `kubectl wait --for=condition=Ready` do; with
- * `minReadySeconds` (Kubernetes' name, default 0) the pod must also have been Ready that long. It
- * fails after `timeoutSeconds` (or at once when the pod is Failed) naming the pod, each container
- * that is not ready, its state, exit code, restart count and last log lines (see agent/status.go).
- * Values reach the constant script through the environment only.
+ * agent is replaced (any change to its pods' containers). It succeeds once every pod in `pods` is
+ * Ready as the kubelet says it (every member running inside the sandbox and passing its readiness
+ * probe) or has Succeeded, as pulumi-kubernetes' Pod await and `kubectl wait --for=condition=Ready`
+ * do; with `minReadySeconds` (Kubernetes' name, default 0) each pod must also have been Ready that
+ * long. It fails after `timeoutSeconds` (or at once when a pod is Failed) naming each pod that is not
+ * ready, each of its containers that is not, its state, exit code, restart count and last log lines
+ * (see agent/status.go). Values reach the constant script through the environment only.
  */
 export function readyCommandArgs(
-  spec: PodSpec, agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number, minReadySeconds = 0,
+  pods: string[], agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number, minReadySeconds = 0,
 ): HostCommandArgs {
   return {
     create: WAIT_SCRIPT,
     environment: {
       PODLAB_AGENT: agentName,
+      PODLAB_PODS: pods.join(","),
       PODLAB_READY_TIMEOUT: `${timeoutSeconds}s`,
       PODLAB_MIN_READY: `${minReadySeconds}s`,
     },
     triggers: [agentId],
   };
+}
+
+export interface DockerAgentArgs {
+  /**
+   * The pods it keeps, in order: each pod's spec and its parts (cgroup command, sandbox, init
+   * containers, members), which the agent is made after and replaced with.
+   */
+  pods: { spec: PodSpec; parts: pulumi.Resource[] }[];
+  /** The agent's image (podlab/agent), as an image ID or reference. */
+  image: pulumi.Input<string>;
+  cgroupDriver: CgroupDriver;
+  /** The agent container's name on the host (see agentContainerName). */
+  containerName: string;
+  /** How long the gate waits for the pods to be ready, in seconds. */
+  readyTimeoutSeconds: number;
+  /** Kubernetes' minReadySeconds for the gate, in seconds (default 0). */
+  minReadySeconds?: number;
+  /** Where the gate runs: undefined for the local host, else the SSH host. */
+  target?: DockerTarget;
+  /** More labels for the container (the stack's, podlab.dev/stack). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * The agent container's name for a stack's pods on a host: `<project>.<stack>.agent`. The dots keep
+ * it apart from every name a pod's parts take (`<pod>-<container>`, DNS labels), and Docker allows
+ * them (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`), as it does Pulumi's project and stack names.
+ */
+export const agentContainerName = (project: string, stack: string) => `${project}.${stack}.agent`;
+
+/**
+ * The agent of a stack's docker-host pods on one host, and their readiness gate (`ready`): one
+ * container for all of them, as the kubelet is one per node. Never racing Pulumi: the agent is made
+ * after every part of its pods and replaced, deleted first, with any of them (replaceWith,
+ * deleteBeforeReplace), so it is gone before Pulumi touches a container it keeps and comes back once
+ * Pulumi is done with them; a change to one pod restarts it for all, which leaves the others
+ * unsupervised for about a second and changes none of their containers.
+ */
+export class DockerAgent extends pulumi.ComponentResource {
+  readonly container: docker.Container;
+  /** `pulumi up`'s readiness gate for every pod the agent keeps; its stdout says each pod's state. */
+  readonly ready: HostCommand;
+
+  constructor(name: string, args: DockerAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.pods.length === 0) throw new PodSpecError("pods", [], "must name at least one pod for the agent to keep");
+    super("podlab:docker:Agent", name, {}, opts);
+    const parts = args.pods.flatMap((p) => p.parts);
+    const specs = args.pods.map((p) => p.spec);
+    this.container = new docker.Container(name, agentArgs(args.containerName, specs, args.image, args.cgroupDriver, args.labels), {
+      parent: this, deleteBeforeReplace: true, dependsOn: parts, replaceWith: parts,
+    });
+    this.ready = hostCommand(`${name}-ready`, readyCommandArgs(specs.map((s) => s.name), this.container.name, this.container.id, args.readyTimeoutSeconds, args.minReadySeconds), args.target, {
+      parent: this, dependsOn: [this.container],
+    });
+    this.registerOutputs({ container: this.container, ready: this.ready });
+  }
 }

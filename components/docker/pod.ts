@@ -37,6 +37,12 @@ export interface DockerPodArgs {
   cgroupDriver: CgroupDriver;
   /** The image of the pod's agent (agent/), which keeps the pod whole between `pulumi up`s. */
   agentImage: string;
+  /**
+   * Who keeps the pod at runtime: "own" (the default), an agent and a readiness gate of its own
+   * (`<pod>-agent`, `<pod>-ready`); "stack", the stack's DockerAgent, which the caller makes with
+   * this pod's `parts` (dockerStack does).
+   */
+  agent?: "own" | "stack";
   /** How long `pulumi up` waits for the pod to be ready, e.g. "90s", "10m"; default 10m. */
   readyTimeout?: string;
   /**
@@ -121,10 +127,15 @@ export class DockerPod extends pulumi.ComponentResource {
   readonly initContainers: Record<string, docker.Container>;
   /** The gate that runs the init containers before any member exists; undefined without them. */
   readonly init?: HostCommand;
-  /** The pod's agent: restarts members into the sandbox's namespaces, by the pod's restartPolicy. */
-  readonly agent: docker.Container;
-  /** `pulumi up`'s readiness gate: its stdout says each container's state once the pod is ready. */
-  readonly ready: HostCommand;
+  /**
+   * The pod's own agent (restarts members into the sandbox's namespaces, by the pod's restartPolicy)
+   * and readiness gate (its stdout says each container's state once the pod is ready); undefined when
+   * the stack's agent keeps the pod (args.agent "stack").
+   */
+  readonly agent?: docker.Container;
+  readonly ready?: HostCommand;
+  /** What an agent of the pod is made after and replaced with: cgroup, sandbox, init containers, members. */
+  readonly parts: pulumi.Resource[];
   readonly layout: pulumi.Output<PodLayout>;
 
   constructor(name: string, args: DockerPodArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -218,18 +229,21 @@ export class DockerPod extends pulumi.ComponentResource {
     }
 
     const members = Object.values(this.containers);
-    this.agent = new docker.Container(`${name}-agent`, agentArgs(spec, image(args.agentImage).imageId, args.cgroupDriver), {
-      ...containerOpts,
-      dependsOn: [cgroup, this.sandbox, ...inits, ...members],
-      // Replacing any of the pod's containers replaces the agent too, and since every replacement
-      // here deletes first, the agent is gone before Pulumi touches a container it watches: it
-      // never races Pulumi over one (it would make a container Pulumi just removed again).
-      replaceWith: [cgroup, this.sandbox, ...inits, ...members],
-    });
-    this.ready = hostCommand(`${name}-ready`, readyCommandArgs(spec, this.agent.name, this.agent.id, readyTimeout, minReady), args.target, {
-      parent: this,
-      dependsOn: [this.agent],
-    });
+    this.parts = [cgroup, this.sandbox, ...inits, ...members];
+    if (args.agent !== "stack") {
+      this.agent = new docker.Container(`${name}-agent`, agentArgs(`${name}-agent`, [spec], image(args.agentImage).imageId, args.cgroupDriver), {
+        ...containerOpts,
+        dependsOn: this.parts,
+        // Replacing any of the pod's parts replaces the agent too, and since every replacement here
+        // deletes first, the agent is gone before Pulumi touches a container it watches: it never
+        // races Pulumi over one (it would make a container Pulumi just removed again).
+        replaceWith: this.parts,
+      });
+      this.ready = hostCommand(`${name}-ready`, readyCommandArgs([name], this.agent.name, this.agent.id, readyTimeout, minReady), args.target, {
+        parent: this,
+        dependsOn: [this.agent],
+      });
+    }
 
     const observed = layoutOrder(spec).map(({ c, init }) => {
       const ct = init ? this.initContainers[c.name] : this.containers[c.name];
@@ -245,7 +259,7 @@ export class DockerPod extends pulumi.ComponentResource {
 
     this.registerOutputs({
       cgroupParent: this.cgroupParent, sandbox: this.sandbox, initContainers: this.initContainers, init: this.init, containers: this.containers,
-      agent: this.agent, ready: this.ready, layout: this.layout,
+      agent: this.agent, ready: this.ready, parts: this.parts, layout: this.layout,
     });
   }
 }

@@ -11,6 +11,8 @@ import { mkdirSync } from "node:fs";
 import { hostPathExists, sshControlDir, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
 import { StackImages } from "./images";
 import { DockerPod, stackIdentity } from "./pod";
+import { agentContainerName, DockerAgent } from "./agent";
+import { LABEL_STACK } from "../model/labels";
 
 /**
  * podlab:cgroupDriver: "auto" (the default) takes the engine's; an explicit driver must be the
@@ -90,7 +92,15 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps,
-    sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target,
+    sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target, agent: "stack",
   }, opts));
+  // One agent keeps every pod of the stack on this host, as the kubelet is one per node.
+  new DockerAgent("agent", {
+    pods: made.map((p) => ({ spec: p.spec, parts: p.parts })),
+    image: stackImages.get(agentImage).imageId, cgroupDriver: driver,
+    containerName: agentContainerName(pulumi.getProject(), pulumi.getStack()),
+    readyTimeoutSeconds: readyTimeoutSeconds("podlab:readyTimeout", readyTimeout), minReadySeconds: minReady, target,
+    labels: { [LABEL_STACK]: stackIdentity() },
+  }, opts);
   return pulumi.all(made.map((p) => p.layout));
 }

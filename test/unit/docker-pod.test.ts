@@ -11,7 +11,7 @@ const make = (manifest: any = fooPod(), driver: "cgroupfs" | "systemd" = "cgroup
 const hash = (ref: string) => createHash("sha256").update(ref).digest("hex").slice(0, 6);
 
 /** Waits until every part of the pod is registered (the readiness gate comes last). */
-const settled = (pod: DockerPod) => Promise.all([valueOf(pod.layout), valueOf(pod.ready.id)]);
+const settled = (pod: DockerPod) => Promise.all([valueOf(pod.layout), valueOf(pod.ready!.id)]);
 
 describe("DockerPod", () => {
   beforeEach(() => {
@@ -126,11 +126,7 @@ describe("DockerPod", () => {
     const agent = byName("foo-agent")!.inputs;
     expect(agent).toMatchObject({ name: "foo-agent", restart: "always", image: "sha256:podlab/agent:0.1" });
     expect(agent.envs).toEqual([
-      "PODLAB_POD=foo",
-      "PODLAB_MEMBERS=app,sidecar",
-      "PODLAB_RESTART_POLICY=Always",
-      "PODLAB_CGROUP_PARENT=/pod-foo",
-      "PODLAB_CGROUP_DRIVER=cgroupfs",
+      `PODLAB_PODS=${JSON.stringify([{ pod: "foo", members: ["app", "sidecar"], restartPolicy: "Always", cgroupParent: "/pod-foo", cgroupDriver: "cgroupfs" }])}`,
       "PODLAB_POD_LIMITS_DIR=/var/lib/podlab/pod-limits",
     ]);
     // The engine; the host's cgroups, to keep the pod-level limits; the declared limits, read-only.
@@ -149,11 +145,11 @@ describe("DockerPod", () => {
     await settled(new DockerPod("ofail", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", readyTimeout: "90s" }));
     const ready = byName("ofail-ready")!.inputs;
     // No stability window by default: Ready as the kubelet says it (Kubernetes' minReadySeconds is 0).
-    expect(ready.environment).toEqual({ PODLAB_AGENT: "ofail-agent", PODLAB_READY_TIMEOUT: "90s", PODLAB_MIN_READY: "0s" });
+    expect(ready.environment).toEqual({ PODLAB_AGENT: "ofail-agent", PODLAB_PODS: "ofail", PODLAB_READY_TIMEOUT: "90s", PODLAB_MIN_READY: "0s" });
     expect(ready.triggers).toEqual(["ofail-agent-id"]);
     expect(ready.create).not.toContain("ofail"); // a constant script: values come through the environment
     expect(byName("ofail-app")!.inputs.mustRun).toBe(false); // exited for good is no drift under OnFailure
-    expect(byName("ofail-agent")!.inputs.envs).toContain("PODLAB_RESTART_POLICY=OnFailure");
+    expect(JSON.parse(byName("ofail-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, ""))[0].restartPolicy).toBe("OnFailure");
   });
 
   it("shares one image resource per reference between the pods of a stack", async () => {
@@ -206,8 +202,8 @@ describe("DockerPod", () => {
     manifest.spec.containers[0].readinessProbe = { httpGet: { path: "/get", port: 80 } };
     manifest.spec.containers[1].livenessProbe = { exec: { command: ["true"] }, periodSeconds: 5 };
     await settled(new DockerPod("probed", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" }));
-    const env = byName("probed-agent")!.inputs.envs.find((e: string) => e.startsWith("PODLAB_PROBES="));
-    expect(JSON.parse(env.slice("PODLAB_PROBES=".length))).toEqual({
+    const env = byName("probed-agent")!.inputs.envs.find((e: string) => e.startsWith("PODLAB_PODS="));
+    expect(JSON.parse(env.slice("PODLAB_PODS=".length))[0].probes).toEqual({
       app: { readiness: { httpGet: { path: "/get", port: 80 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } },
       sidecar: { liveness: { exec: { command: ["true"] }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } },
     });
@@ -230,7 +226,7 @@ describe("DockerPod", () => {
     expect(gate.environment).toEqual({ PODLAB_POD: "withinit", PODLAB_INIT_CONTAINERS: "setup migrate", PODLAB_RESTART_POLICY: "Always", PODLAB_READY_TIMEOUT_SECONDS: "120" });
     expect(gate.triggers).toEqual(["withinit-sandbox-id", "withinit-setup-id", "withinit-migrate-id"]);
     expect(gate.create).not.toContain("withinit"); // a constant script
-    expect(byName("withinit-agent")!.inputs.envs).toContain("PODLAB_INIT_CONTAINERS=setup,migrate");
+    expect(JSON.parse(byName("withinit-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, ""))[0].initContainers).toEqual(["setup", "migrate"]);
     expect(byName("withinit-agent")!.inputs.envs.some((e: string) => e.startsWith("PODLAB_PROBES="))).toBe(false);
     expect(layout.containers.map((c) => [c.name, c.init ?? false])).toEqual([["setup", true], ["migrate", true], ["app", false], ["sidecar", false]]);
   });

@@ -58,7 +58,7 @@ describe("a pod on an SSH host", () => {
   it("runs its cgroup and readiness commands on the host as remote commands, over the pinned key", async () => {
     const target = sshHost({ url: "ssh://root@127.0.0.1:10022", identityFile: f.identityFile, knownHostsFile: f.knownHostsFile, instance: "vm-1" });
     const pod = new DockerPod("foo", { manifest: fooPod(), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "systemd", target });
-    await Promise.all([valueOf(pod.layout), valueOf(pod.ready.id)]);
+    await Promise.all([valueOf(pod.layout), valueOf(pod.ready!.id)]);
     const cg = byName("foo-cgroup")!;
     expect(cg.type).toBe("command:remote:Command");
     // The connection holds the private key: it is secret as a whole.
