@@ -1,6 +1,7 @@
 // A docker-host pod's status as its agent keeps it (agent/status.go): each container's state,
 // reason, exit code and restart count, in the Kubernetes Pod API's words.
 import { DockerTarget } from "../components/docker/target";
+import { LABEL_AGENT_OF, LABEL_ROLE } from "../components/model/labels";
 import { docker } from "./docker";
 
 /** The Pod API's ContainerStateTerminated. */
@@ -57,22 +58,34 @@ export interface AgentPodStatus {
   updated: string;
 }
 
+/** An agent container on the host: its name, its state (Docker's), and the pods it keeps. */
+export interface AgentContainer {
+  name: string;
+  state: string;
+  pods: string[];
+}
+
+/**
+ * The agents on the target host that keep `pod` (its own `<pod>-agent`, or its stack's
+ * `<project>.<stack>.agent`): their label podlab.dev/agent-of lists the pods each keeps.
+ */
+export async function agentsOf(pod: string, target?: DockerTarget): Promise<AgentContainer[]> {
+  const { stdout } = await docker(target, ["ps", "-a", "--filter", `label=${LABEL_ROLE}=agent`, "--format", `{{.Names}}\t{{.State}}\t{{.Label "${LABEL_AGENT_OF}"}}`]);
+  return stdout.split("\n").filter(Boolean).map((l) => l.split("\t")).map(([name, state, of]) => ({ name, state, pods: (of ?? "").split(",").filter(Boolean) }))
+    .filter((a) => a.pods.includes(pod));
+}
+
 /**
  * The status the pod's agent last wrote, asked on the target host (the local engine by default).
- * Throws, saying why, when the agent cannot be asked: its container missing or not running (then
- * nothing repairs the pod until `pulumi up` starts it again).
+ * Throws, saying why, when the agent cannot be asked: no agent keeps the pod, or it is not running
+ * (then nothing repairs the pod until `pulumi up` starts it again).
  */
 export async function agentStatus(pod: string, target?: DockerTarget): Promise<AgentPodStatus> {
-  const agent = `${pod}-agent`;
-  // Asked first, so a running agent costs one docker command (each is slow on a remote host).
-  try {
-    return JSON.parse((await docker(target, ["exec", agent, "/podlab-agent", "status"])).stdout);
-  } catch (err) {
-    const state = await docker(target, ["inspect", "-f", "{{.State.Status}}", agent], { reject: false });
-    if (state.exitCode !== 0) throw new Error(`its agent ${agent} does not exist: nothing repairs the pod; 'pulumi up' makes it again`);
-    if (state.stdout !== "running") throw new Error(`its agent ${agent} is ${state.stdout}: nothing repairs the pod; 'pulumi up' starts it again`);
-    throw err;
-  }
+  const agents = await agentsOf(pod, target);
+  if (agents.length === 0) throw new Error(`no agent keeps it: nothing repairs the pod; 'pulumi up' makes its agent again`);
+  const agent = agents.find((a) => a.state === "running") ?? agents[0];
+  if (agent.state !== "running") throw new Error(`its agent ${agent.name} is ${agent.state}: nothing repairs the pod; 'pulumi up' starts it again`);
+  return JSON.parse((await docker(target, ["exec", agent.name, "/podlab-agent", "status", "--pod", pod])).stdout);
 }
 
 /** Which of the Pod API's states a container is in. */

@@ -86,11 +86,19 @@ cgroupfs_limits() {
   echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
 }
 
-# The pod's containers by podlab's labels (full IDs): its own (podlab.dev/pod) and its agent's
-# (podlab.dev/agent-of). Nothing without a pod name or a Docker CLI.
+# The agents that keep the pod (IDs; full ones with --no-trunc): an agent's podlab.dev/agent-of
+# lists the pods it keeps, comma-separated (one for a pod's own agent, every pod of a stack for the
+# stack's).
+pod_agents() {
+  docker ps -a "$@" --filter "label=podlab.dev/role=agent" --format '{{.ID}} {{.Label "podlab.dev/agent-of"}}' |
+    awk -v pod="$PODLAB_POD" '{ n = split($2, p, ","); for (i = 1; i <= n; i++) if (p[i] == pod) { print $1; break } }'
+}
+
+# The pod's containers by podlab's labels (full IDs): its own (podlab.dev/pod) and its agents.
+# Nothing without a pod name or a Docker CLI.
 pod_containers() {
   [ -n "$PODLAB_POD" ] && command -v docker >/dev/null || return 0
-  docker ps -aq --no-trunc --filter "label=podlab.dev/agent-of=$PODLAB_POD"
+  pod_agents --no-trunc
   docker ps -aq --no-trunc --filter "label=podlab.dev/pod=$PODLAB_POD"
 }
 
@@ -120,7 +128,8 @@ foreign_processes() {
 
 # Containers the pod's agent made again (after a sandbox was removed by hand), or that an interrupted
 # `up` made before Pulumi recorded them, are not the ones in Pulumi's state: remove whatever still
-# carries the pod's labels, so destroy leaves nothing behind. The agent goes first: left running, it
+# carries the pod's labels, so destroy leaves nothing behind. An agent that keeps the pod goes first
+# (a stack's agent that Pulumi still tracks is gone by then: it depends on every pod's cgroup): left running, it
 # would make the others again from its snapshots (agent/agent.go), and it has `restart: always`.
 # A request it had in flight can still land after it is gone, hence a few rounds. Only containers
 # labelled with this pod are touched.
@@ -128,7 +137,7 @@ remove_leftovers() {
   [ -n "$PODLAB_POD" ] && command -v docker >/dev/null || return 0
   local agents ids _
   for _ in 1 2 3 4 5; do
-    agents=$(docker ps -aq --filter "label=podlab.dev/agent-of=$PODLAB_POD")
+    agents=$(pod_agents)
     if [ -n "$agents" ]; then
       echo "removing the pod's agent left behind: $(echo $agents)"
       docker rm -f $agents >/dev/null || true
@@ -141,7 +150,7 @@ remove_leftovers() {
     fi
     sleep 0.5
   done
-  agents=$(docker ps -aq --filter "label=podlab.dev/agent-of=$PODLAB_POD")
+  agents=$(pod_agents)
   ids=$(docker ps -aq --filter "label=podlab.dev/pod=$PODLAB_POD")
   [ -z "$agents$ids" ] || fail "containers of pod $PODLAB_POD are still there after 5 rounds of removal: $(echo $agents $ids)"
 }

@@ -21,11 +21,14 @@ const typeOf = (urn: string) => urn.split("::")[2]?.split("$").pop() ?? "";
 
 /**
  * The pod a step belongs to: its parent pod's name for a pod's parts; "(shared images)" for the
- * stack's image set (podlab:docker:Images), which pods share; "(stack)" for the rest (providers).
+ * stack's image set (podlab:docker:Images), which pods share; "(pods' agent)" for the stack's agent
+ * and readiness gate (podlab:docker:Agent), replaced with any pod's containers; "(stack)" for the
+ * rest (providers).
  */
 function podOf(urn: string, parent: string | undefined): string {
   if (parent && /^podlab:(docker|kubernetes):Pod$/.test(typeOf(parent))) return nameOf(parent);
   if (parent && typeOf(parent) === "podlab:docker:Images") return "(shared images)";
+  if (parent && typeOf(parent) === "podlab:docker:Agent") return "(pods' agent)";
   return "(stack)";
 }
 

@@ -144,6 +144,11 @@ export class ScratchStack {
     }
   }
 
+  /** The docker-host stack's agent container on the host (components/docker/agent.ts, agentContainerName). */
+  get agentName(): string {
+    return `podlab.${this.stack}.agent`;
+  }
+
   /**
    * `pulumi up --yes --skip-preview` through the plain CLI, optionally expecting no changes or
    * replacing resources by URN. Not the Automation API's `up`, which also runs `pulumi stack output`

@@ -17,8 +17,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LABEL_AGENT_OF, LABEL_POD } from "../../components/model/labels";
-import { agentStatus } from "../../host/agent";
+import { LABEL_POD, LABEL_ROLE } from "../../components/model/labels";
+import { agentsOf, agentStatus } from "../../host/agent";
 import { cgroupDirs } from "../../host/proc";
 import { ObjectStore, startObjectStore } from "../../scripts/lib/object-store";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
@@ -164,13 +164,15 @@ function lockFiles(root: string): string[] {
   return out.split("\n").filter(Boolean);
 }
 
-/** The pod's live containers by name (sandbox and members, and the agent), each with its ID and state. */
+/** The pod's live containers by name (sandbox and members, and the agents keeping it), each with its ID and state. */
 async function liveContainers(pod: string): Promise<Record<string, { id: string; state: string }[]>> {
   const out: Record<string, { id: string; state: string }[]> = {};
-  for (const label of [LABEL_POD, LABEL_AGENT_OF]) {
-    const { stdout } = await execa("docker", ["ps", "-a", "--no-trunc", "--filter", `label=${label}=${pod}`, "--format", "{{.Names}} {{.ID}} {{.State}}"]);
+  const keeping = new Set((await agentsOf(pod)).map((a) => a.name));
+  for (const filter of [`label=${LABEL_POD}=${pod}`, `label=${LABEL_ROLE}=agent`]) {
+    const { stdout } = await execa("docker", ["ps", "-a", "--no-trunc", "--filter", filter, "--format", "{{.Names}} {{.ID}} {{.State}}"]);
     for (const line of stdout.split("\n").filter(Boolean)) {
       const [name, id, state] = line.split(" ");
+      if (filter.includes(LABEL_ROLE) && !keeping.has(name)) continue;
       (out[name] ??= []).push({ id, state });
     }
   }
@@ -185,7 +187,7 @@ async function trackedContainers(stack: ScratchStack): Promise<Record<string, st
 
 /** After the recovery: the pod Ready, whole, one running container per name, each the tracked one. */
 async function expectPodRecovered(stack: ScratchStack, pod: string): Promise<void> {
-  const names = [`${pod}-agent`, `${pod}-app`, `${pod}-sandbox`, `${pod}-sidecar`];
+  const names = [stack.agentName, `${pod}-app`, `${pod}-sandbox`, `${pod}-sidecar`].sort();
   const live = await liveContainers(pod);
   expect(Object.keys(live).sort(), "the pod's containers").toEqual(names);
   const tracked = await trackedContainers(stack);
@@ -206,10 +208,10 @@ async function expectPodRecovered(stack: ScratchStack, pod: string): Promise<voi
 async function cleanUpAfterFailure(stack: ScratchStack, pod: string): Promise<void> {
   await pulumi(stack, "cancel", "--yes").catch(() => undefined);
   await stack.destroy().catch(() => undefined);
-  for (const label of [LABEL_AGENT_OF, LABEL_POD]) {
-    const { stdout } = await execa("docker", ["ps", "-aq", "--filter", `label=${label}=${pod}`]);
-    if (stdout) await execa("docker", ["rm", "-f", ...stdout.split("\n")], { reject: false });
-  }
+  const agents = (await agentsOf(pod)).map((a) => a.name);
+  if (agents.length) await execa("docker", ["rm", "-f", ...agents], { reject: false });
+  const { stdout } = await execa("docker", ["ps", "-aq", "--filter", `label=${LABEL_POD}=${pod}`]);
+  if (stdout) await execa("docker", ["rm", "-f", ...stdout.split("\n")], { reject: false });
   for (const dir of cgroupDirs(`pod-${pod}`)) await execa("rmdir", [dir], { reject: false });
   for (const dir of [`/var/lib/podlab/pods/${pod}`, `/var/lib/podlab/pod-limits/${pod}`]) rmSync(dir, { recursive: true, force: true });
   // The stack forgets what the failed run left.
@@ -320,14 +322,15 @@ describe("leftovers the state does not know", () => {
     await expectNothingLeft(pod);
   }, 300_000);
 
+  /** A resource's URN by the end of it: its name (`::name`), or its type and name. */
   const urnOf = async (name: string) =>
-    ((await stack.exportStack()).resources ?? []).find((r) => r.urn.endsWith(`::${name}`))!.urn;
+    ((await stack.exportStack()).resources ?? []).find((r) => r.urn.endsWith(name.includes("::") ? `$${name}` : `::${name}`))!.urn;
 
   it("`destroy` removes the pod's agent that the state does not know, first, and nothing comes back", async () => {
     await stack.up();
     // The agent made, its create not recorded: as an `up` killed in between leaves it.
-    await pulumi(stack, "state", "delete", await urnOf(`${pod}-ready`), "--yes");
-    await pulumi(stack, "state", "delete", await urnOf(`${pod}-agent`), "--yes");
+    await pulumi(stack, "state", "delete", await urnOf("agent-ready"), "--yes");
+    await pulumi(stack, "state", "delete", await urnOf("docker:index/container:Container::agent"), "--yes");
     await stack.destroy();
     await expectPodGone(pod);
   }, 300_000);
@@ -424,7 +427,7 @@ describe("a refresh taken while the agent repairs the pod", () => {
     expect(Object.values(caught), "a refresh that saw the pod broken").toContain(false);
     await waitWhole(pod, MEMBERS, 60);
     await stack.refresh();
-    expect(await mustRun()).toEqual({ [`${pod}-sandbox`]: true, [`${pod}-app`]: true, [`${pod}-sidecar`]: true, [`${pod}-agent`]: true });
+    expect(await mustRun()).toEqual({ [`${pod}-sandbox`]: true, [`${pod}-app`]: true, [`${pod}-sidecar`]: true, [stack.agentName]: true });
     const preview = await stack.preview({ diff: true });
     expect(changes(preview), preview.stdout).toEqual({});
   }, 300_000);

@@ -3,8 +3,8 @@
 // a pod is left after destroy.
 import execa from "execa";
 import { expect } from "vitest";
-import { LABEL_AGENT_OF, LABEL_POD } from "../../components/model/labels";
-import { AgentPodStatus, agentStatus } from "../../host/agent";
+import { LABEL_POD } from "../../components/model/labels";
+import { AgentPodStatus, agentsOf, agentStatus } from "../../host/agent";
 import { cgroupDirs, cgroupPaths, memoryLimit } from "../../host/proc";
 import { WholePod } from "../../host/whole";
 import type { ScratchStack } from "../../scripts/lib/scratch-stack";
@@ -24,12 +24,11 @@ export const statusOf = (pod: string): Promise<AgentPodStatus> => agentStatus(po
 export const restartsOf = async (pod: string, member: string) =>
   (await statusOf(pod)).containerStatuses.find((c) => c.name === member)!.restartCount;
 
-/** After destroy: no container of the pod, no agent, no cgroup directory. */
+/** After destroy: no container of the pod, no agent keeping it, no cgroup directory. */
 export async function expectNothingLeft(pod: string): Promise<void> {
-  for (const label of [LABEL_POD, LABEL_AGENT_OF]) {
-    const { stdout } = await execa("docker", ["ps", "-aq", "--filter", `label=${label}=${pod}`]);
-    expect(stdout, `containers labelled ${label}=${pod}`).toBe("");
-  }
+  const { stdout } = await execa("docker", ["ps", "-aq", "--filter", `label=${LABEL_POD}=${pod}`]);
+  expect(stdout, `containers labelled ${LABEL_POD}=${pod}`).toBe("");
+  expect((await agentsOf(pod)).map((a) => a.name), `agents keeping ${pod}`).toEqual([]);
   expect(cgroupDirs(`pod-${pod}`), `cgroups of ${pod}`).toEqual([]);
 }
 

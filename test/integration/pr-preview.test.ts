@@ -78,7 +78,12 @@ describe("a pull request's preview against the shared state", () => {
   it("names exactly the changed pod's resources, and the policies' verdict", async () => {
     const r = await ciPreview([walkthroughPod(a), podB("96Mi")]);
     expect(r.exitCode, r.all).toBe(0);
-    const rows = r.summary.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| pod "));
+    const all = r.summary.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| pod "));
+    // The stack's agent is replaced with any pod's containers: its own row, apart from the pods'.
+    const agentRows = all.filter((l) => l.startsWith("| (pods' agent) |"));
+    expect(agentRows, r.summary).toHaveLength(1);
+    expect(agentRows[0]).toContain("replace `agent` (Container)");
+    const rows = all.filter((l) => !agentRows.includes(l));
     expect(rows, r.summary).toHaveLength(1);
     expect(rows[0]).toMatch(new RegExp(`^\\| ${b} \\| 0 \\| 0 \\| [1-9]\\d* \\| 0 \\| `));
     expect(rows[0]).toContain(`replace \`${b}-sidecar\` (Container)`);

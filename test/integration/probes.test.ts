@@ -71,7 +71,7 @@ describe("probes on the docker-host stack", () => {
     await waitFor("the sidecar restarted", async () => expect(await restartsOf(pod, "sidecar")).toBe(before + 1), 30);
     const { stdout: startedAfter } = await execa("docker", ["inspect", "--format", "{{.State.StartedAt}}", `${pod}-sidecar`]);
     expect(Date.parse(startedAfter)).toBeGreaterThan(Date.parse(startedBefore));
-    const { all: log } = await execa("docker", ["logs", `${pod}-agent`], { all: true });
+    const { all: log } = await execa("docker", ["logs", stack.agentName], { all: true });
     expect(log).toMatch(/container sidecar: liveness probe failed 2 times in a row/);
     expect(log).toMatch(/start-member sidecar: it failed its liveness probe and restartPolicy is Always/);
     await waitFor("the pod ready again", async () => expect((await statusOf(pod)).ready).toBe(true), 30);

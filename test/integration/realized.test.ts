@@ -64,7 +64,7 @@ describe("the realized layouts of both stacks, compared live", () => {
 
   it("fails on a split pod, saying which container is in which namespace", async () => {
     // With its agent stopped, nothing moves the members into the restarted sandbox's namespaces.
-    await execa("docker", ["stop", `${name}-agent`]);
+    await execa("docker", ["stop", docker.agentName]);
     await execa("docker", ["restart", `${name}-sandbox`]);
     const result = await compareLive();
     expect(result.exitCode).toBe(1);

@@ -75,18 +75,18 @@ describe("a docker-host pod at runtime", () => {
 
   it("shows a split pod to `inspect` and, after refresh, to preview; `up` repairs it", async () => {
     // Without its agent nothing repairs the pod: the split stays.
-    await execa("docker", ["stop", `${pod}-agent`]);
+    await execa("docker", ["stop", stack.agentName]);
     await execa("docker", ["restart", `${pod}-sandbox`]);
     await expect(wholePod(pod, MEMBERS)).rejects.toThrow(/is in net/);
     const inspect = await execa("npx", ["tsx", "scripts/inspect.ts", `rt-${run}`], { cwd: TOP, env: stack.env, reject: false, all: true });
     expect(inspect.exitCode).toBe(1);
     expect(inspect.all).toMatch(new RegExp(`pod ${pod} is split: app is in net namespace \\d+, its sandbox in \\d+`));
-    expect(inspect.stderr).toContain(`pod ${pod}: its agent ${pod}-agent is exited: nothing repairs the pod`);
+    expect(inspect.stderr).toContain(`pod ${pod}: its agent ${stack.agentName} is exited: nothing repairs the pod`);
 
     await stack.refresh();
     const preview = await stack.preview({ diff: true });
     const updated = preview.steps.filter((s) => s.op === "update").map((s) => s.urn.split("::").pop()).sort();
-    expect(updated).toEqual([`${pod}-agent`, `${pod}-app`, `${pod}-sidecar`]);
+    expect(updated).toEqual(["agent", `${pod}-app`, `${pod}-sidecar`].sort());
     await stack.up();
     const whole = await waitWhole(pod, MEMBERS, 30);
     expectCgroups(pod, whole, LIMITS);

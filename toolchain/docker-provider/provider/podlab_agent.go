@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -34,13 +35,44 @@ type podLimits struct {
 
 func sameLimit(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
-// limitsDrift asks a running agent for its status and reports whether its pod's cgroup enforces
-// other pod-level limits than the pod declares. Any failure to ask is no drift: Read then keeps what
-// the provider read.
-func limitsDrift(ctx context.Context, cli *client.Client, agentID string) bool {
+// keptPods is the pods an agent keeps: its label podlab.dev/agent-of, comma-separated (one pod for a
+// pod's own agent, every pod of a stack on the host for the stack's).
+func keptPods(agentOf string) []string {
+	var out []string
+	for _, p := range strings.Split(agentOf, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// keeps reports whether an agent labelled agentOf keeps the pod.
+func keeps(agentOf, pod string) bool {
+	for _, p := range keptPods(agentOf) {
+		if p == pod {
+			return true
+		}
+	}
+	return false
+}
+
+// limitsDrift asks a running agent for the status of each pod it keeps (agentOf, its label) and
+// reports whether one of their cgroups enforces other pod-level limits than the pod declares. Any
+// failure to ask is no drift: Read then keeps what the provider read.
+func limitsDrift(ctx context.Context, cli *client.Client, agentID, agentOf string) bool {
+	for _, pod := range keptPods(agentOf) {
+		if podLimitsDrift(ctx, cli, agentID, pod) {
+			return true
+		}
+	}
+	return false
+}
+
+func podLimitsDrift(ctx context.Context, cli *client.Client, agentID, pod string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	made, err := cli.ContainerExecCreate(ctx, agentID, container.ExecOptions{Cmd: []string{"/podlab-agent", "status"}, AttachStdout: true})
+	made, err := cli.ContainerExecCreate(ctx, agentID, container.ExecOptions{Cmd: []string{"/podlab-agent", "status", "--pod", pod}, AttachStdout: true})
 	if err != nil {
 		return false
 	}

@@ -72,7 +72,14 @@ func (o owner) owns(c container.InspectResponse) bool {
 		}
 		return o.stack == "" || l[labelStack] == "" || l[labelStack] == o.stack
 	}
-	return l[labelAgentOf] == o.agentOf && l[labelPod] == ""
+	if l[labelPod] != "" || l[labelRole] != "agent" {
+		return false
+	}
+	// A stack's agent is the stack's (the pods it keeps change with the stack); a pod's own, the pod's.
+	if o.stack != "" {
+		return l[labelStack] == o.stack
+	}
+	return l[labelAgentOf] == o.agentOf
 }
 
 func (o owner) String() string {
@@ -105,14 +112,19 @@ func removeContainer(ctx context.Context, cli *client.Client, id string) error {
 	return fmt.Errorf("container %s is still there 10s after its removal", shortID(id))
 }
 
-// removeAgents removes every agent of the pod (see the race above); it returns their IDs.
+// removeAgents removes every agent that keeps the pod (see the race above; a stack's agent keeps the
+// stack's other pods too, which go unkept until Pulumi makes it again later in the same update); it
+// returns their IDs.
 func removeAgents(ctx context.Context, cli *client.Client, pod string) ([]string, error) {
-	found, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", labelAgentOf+"="+pod))})
+	found, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", labelRole+"=agent"))})
 	if err != nil {
 		return nil, err
 	}
 	var ids []string
 	for _, a := range found {
+		if !keeps(a.Labels[labelAgentOf], pod) {
+			continue
+		}
 		if err := removeContainer(ctx, cli, a.ID); err != nil {
 			return ids, fmt.Errorf("removing agent %s of pod %s: %w", shortID(a.ID), pod, err)
 		}

@@ -166,7 +166,7 @@ func readPodlabContainer(read schema.ReadContextFunc) schema.ReadContextFunc {
 		switch {
 		case pod != "" && outsideSandbox(ctx, cli, c):
 			d.Set("must_run", false)
-		case agentOf != "" && c.State != nil && c.State.Running && limitsDrift(ctx, cli, c.ID):
+		case agentOf != "" && c.State != nil && c.State.Running && limitsDrift(ctx, cli, c.ID, agentOf):
 			// Rule 5 (podlab_agent.go), after rule 3: an agent that runs but has not restored its
 			// pod's limits is not running as declared.
 			d.Set("must_run", false)
@@ -184,7 +184,7 @@ func updatePodlabContainer(update schema.UpdateContextFunc) schema.UpdateContext
 		if labelOf(d, labelAgentOf) != "" && d.HasChange("must_run") && d.Get("must_run").(bool) {
 			// Rule 5: a running agent whose pod's limits drifted is restarted; its first sync writes them.
 			if cli, err := shim.DockerClient(ctx, meta, d); err == nil {
-				if c, err := cli.ContainerInspect(ctx, d.Id()); err == nil && c.State != nil && c.State.Running && limitsDrift(ctx, cli, c.ID) {
+				if c, err := cli.ContainerInspect(ctx, d.Id()); err == nil && c.State != nil && c.State.Running && limitsDrift(ctx, cli, c.ID, labelOf(d, labelAgentOf)) {
 					if err := cli.ContainerRestart(ctx, d.Id(), container.StopOptions{}); err != nil {
 						return diag.Errorf("restarting %s to restore its pod's limits: %s", d.Get("name"), err)
 					}
