@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABEL_POD } from "../../components/model/labels";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import { agentsOf, agentStatus } from "../../host/agent";
 import { podContainers, LiveContainer } from "../../host/docker";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
@@ -107,6 +108,16 @@ describe("docker-host stack", () => {
     expect(names).toEqual([first, second, other].map((p) => [`${p}-app`, `${p}-sandbox`, `${p}-sidecar`]));
     const nets = await Promise.all([first, second, other].map(async (p) => namespaceInodes(byRole(await podContainers(p), "sandbox").pid).net));
     expect(new Set(nets).size).toBe(3);
+  });
+
+  it("keeps the stack's pods with one agent per stack and host, each pod's status apart", async () => {
+    expect((await agentsOf(first)).map((a) => [a.name, a.state, a.pods])).toEqual([[stack.agentName, "running", [first, second]]]);
+    expect((await agentsOf(other)).map((a) => [a.name, a.pods])).toEqual([[otherStack.agentName, [other]]]);
+    const [a, b] = await Promise.all([agentStatus(first), agentStatus(second)]);
+    expect([a.pod, a.phase, a.ready, b.pod, b.phase, b.ready]).toEqual([first, "Running", true, second, "Running", true]);
+    // Its memory, for the README: one process for every pod of the stack.
+    const { stdout } = await execa("docker", ["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", stack.agentName, otherStack.agentName]);
+    console.log(`agents' memory (2 pods, 1 pod): ${stdout.replace(/\n/g, "; ")}`);
   });
 
   it("previews no changes and updates nothing on a second up", async () => {
