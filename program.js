@@ -45,6 +45,9 @@ function compiled() {
     esbuild.buildSync({
       entryPoints: ts.map((f) => path.join(TOP, f)), outbase: TOP, outdir: tmp,
       format: "cjs", platform: "node", target: "node20", logLevel: "error",
+      // `await import("./x")` as require("./x"), as ts-node compiled it: a CommonJS tree has no ESM
+      // resolution to find an extensionless path (index.ts loads the playground lazily so).
+      supported: { "dynamic-import": false },
     });
     for (const f of sources.filter((x) => !x.endsWith(".ts"))) {
       fs.mkdirSync(path.dirname(path.join(tmp, f)), { recursive: true });
