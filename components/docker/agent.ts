@@ -140,14 +140,26 @@ export class DockerAgent extends pulumi.ComponentResource {
   constructor(name: string, args: DockerAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     if (args.pods.length === 0) throw new PodSpecError("pods", [], "must name at least one pod for the agent to keep");
     super("podlab:docker:Agent", name, {}, opts);
-    const parts = args.pods.flatMap((p) => p.parts);
-    const specs = args.pods.map((p) => p.spec);
-    this.container = new docker.Container(name, agentArgs(args.containerName, specs, args.image, args.cgroupDriver, args.labels), {
-      parent: this, deleteBeforeReplace: true, dependsOn: parts, replaceWith: parts,
-    });
-    this.ready = hostCommand(`${name}-ready`, readyCommandArgs(specs.map((s) => s.name), this.container.name, this.container.id, args.readyTimeoutSeconds, args.minReadySeconds), args.target, {
-      parent: this, dependsOn: [this.container],
-    });
+    ({ container: this.container, ready: this.ready } = agentAndGate(name, `${name}-ready`, args, this));
     this.registerOutputs({ container: this.container, ready: this.ready });
   }
+}
+
+/**
+ * The agent container (resource `name`) and its readiness gate (resource `gate`), children of
+ * `parent`: DockerAgent's for a stack, DockerPod's own for a pod made alone. The agent is made after
+ * every part of its pods and replaced with any of them, deleted first (replaceWith,
+ * deleteBeforeReplace): it is gone before Pulumi touches a container it keeps, so it never races
+ * Pulumi over one (it would make a container Pulumi just removed again).
+ */
+export function agentAndGate(name: string, gate: string, args: DockerAgentArgs, parent: pulumi.Resource): { container: docker.Container; ready: HostCommand } {
+  const parts = args.pods.flatMap((p) => p.parts);
+  const specs = args.pods.map((p) => p.spec);
+  const container = new docker.Container(name, agentArgs(args.containerName, specs, args.image, args.cgroupDriver, args.labels), {
+    parent, deleteBeforeReplace: true, dependsOn: parts, replaceWith: parts,
+  });
+  const ready = hostCommand(gate, readyCommandArgs(specs.map((s) => s.name), container.name, container.id, args.readyTimeoutSeconds, args.minReadySeconds), args.target, {
+    parent, dependsOn: [container],
+  });
+  return { container, ready };
 }

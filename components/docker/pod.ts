@@ -12,7 +12,7 @@ import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, 
 import { ContainerSpec, PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
-import { agentArgs, readyCommandArgs } from "./agent";
+import { agentAndGate } from "./agent";
 import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
 import { hostCommand, HostCommand } from "./host-command";
 import { volumeSource } from "./paths";
@@ -231,18 +231,10 @@ export class DockerPod extends pulumi.ComponentResource {
     const members = Object.values(this.containers);
     this.parts = [cgroup, this.sandbox, ...inits, ...members];
     if (args.agent !== "stack") {
-      this.agent = new docker.Container(`${name}-agent`, agentArgs(`${name}-agent`, [spec], image(args.agentImage).imageId, args.cgroupDriver), {
-        ...containerOpts,
-        dependsOn: this.parts,
-        // Replacing any of the pod's parts replaces the agent too, and since every replacement here
-        // deletes first, the agent is gone before Pulumi touches a container it watches: it never
-        // races Pulumi over one (it would make a container Pulumi just removed again).
-        replaceWith: this.parts,
-      });
-      this.ready = hostCommand(`${name}-ready`, readyCommandArgs([name], this.agent.name, this.agent.id, readyTimeout, minReady), args.target, {
-        parent: this,
-        dependsOn: [this.agent],
-      });
+      ({ container: this.agent, ready: this.ready } = agentAndGate(`${name}-agent`, `${name}-ready`, {
+        pods: [{ spec, parts: this.parts }], image: image(args.agentImage).imageId, cgroupDriver: args.cgroupDriver,
+        containerName: `${name}-agent`, readyTimeoutSeconds: readyTimeout, minReadySeconds: minReady, target: args.target,
+      }, this));
     }
 
     const observed = layoutOrder(spec).map(({ c, init }) => {

@@ -66,7 +66,8 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const readyTimeout = config.get("readyTimeout");
   checkImage("podlab:sandboxImage", sandboxImage);
   checkImage("podlab:agentImage", agentImage);
-  const minReady = minReadySeconds("podlab:minReadySeconds", config.get("minReadySeconds"), readyTimeoutSeconds("podlab:readyTimeout", readyTimeout));
+  const readyTimeoutS = readyTimeoutSeconds("podlab:readyTimeout", readyTimeout);
+  const minReady = minReadySeconds("podlab:minReadySeconds", config.get("minReadySeconds"), readyTimeoutS);
   const target = dockerTarget(config, dockerHost);
   cgroupDriverSetting(config);
   const pods = input.pods.map((p, i) => ({ spec: p.spec, source: input.manifests.pods[i].source }));
@@ -99,7 +100,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
     pods: made.map((p) => ({ spec: p.spec, parts: p.parts })),
     image: stackImages.get(agentImage).imageId, cgroupDriver: driver,
     containerName: agentContainerName(pulumi.getProject(), pulumi.getStack()),
-    readyTimeoutSeconds: readyTimeoutSeconds("podlab:readyTimeout", readyTimeout), minReadySeconds: minReady, target,
+    readyTimeoutSeconds: readyTimeoutS, minReadySeconds: minReady, target,
     labels: { [LABEL_STACK]: stackIdentity() },
   }, opts);
   return pulumi.all(made.map((p) => p.layout));
