@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
-import { hostCommand, HostCommandArgs } from "./host-command";
+import { hostCommand, HostCommandArgs, scriptActions } from "./host-command";
 import { POD_LIMITS_DIR } from "./paths";
 import { DockerTarget } from "./target";
 
@@ -39,15 +39,10 @@ export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<s
   return env;
 }
 
-// `set --` gives the script its action as $1, as if it were called as `cgroup.sh create`.
-const run = (action: "create" | "update" | "delete") => `set -- ${action}\n${SCRIPT}`;
-
+/** The command's arguments: cgroup.sh once (scriptActions), its environment, and its triggers. */
 export function cgroupCommandArgs(spec: PodSpec, driver: CgroupDriver): HostCommandArgs {
   return {
-    create: run("create"),
-    update: run("update"),
-    delete: run("delete"),
-    environment: cgroupEnvironment(spec, driver),
+    ...scriptActions("cgroup.sh", SCRIPT, cgroupEnvironment(spec, driver)),
     // The driver and name decide where the cgroup lives: a change makes a new one.
     triggers: [driver, cgroupParent(spec.name, driver)],
   };

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
-import { hostCommand, HostCommand } from "./host-command";
+import { hostCommand, HostCommand, scriptActions } from "./host-command";
 import { podDir } from "./paths";
 import { DockerTarget } from "./target";
 
@@ -27,8 +27,6 @@ export function volumesEnvironment(spec: PodSpec): Record<string, string> {
   return env;
 }
 
-const run = (action: "create" | "update" | "delete") => `set -- ${action}\n${SCRIPT}`;
-
 /**
  * The command resource `<pod>-volumes`, or undefined when the pod has no emptyDir or configMap
  * volume. `podRecord` is the pod's recorded spec (the sandbox's label): when it changes, the pod is
@@ -37,10 +35,7 @@ const run = (action: "create" | "update" | "delete") => `set -- ${action}\n${SCR
 export function volumesCommand(spec: PodSpec, podRecord: string, target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
   if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v)) return undefined;
   return hostCommand(`${spec.name}-volumes`, {
-    create: run("create"),
-    update: run("update"),
-    delete: run("delete"),
-    environment: volumesEnvironment(spec),
+    ...scriptActions("volumes.sh", SCRIPT, volumesEnvironment(spec)),
     triggers: [createHash("sha256").update(podRecord).digest("hex")],
   }, target, opts);
 }

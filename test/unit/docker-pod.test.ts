@@ -1,6 +1,8 @@
 import { byName, registered, valueOf } from "./mocks"; // mocks first
 import { beforeEach, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { DockerPod } from "../../components/docker/pod";
 import { StackImages } from "../../components/docker/images";
 import { fooPod, namedPod } from "./fixtures";
@@ -79,7 +81,10 @@ describe("DockerPod", () => {
     pod.spec!.resources = { limits: { memory: "512Mi", cpu: "1500m" } };
     await valueOf(make(pod).layout);
     const cg = byName("foo-cgroup")!.inputs;
-    expect(cg.environment).toEqual({
+    // The script travels once, in the environment; each action is one line that runs it.
+    const { PODLAB_SCRIPT: script, ...env } = cg.environment;
+    expect(script).toBe(readFileSync(join(__dirname, "../../components/docker/cgroup.sh"), "utf8"));
+    expect(env).toEqual({
       PODLAB_POD: "foo",
       PODLAB_CGROUP: "pod-foo",
       PODLAB_CGROUP_DRIVER: "cgroupfs",
@@ -87,8 +92,9 @@ describe("DockerPod", () => {
       PODLAB_CPU_QUOTA_US: "150000",
       PODLAB_LIMITS_FILE: "/var/lib/podlab/pod-limits/foo",
     });
-    expect(cg.create.startsWith("set -- create\n")).toBe(true);
-    expect(cg.delete.startsWith("set -- delete\n")).toBe(true);
+    expect(cg.create).toBe('exec bash -c "$PODLAB_SCRIPT" cgroup.sh create');
+    expect(cg.update).toBe('exec bash -c "$PODLAB_SCRIPT" cgroup.sh update');
+    expect(cg.delete).toBe('exec bash -c "$PODLAB_SCRIPT" cgroup.sh delete');
     // The script text is the same for every pod: nothing from config is spliced into it.
     await valueOf(make(namedPod("bar")).layout);
     expect(byName("bar-cgroup")!.inputs.create).toBe(cg.create);
@@ -191,6 +197,7 @@ describe("DockerPod", () => {
     });
     expect(byName("feat-sidecar")!.inputs).toMatchObject({ user: "1000:1000", pidMode: "container:feat-sandbox-id" });
     expect(byName("feat-volumes")!.inputs.environment).toEqual({
+      PODLAB_SCRIPT: readFileSync(join(__dirname, "../../components/docker/volumes.sh"), "utf8"),
       PODLAB_POD_DIR: "/var/lib/podlab/pods/feat", PODLAB_EMPTY_DIRS: "scratch", PODLAB_CONFIGMAPS: "conf", PODLAB_FILES: "conf/a.txt", PODLAB_FILE_0: Buffer.from("hello\n").toString("base64"),
     });
     expect(layout.containers[0].mounts).toEqual(["conf:/etc/conf:ro", "host:/data:ro", "scratch:/scratch"]);

@@ -65,7 +65,7 @@ describe("a pod on an SSH host", () => {
     expect(cg.inputs.connection["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
     expect(cg.inputs.connection.value).toMatchObject({ host: "127.0.0.1", port: 10022, user: "root", hostKey: f.hostKey });
     // The script runs under bash whatever the login shell; values only in the environment.
-    expect(cg.inputs.create).toMatch(/^bash -c 'set -- create\n/);
+    expect(cg.inputs.create).toBe(`bash -c 'exec bash -c "$PODLAB_SCRIPT" cgroup.sh create'`);
     expect(cg.inputs.environment).toMatchObject({ PODLAB_POD: "foo", PODLAB_CGROUP: "pod-foo.slice", PODLAB_CGROUP_DRIVER: "systemd" });
     expect(byName("foo-ready")!.type).toBe("command:remote:Command");
     // Another machine at the same address (a VM made again) makes the commands run there again.
