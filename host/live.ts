@@ -29,7 +29,7 @@ export interface LivePod {
 }
 
 /** A process to read: a container's name and image, and its pid on the host. */
-type Member = Pick<LiveProcess, "name" | "image" | "pid">;
+export type Member = Pick<LiveProcess, "name" | "image" | "pid">;
 
 /** The pod whose sandbox is the first member, each member read from the target host's /proc in one command. */
 async function livePod(platform: Platform, pod: string, members: Member[], target?: DockerTarget): Promise<LivePod> {
@@ -42,21 +42,33 @@ async function livePod(platform: Platform, pod: string, members: Member[], targe
   return { platform, pod, sandbox, containers, podLimits: reports[0].parentLimits };
 }
 
-/** A docker-host pod as the target host's engine and kernel run it (the local engine by default). */
-export async function liveDockerPod(pod: string, target?: DockerTarget): Promise<LivePod> {
+/** A docker-host pod's running containers on the target host, its sandbox first. Throws when no sandbox runs. */
+export async function dockerPodMembers(pod: string, target?: DockerTarget): Promise<Member[]> {
   const all = (await podContainersOn(target, pod)).filter((c) => c.running);
   const sandbox = all.find((c) => containerName(c) === "sandbox");
   if (!sandbox) throw new Error(`no running sandbox container for pod ${pod} on ${describeTarget(target)}`);
-  const members = [sandbox, ...all.filter((c) => c !== sandbox)].map((c) => ({ name: containerName(c), image: c.image, pid: c.pid }));
-  return livePod("docker", pod, members, target);
+  return [sandbox, ...all.filter((c) => c !== sandbox)].map((c) => ({ name: containerName(c), image: c.image, pid: c.pid }));
+}
+
+/** A docker-host pod as the target host's engine and kernel run it (the local engine by default). */
+export async function liveDockerPod(pod: string, target?: DockerTarget): Promise<LivePod> {
+  return livePod("docker", pod, await dockerPodMembers(pod, target), target);
+}
+
+/**
+ * A Kubernetes pod's running containers in the local cluster's runtime, its pause container (named
+ * "pause") first. Throws when the pod has no ready sandbox.
+ */
+export async function kubernetesPodMembers(cluster: LocalCluster, pod: string, namespace = "default"): Promise<Member[]> {
+  const [sandbox] = (await podSandboxes(cluster, pod, namespace)).filter((s) => s.state === "SANDBOX_READY");
+  if (!sandbox) throw new Error(`no ready pod sandbox for ${namespace}/${pod} in the local cluster`);
+  const members = (await sandboxContainers(cluster, sandbox.id)).filter((c) => c.state === "CONTAINER_RUNNING");
+  return [{ name: "pause", image: sandbox.image, pid: sandbox.pid }, ...members];
 }
 
 /** A Kubernetes pod as the local cluster's container runtime and this host's kernel run it. */
 export async function liveKubernetesPod(cluster: LocalCluster, pod: string, namespace = "default"): Promise<LivePod> {
-  const [sandbox] = (await podSandboxes(cluster, pod, namespace)).filter((s) => s.state === "SANDBOX_READY");
-  if (!sandbox) throw new Error(`no ready pod sandbox for ${namespace}/${pod} in the local cluster`);
-  const members = (await sandboxContainers(cluster, sandbox.id)).filter((c) => c.state === "CONTAINER_RUNNING");
-  return livePod("kubernetes", pod, [{ name: "pause", image: sandbox.image, pid: sandbox.pid }, ...members]);
+  return livePod("kubernetes", pod, await kubernetesPodMembers(cluster, pod, namespace));
 }
 
 /** What splitMembers needs of a pod: each process's name and namespace inodes. */

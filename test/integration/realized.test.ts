@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localClusterEnv } from "../../host/cri";
-import { liveDockerPod } from "../../host/live";
+import { liveDockerPod, liveKubernetesPod } from "../../host/live";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
 import { walkthroughPod } from "./fixtures";
@@ -51,6 +51,40 @@ describe("the realized layouts of both stacks, compared live", () => {
     expect(result.stdout).toContain("/kubepods/");
     expect(result.stdout).toContain("layouts match");
     expect((await localClusterEnv()).KUBECONFIG).toBeTruthy();
+  }, 120_000);
+
+  const inspect = (stack: ScratchStack, view: "--lsns" | "--cgls") =>
+    execa("npx", ["tsx", "scripts/inspect.ts", stack.stack, view], { cwd: TOP, env: stack.env, reject: false, all: true });
+
+  it("shows the walkthrough's lsns for the pod on both platforms: who holds each namespace", async () => {
+    const [d, k] = await Promise.all([inspect(docker, "--lsns"), inspect(kube, "--lsns")]);
+    expect(d.exitCode, d.all).toBe(0);
+    expect(k.exitCode, k.all).toBe(0);
+    const live = await liveDockerPod(name);
+    const kernel = await liveKubernetesPod(await localClusterEnv(), name);
+    // The sandbox's (pause's) net and IPC namespaces, with every member in them; each member's own mnt.
+    expect(d.stdout).toMatch(new RegExp(`^${live.sandbox.inodes.net}\\s+net\\s+\\d+\\s+\\d+\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
+    expect(d.stdout).toMatch(new RegExp(`^${live.sandbox.inodes.ipc}\\s+ipc\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
+    const app = live.containers.find((c) => c.name === "app")!;
+    expect(d.stdout).toMatch(new RegExp(`^${app.inodes.mnt}\\s+mnt\\s+\\d+\\s+${app.pid}\\s+.+\\s+app\\s+app\\s*$`, "m"));
+    expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.net}\\s+net\\s+\\d+\\s+\\d+\\s+/pause\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
+    // Kubernetes' pause holds UTS for the pod too; Docker's members each have their own.
+    expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.uts}\\s+uts\\s+.+\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
+    expect(d.stdout).toMatch(new RegExp(`^${app.inodes.uts}\\s+uts\\s+.+\\s+app\\s+app\\s*$`, "m"));
+  }, 120_000);
+
+  it("shows the walkthrough's systemd-cgls for the pod on both platforms, with limits and use", async () => {
+    const [d, k] = await Promise.all([inspect(docker, "--cgls"), inspect(kube, "--cgls")]);
+    expect(d.exitCode, d.all).toBe(0);
+    expect(k.exitCode, k.all).toBe(0);
+    const live = await liveDockerPod(name);
+    expect(d.stdout).toMatch(new RegExp(`^Control group /pod-${name} \\(memory .*\\):$`, "m"));
+    expect(d.stdout).toMatch(/^├─(docker-)?[0-9a-f]{12}…(\.scope)? \[app\] \(memory 256Mi limit, [\d.]+Mi in use; cpu no limit\)$/m);
+    expect(d.stdout).toMatch(/^└─(docker-)?[0-9a-f]{12}…(\.scope)? \[sidecar\] \(memory 128Mi limit, /m);
+    expect(d.stdout).toContain(`─${live.sandbox.pid} /pause`);
+    expect(k.stdout).toMatch(/^Control group \/kubepods.*\/pod[0-9a-f_-]{36}(\.slice)? \(memory .*\):$/m);
+    expect(k.stdout).toMatch(/\[app\] \(memory 256Mi limit, [\d.]+Mi in use; cpu no limit\)$/m);
+    expect(k.stdout).toMatch(/\[pause\] \(memory/);
   }, 120_000);
 
   it("fails on a difference made on the live host behind both stacks' backs", async () => {
