@@ -3,10 +3,11 @@
 // scenarios, since a container start there takes seconds: the walkthrough pod's layout in slices and
 // scopes, two pods whose names nest in systemd's reading (web, web-canary), a pod-level limit change
 // in place, a guest reboot, and destroy leaving nothing. Fails, never skips, when qemu is missing.
+import execa from "execa";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sshHost, SshHost } from "../../components/docker/target";
 import { cacheDir, IMAGE_KEY, stateDir } from "../../playground/vm";
@@ -15,6 +16,7 @@ import { walkthroughPod } from "../integration/fixtures";
 import { waitFor } from "../integration/wait";
 import { guest, GuestContainer, guestPod, podLeftovers, sliceMemoryMax } from "./guest";
 
+const TOP = resolve(__dirname, "../..");
 const run = Math.random().toString(36).slice(2, 7);
 const MiB = 2 ** 20;
 const web = `w${run}`;
@@ -102,6 +104,20 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
     expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe("max");
     expect(w.sandbox.ns.net).not.toBe(c.sandbox.ns.net);
   }, 900_000);
+
+  it("shows the walkthrough's lsns and systemd-cgls of a pod on the VM, read over SSH", async () => {
+    const inspect = (view: string) => execa("npx", ["tsx", "scripts/inspect.ts", pods.stack, view], { cwd: TOP, env: pods.env, reject: false, all: true });
+    const [lsns, cgls] = [await inspect("--lsns"), await inspect("--cgls")];
+    expect(lsns.exitCode, lsns.all).toBe(0);
+    expect(cgls.exitCode, cgls.all).toBe(0);
+    const w = await guestPod(host, web);
+    expect(lsns.stdout).toContain(`pod ${web} on docker on ssh://`);
+    expect(lsns.stdout).toMatch(new RegExp(`^${w.sandbox.ns.net}\\s+net\\s+\\d+\\s+\\d+\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
+    expect(lsns.stdout).toMatch(new RegExp(`^${w.app.ns.uts}\\s+uts\\s+.+\\s+app\\s+app\\s*$`, "m"));
+    // cgroup v2 under systemd: the pod's slice with its limit, each container's scope with its own.
+    expect(cgls.stdout).toContain(`Control group /pod.slice/pod-${web}.slice (memory 512Mi limit, `);
+    expect(cgls.stdout).toMatch(new RegExp(`docker-${w.app.id.slice(0, 12)}….scope \\[app\\] \\(memory 256Mi limit, [\\d.]+Mi in use; cpu no limit\\)`));
+  }, 300_000);
 
   it("changes a pod-level limit in place: the pod's containers keep running", async () => {
     const before = await guestPod(host, web);
