@@ -67,6 +67,21 @@ const labels = (pod: string, role: Role, container: string, extra: Record<string
     ([label, value]) => ({ label, value }),
   );
 
+/**
+ * Docker's `--security-opt` values for a container's securityContext: `no-new-privileges:true` for
+ * allowPrivilegeEscalation: false (runc's noNewPrivileges, which the kubelet asks for the same way),
+ * `seccomp=unconfined` and `apparmor=unconfined` for Unconfined profiles. RuntimeDefault needs no
+ * option: it is the profile Docker applies by default, the runtime's own (Docker's
+ * docs/security/seccomp.md, and apparmor.md's docker-default). Localhost never reaches here.
+ */
+export function securityOptions(sc: ContainerSpec["securityContext"]): string[] {
+  const opts: string[] = [];
+  if (sc.noNewPrivileges) opts.push("no-new-privileges:true");
+  if (sc.seccompProfile === "Unconfined") opts.push("seccomp=unconfined");
+  if (sc.appArmorProfile === "Unconfined") opts.push("apparmor=unconfined");
+  return opts;
+}
+
 /** Docker's arguments for what a member's spec says beyond namespaces and cgroup (see the support table). */
 export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.ContainerArgs> {
   const out: docker.ContainerArgs = { image: "" };
@@ -84,6 +99,8 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
   if (sc.runAsUser !== undefined) out.user = sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser);
   if (sc.readOnlyRootFilesystem) out.readOnly = true;
   if (sc.capabilities.add.length || sc.capabilities.drop.length) out.capabilities = { adds: sc.capabilities.add, drops: sc.capabilities.drop };
+  const securityOpts = securityOptions(sc);
+  if (securityOpts.length) out.securityOpts = securityOpts;
   if (spec.terminationGracePeriodSeconds !== undefined) {
     out.stopTimeout = spec.terminationGracePeriodSeconds;
     out.destroyGraceSeconds = spec.terminationGracePeriodSeconds;

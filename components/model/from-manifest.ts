@@ -6,7 +6,7 @@
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { ImageOverride, overrideImage } from "./image-overrides";
-import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
+import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
 import { checkSupported } from "./support";
 import { parseMemory } from "./quantity";
 import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
@@ -139,6 +139,9 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
   const sc = c.securityContext ?? {};
   const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
   const runAsGroup = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
+  // The container's profile, else the pod's (the kubelet's getSeccompProfile and getAppArmorProfile).
+  const seccompProfile = (sc.seccompProfile ?? pod.securityContext?.seccompProfile)?.type as ProfileType | undefined;
+  const appArmorProfile = (sc.appArmorProfile ?? pod.securityContext?.appArmorProfile)?.type as ProfileType | undefined;
   if (strict && runAsGroup !== undefined && runAsUser === undefined) {
     throw new PodSpecError(`${at}.securityContext.runAsGroup`, runAsGroup, "needs runAsUser on Docker (`--user` takes UID:GID)");
   }
@@ -165,6 +168,9 @@ function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, 
       capabilities: { add: sc.capabilities?.add ?? [], drop: sc.capabilities?.drop ?? [] },
       ...(runAsUser !== undefined ? { runAsUser } : {}),
       ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+      noNewPrivileges: sc.allowPrivilegeEscalation === false,
+      ...(seccompProfile !== undefined ? { seccompProfile } : {}),
+      ...(appArmorProfile !== undefined ? { appArmorProfile } : {}),
     },
     mounts,
   };

@@ -10,6 +10,9 @@ export type RestartPolicy = "Always" | "OnFailure" | "Never";
 export const RESTART_POLICIES: readonly RestartPolicy[] = ["Always", "OnFailure", "Never"];
 
 /** Resource amounts, parsed: bytes and millicores. */
+/** A seccomp or AppArmor profile's type, as the Pod API names them. */
+export type ProfileType = "RuntimeDefault" | "Unconfined" | "Localhost";
+
 export interface Resources {
   memoryBytes?: number;
   cpuMillis?: number;
@@ -62,12 +65,25 @@ export interface ContainerSpec {
   limits: Resources;
   /** resources.requests: CPU shares and memory reservation on Docker. */
   requests: Resources;
-  /** securityContext, with the pod's runAsUser/runAsGroup filled in. */
+  /** securityContext, with the pod's runAsUser/runAsGroup, seccompProfile and appArmorProfile filled in. */
   securityContext: {
     runAsUser?: number;
     runAsGroup?: number;
     readOnlyRootFilesystem: boolean;
     capabilities: { add: string[]; drop: string[] };
+    /**
+     * allowPrivilegeEscalation: false: the process gets the no_new_privs bit (the kubelet's
+     * AddNoNewPrivileges, pkg/securitycontext/util.go: true only when the field is set to false).
+     */
+    noNewPrivileges: boolean;
+    /**
+     * seccompProfile.type, the container's else the pod's (the kubelet's getSeccompProfile,
+     * pkg/kubelet/kuberuntime/helpers.go). Unset: the runtime's default on Docker; Unconfined on a
+     * kubelet without seccompDefault (its default). Localhost is refused on the docker platform.
+     */
+    seccompProfile?: ProfileType;
+    /** appArmorProfile.type, the container's else the pod's; unset: the runtime's default on both. */
+    appArmorProfile?: ProfileType;
   };
   mounts: MountSpec[];
   /** Readiness: the container is Ready only while it passes (app containers only). */

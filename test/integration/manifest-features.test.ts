@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareLayouts, unexpected } from "../../components/model/compare";
+import { liveKubernetesPod } from "../../host/live";
 import { cgroupPaths, namespaceInodes } from "../../host/proc";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
@@ -31,6 +32,8 @@ function featurePod(): object[] {
       shareProcessNamespace: true,
       terminationGracePeriodSeconds: 2,
       nodeSelector: { "kubernetes.io/os": "linux" },
+      // The runtime's default seccomp profile for every container unless it says otherwise.
+      securityContext: { seccompProfile: { type: "RuntimeDefault" } },
       volumes: [
         { name: "scratch", emptyDir: {} },
         { name: "conf", configMap: { name: `${name}-conf` } },
@@ -49,7 +52,7 @@ function featurePod(): object[] {
           ports: [{ containerPort: 80, hostPort: port }],
           resources: { limits: { memory: "256Mi", cpu: "500m" }, requests: { memory: "64Mi", cpu: "250m" } },
           // Root, but only with the capability gunicorn needs to bind port 80.
-          securityContext: { capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN"] } },
+          securityContext: { capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "SETUID", "SETGID", "CHOWN"] }, seccompProfile: { type: "Unconfined" } },
           volumeMounts: [{ name: "scratch", mountPath: "/scratch" }, { name: "conf", mountPath: "/etc/podlab" }, { name: "host", mountPath: "/hostdata", readOnly: true }],
         },
         {
@@ -57,7 +60,7 @@ function featurePod(): object[] {
           image: "curlimages/curl",
           command: ["sh", "-c", "echo written-by-sidecar > /scratch/note; exec sleep 3650d"],
           resources: { limits: { memory: "128Mi" } },
-          securityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true },
+          securityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
           volumeMounts: [{ name: "scratch", mountPath: "/scratch" }, { name: "none", mountPath: "/etc/none" }],
         },
       ],
@@ -65,6 +68,14 @@ function featurePod(): object[] {
   };
   return [configMap, noKeys, pod];
 }
+
+/** no_new_privs and the seccomp mode (0 none, 2 filter) of a process, from /proc/<pid>/status. */
+function securityOf(pid: number): { noNewPrivs: string; seccomp: string } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return { noNewPrivs: /^NoNewPrivs:\s*(\d)/m.exec(status)![1], seccomp: /^Seccomp:\s*(\d)/m.exec(status)![1] };
+}
+/** What the kernel applies to the app (seccomp Unconfined) and the sidecar (RuntimeDefault, no escalation). */
+const EXPECTED_SECURITY = { app: { noNewPrivs: "0", seccomp: "0" }, sidecar: { noNewPrivs: "1", seccomp: "2" } };
 
 const exec = async (container: string, ...cmd: string[]) => (await execa("docker", ["exec", `${name}-${container}`, ...cmd])).stdout;
 
@@ -148,6 +159,11 @@ describe("a manifest's features on the docker-host stack", () => {
     expect(/CapBnd:\s*([0-9a-f]+)/.exec(status)![1]).toBe(((1 << 10) | (1 << 7) | (1 << 6) | 1).toString(16).padStart(16, "0"));
   });
 
+  it("applies allowPrivilegeEscalation: false and the seccomp profiles, the container's over the pod's", async () => {
+    const pod = await wholePod(name, ["app", "sidecar"]);
+    expect({ app: securityOf(pod.members.app.pid), sidecar: securityOf(pod.members.sidecar.pid) }).toEqual(EXPECTED_SECURITY);
+  });
+
   it("gives each container the pod's termination grace period as its stop timeout", async () => {
     const { stdout } = await execa("docker", ["inspect", "--format", "{{.Config.StopTimeout}}", `${name}-app`, `${name}-sidecar`]);
     expect(stdout.split("\n")).toEqual(["2", "2"]);
@@ -206,6 +222,10 @@ describe("a manifest's features on the docker-host stack", () => {
       expect(live.stdout).toMatch(/app\s+│ pid ns\s+│ sandbox \d+\s+│ sandbox \d+\s+│ same/);
       expect(live.stdout).toMatch(/app\s+│ mounts\s+│ conf:\/etc\/podlab:ro\s.*│ conf:\/etc\/podlab:ro\s.*│ same/);
       expect(live.stdout).toMatch(/prepare \(init\)\s+│ image/);
+      // The kubelet applies the same no_new_privs bit and seccomp modes to the same manifest.
+      const k = await liveKubernetesPod(cluster, name);
+      const pidOf = (c: string) => k.containers.find((x) => x.name === c)!.pid;
+      expect({ app: securityOf(pidOf("app")), sidecar: securityOf(pidOf("sidecar")) }).toEqual(EXPECTED_SECURITY);
     } finally {
       await kube.dispose();
     }
