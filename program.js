@@ -81,9 +81,9 @@ function prune(root, current) {
 // every promise it makes: with no source map to apply (this program has none), the support only costs,
 // about 1 s of CPU in a 10-pod preview (measured with --cpu-prof). V8's own formatting is put back.
 Error.prepareStackTrace = undefined;
-// It also captures and formats a stack trace for every promise and every resource it registers
-// (debuggablePromise; the state's stackTrace): about 0.3 s of a 10-pod preview's 2.7 s here (median
-// of 4 alternating runs). podlab's own errors name the field and the value, which needs no stack;
-// PODLAB_STACK_TRACES=1 brings the traces back, for debugging podlab itself.
+// It also captures and formats a stack trace for every promise it makes (debuggablePromise): about
+// 0.3 s of a 10-pod preview's 2.7 s here (median of 4 alternating runs). podlab's own errors name the
+// field and the value, which needs no stack; PODLAB_STACK_TRACES (set to anything) brings the traces
+// back, for debugging podlab itself. A resource's own trace is still recorded (the SDK lifts the limit).
 if (!process.env.PODLAB_STACK_TRACES) Error.stackTraceLimit = 0;
 module.exports = require(path.join(compiled(), "index.js"));
