@@ -8,6 +8,7 @@
 // command reads it all, on the local host or over SSH (onHost): one round trip per pod.
 import execa from "execa";
 import { DockerTarget, describeTarget, onHost } from "../components/docker/target";
+import { limitOf } from "./proc";
 
 /** Namespace types as /proc/<pid>/ns names them and `lsns` lists them (namespaces(7)). */
 export const NS_TYPES = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"] as const;
@@ -96,11 +97,9 @@ fi
 for l in $(cd /proc/$$/ns && readlink ${NS_TYPES.join(" ")}); do printf 'host %s\\n' "$l"; done
 exit 0`;
 
-const number = (v: string | undefined) => (v === undefined || v === "-" || v === "max" || !/^-?\d+$/.test(v) || Number(v) < 0 || Number(v) >= 2 ** 62 ? null : Number(v));
-
 function usageOf(path: string, line: string | undefined): CgroupUsage {
   const [mem, cur, quota, period] = (line ?? "").split(" ");
-  return { path, memoryLimit: number(mem), memoryCurrent: number(cur), cpuQuotaUs: number(quota), cpuPeriodUs: number(period) };
+  return { path, memoryLimit: limitOf(mem), memoryCurrent: limitOf(cur), cpuQuotaUs: limitOf(quota), cpuPeriodUs: limitOf(period) };
 }
 
 /** The processes in the script's output (see SCRIPT); exported for its unit tests. */

@@ -61,6 +61,13 @@ const reportArgv = (pids: number[]) => {
   return ["sh", "-c", REPORT_SCRIPT, "sh", ...pids.map(String)];
 };
 
+/**
+ * A cgroup limit file's value as a number, or null for no limit: "max" (v2), -1 (v1 CPU quota), v1's
+ * largest page-aligned memory value (PAGE_COUNTER_MAX pages), or nothing readable ("-", missing).
+ */
+export const limitOf = (v: string | undefined): number | null =>
+  v === undefined || !/^-?\d+$/.test(v) || Number(v) < 0 || Number(v) >= 2 ** 62 ? null : Number(v);
+
 /** The reports in REPORT_SCRIPT's output, in its order; what a line does not give stays missing. */
 export function parseProcessReports(text: string): ProcessReport[] {
   const reports: (Omit<ProcessReport, "inodes" | "cgroups"> & { inodes: Partial<Record<Namespace, string>>; cgroups: Record<string, string>; pmem?: string; pcpu?: string })[] = [];
@@ -80,8 +87,6 @@ export function parseProcessReports(text: string): ProcessReport[] {
     else if (key === "pmem" && /^(\d+|max)$/.test(rest)) r.pmem = rest;
     else if (key === "pcpu" && /^(-?\d+|max)$/.test(rest)) r.pcpu = rest;
   }
-  // No limit: "max" (v2), -1 (v1 CPU), or v1's largest page-aligned memory value (PAGE_COUNTER_MAX pages).
-  const limitOf = (v: string | undefined) => (v === undefined || v === "max" || Number(v) < 0 || Number(v) >= 2 ** 62 ? null : Number(v));
   return reports.map((r) => ({
     pid: r.pid,
     inodes: NAMESPACES.every((ns) => r.inodes[ns]) ? (r.inodes as Record<Namespace, string>) : undefined,
