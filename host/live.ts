@@ -32,7 +32,7 @@ export interface LivePod {
 export type Member = Pick<LiveProcess, "name" | "image" | "pid">;
 
 /** The pod whose sandbox is the first member, each member read from the target host's /proc in one command. */
-async function livePod(platform: Platform, pod: string, members: Member[], target?: DockerTarget): Promise<LivePod> {
+export async function livePod(platform: Platform, pod: string, members: Member[], target?: DockerTarget): Promise<LivePod> {
   for (const m of members) if (!m.pid) throw new Error(`container ${m.name} is not running`);
   const reports = await processReports(members.map((m) => m.pid), target);
   const [sandbox, ...containers] = members.map(({ name, image, pid }, i): LiveProcess => {

@@ -1,4 +1,5 @@
-// `npm run inspect -- [STACK] [--lsns | --cgls] [--namespace NS]`: reads the stack's pods from its
+// `npm run inspect -- [STACK] [--lsns | --cgls] [--namespace NS]`
+// `npm run inspect -- --html FILE [--watch [--every S]] [--left STACK] [--right STACK]`: reads the stack's pods from its
 // outputs, then what the live host runs for each (the stack's `dockerHost` over SSH, else the local
 // engine; a kubernetes stack's pods in podlab's local cluster, whose processes run on this host).
 //
@@ -12,6 +13,12 @@
 // --lsns: the walkthrough's `lsns`, limited to the pod's processes, with the container holding each
 // namespace. --cgls: its `systemd-cgls`, the pod's cgroup subtree with each level's limits and use.
 // Either works on both platforms; they print what the kernel shows and exit 0 once it could be read.
+//
+// --html FILE: the picture page (host/picture): each pod of two stacks (--left, default docker-host;
+// --right, default minikube; or --left-file/--right-file, layouts as `compare` takes them) drawn side by
+// side from the live hosts, differences numbered with the platforms' reasons. One self-contained file.
+// Exits 1 when a pod is split, unreadable or differs in a way the platforms do not explain. With
+// --watch it is rewritten every --every seconds (default 3) until interrupted, and reloads itself.
 import { describeTarget } from "../components/docker/target";
 import { agentStatus, describeContainer, stateName } from "../host/agent";
 import { parseArgs } from "node:util";
@@ -21,6 +28,9 @@ import { podProcesses } from "../host/pod-processes";
 import { cglsView, lsnsView } from "../host/walkthrough-views";
 import { declaredPodLimits, podLimitsReport } from "../host/pod-limits";
 import { deployedPods } from "../host/stack";
+import { picturePage } from "../host/picture/page";
+import { snapshotProblems, Source, takeSnapshot } from "../host/picture/snapshot";
+import { renameSync, writeFileSync } from "node:fs";
 import { liveTable } from "../host/view";
 
 /** --lsns or --cgls: the walkthrough's view of each pod of the stack, on its platform. */
@@ -71,11 +81,60 @@ async function main(stack: string) {
 
 const problems: string[] = [];
 
+/** Writes the page whole or not at all (a browser reloading it never reads half a page). */
+function writePage(file: string, html: string) {
+  writeFileSync(`${file}.tmp`, html);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** --html: the picture page once, or with --watch every `every` seconds until interrupted. */
+async function picture(file: string, left: Source, right: Source, namespace: string, watch: boolean, every: number) {
+  for (let n = 1; ; n++) {
+    const t0 = Date.now();
+    const snapshot = await takeSnapshot(left, right, namespace);
+    writePage(file, picturePage(snapshot, watch ? every : undefined));
+    const found = snapshotProblems(snapshot);
+    const pods = snapshot.pods.length;
+    console.log(`${watch ? `[${snapshot.readAt.toISOString().slice(11, 19)}] ` : ""}wrote ${file}: ${pods} pod${pods === 1 ? "" : "s"}, read in ${Date.now() - t0} ms${found.length ? `, ${found.length} problem${found.length === 1 ? "" : "s"}` : ""}`);
+    for (const line of snapshot.sources.filter((x) => x.includes(": not read: "))) console.error(`inspect: ${line}`);
+    if (!watch) {
+      if (!pods) found.push("no pod could be read from either source");
+      for (const p of found) console.error(`inspect: ${p}`);
+      if (found.length) process.exitCode = 1;
+      return;
+    }
+    for (const line of found) console.error(`inspect: ${line}`);
+    await new Promise((r) => setTimeout(r, Math.max(0, every * 1000 - (Date.now() - t0))));
+  }
+}
+
 async function cli() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { lsns: { type: "boolean", default: false }, cgls: { type: "boolean", default: false }, namespace: { type: "string", default: "default" } },
+    options: {
+      lsns: { type: "boolean", default: false },
+      cgls: { type: "boolean", default: false },
+      namespace: { type: "string", default: "default" },
+      html: { type: "string" },
+      watch: { type: "boolean", default: false },
+      every: { type: "string", default: "3" },
+      left: { type: "string", default: "docker-host" },
+      right: { type: "string", default: "minikube" },
+      "left-file": { type: "string" },
+      "right-file": { type: "string" },
+    },
   });
+  if (values.html !== undefined) {
+    if (values.lsns || values.cgls) throw new Error("--html draws the page; --lsns and --cgls print a view: ask for one");
+    if (positionals.length) throw new Error(`with --html, name the stacks with --left and --right (or --left-file and --right-file), not ${positionals.join(" ")}`);
+    if (!values.html || values.html.startsWith("-")) throw new Error(`--html needs the file to write, not '${values.html}'`);
+    const every = Number(values.every);
+    if (!Number.isFinite(every) || every < 1 || every > 3600) throw new Error(`--every is seconds between rewrites, 1 to 3600, not '${values.every}'`);
+    const left = values["left-file"] ? { file: values["left-file"] } : { stack: values.left };
+    const right = values["right-file"] ? { file: values["right-file"] } : { stack: values.right };
+    return picture(values.html, left, right, values.namespace!, values.watch!, every);
+  }
+  if (values.watch) throw new Error("--watch rewrites the --html page: give --html FILE");
   if (values.lsns && values.cgls) throw new Error("--lsns and --cgls are two views: ask for one");
   if (positionals.length > 1) throw new Error(`one stack at a time, not ${positionals.join(" ")}`);
   const stack = positionals[0] ?? "docker-host";

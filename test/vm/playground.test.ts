@@ -6,7 +6,7 @@
 import execa from "execa";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sshHost, SshHost } from "../../components/docker/target";
@@ -117,6 +117,16 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
     // cgroup v2 under systemd: the pod's slice with its limit, each container's scope with its own.
     expect(cgls.stdout).toContain(`Control group /pod.slice/pod-${web}.slice (memory 512Mi limit, `);
     expect(cgls.stdout).toMatch(new RegExp(`docker-${w.app.id.slice(0, 12)}….scope \\[app\\] \\(memory 256Mi limit, [\\d.]+Mi in use; cpu no limit\\)`));
+    // The picture page of the same pods, read over SSH; no Kubernetes stack here: drawn alone, said so.
+    const file = join(pods.dir, "vm-pods.html");
+    const html = await execa("npx", ["tsx", "scripts/inspect.ts", "--html", file, "--left", pods.stack, "--right", "minikube"], { cwd: TOP, env: pods.env, reject: false, all: true });
+    expect(html.exitCode, html.all).toBe(0);
+    expect(html.stderr).toContain("inspect: minikube: not read: ");
+    const page = readFileSync(file, "utf8");
+    expect(page).toContain(`data-ns="net" data-inode="${w.sandbox.ns.net}" data-members="sandbox app sidecar"`);
+    expect(page).toContain(`data-ns="uts" data-inode="${w.app.ns.uts}" data-members="app"`);
+    expect(page).toContain(`data-cgroup="pod">/pod.slice/pod-${web}.slice</text>`);
+    expect(page).toMatch(/docker \(ssh:\/\/[^)]+\), stack /);
   }, 300_000);
 
   it("changes a pod-level limit in place: the pod's containers keep running", async () => {

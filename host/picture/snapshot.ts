@@ -1,0 +1,139 @@
+// What the picture page (`inspect --html`) draws: each pod of two stacks (or layout files) as the live
+// host runs it on each platform, read at one moment: every process and namespace of the pod
+// (podProcesses), its members' namespaces by inode and memory limits (livePod), and the differences
+// between the platforms, judged as `compare --live` judges them. A side that cannot be read (a stack
+// not deployed, a sandbox being restarted) is kept with its error, so that `--watch` draws it too.
+import { readFileSync } from "node:fs";
+import { compareLayouts, LayoutDifference } from "../../components/model/compare";
+import { Platform, PodLayout } from "../../components/model/layout";
+import { describeTarget } from "../../components/docker/target";
+import { localClusterEnv } from "../cri";
+import { dockerPodMembers, kubernetesPodMembers, LivePod, liveLayout, livePod, splitMembers } from "../live";
+import { CgroupUsage, PodProcesses, podProcesses } from "../pod-processes";
+import { DeployedPods, deployedPods } from "../stack";
+
+/** Where one side's pods come from: a stack's outputs, or a file of layouts (pods on the local host). */
+export interface Source {
+  stack?: string;
+  file?: string;
+}
+
+/** One pod on one platform, as read. */
+export interface Side {
+  /** The stack (or file) it came from. */
+  source: string;
+  platform?: Platform;
+  /** Where it runs, e.g. "docker (local engine)", "kubernetes (local cluster)". */
+  where: string;
+  /** Why it could not be read; then live and procs are absent. */
+  error?: string;
+  /** Its source could not be read at all (e.g. a stack not deployed): drawn, but not a problem of the pod. */
+  sourceUnread?: boolean;
+  /** The layout the stack declares. */
+  layout?: PodLayout;
+  live?: LivePod;
+  procs?: PodProcesses;
+  /** splitMembers' lines: members outside their sandbox's network or IPC namespace. */
+  split: string[];
+}
+
+export interface PodPicture {
+  pod: string;
+  sides: [Side, Side];
+  /** The platforms' differences, numbered in the page in this order; empty when a side is unread. */
+  diffs: LayoutDifference[];
+}
+
+export interface Snapshot {
+  readAt: Date;
+  /** One line per source, e.g. "docker-host: docker (local engine)", or why it could not be read. */
+  sources: string[];
+  pods: PodPicture[];
+}
+
+const millicores = (u: CgroupUsage | undefined) => (u?.cpuQuotaUs == null || !u.cpuPeriodUs ? null : Math.round((u.cpuQuotaUs / u.cpuPeriodUs) * 1000));
+
+/**
+ * The pod cgroups' limits on both sides, which `compareLayouts` does not see (layouts hold the
+ * containers'): memory in bytes, CPU in millicores, null for none. The kubelet limits a pod's cgroup to
+ * the sum of its containers' limits when every container has one (kubernetes pkg/kubelet/cm,
+ * ResourceConfigForPod); podlab's pod cgroup carries only the pod-level resources (`spec.resources`).
+ */
+export function podCgroupDifferences(pod: string, left: Side, right: Side): LayoutDifference[] {
+  const [l, r] = [left.procs?.podCgroup, right.procs?.podCgroup];
+  if (!l || !r) return [];
+  const because = left.platform !== right.platform
+    ? "the kubelet limits a pod's cgroup to the sum of its containers' limits (pkg/kubelet/cm ResourceConfigForPod); podlab's pod cgroup has only the pod-level resources (spec.resources)"
+    : undefined;
+  const out: LayoutDifference[] = [];
+  if (l.memoryLimit !== r.memoryLimit) out.push({ path: `${pod}: pod cgroup memory limit`, left: l.memoryLimit, right: r.memoryLimit, ...(because ? { expectedBecause: because } : {}) });
+  if (millicores(l) !== millicores(r)) out.push({ path: `${pod}: pod cgroup cpu limit`, left: millicores(l), right: millicores(r), ...(because ? { expectedBecause: because } : {}) });
+  return out;
+}
+
+/** Every difference between two read sides of a pod, as `compare --live` finds them, then the pod cgroups'. */
+export function sideDifferences(pod: string, left: Side, right: Side): LayoutDifference[] {
+  if (!left.live || !right.live || !left.layout || !right.layout) return [];
+  return [...compareLayouts(liveLayout(left.live, left.layout), liveLayout(right.live, right.layout)), ...podCgroupDifferences(pod, left, right)];
+}
+
+/** The pods a source names, and its host; a stack that cannot be read gives its error instead. */
+async function pods(source: Source): Promise<{ name: string; deployed?: DeployedPods; error?: string }> {
+  const name = source.file ?? source.stack!;
+  try {
+    const deployed = source.file ? { layouts: JSON.parse(readFileSync(source.file, "utf8")) as PodLayout[], target: undefined } : await deployedPods(source.stack!);
+    return { name, deployed };
+  } catch (err) {
+    return { name, error: (err as Error).message };
+  }
+}
+
+/** One pod on its platform, read now (docker: the source's host; kubernetes: the local cluster). */
+async function readSide(source: string, layout: PodLayout, deployed: DeployedPods, namespace: string): Promise<Side> {
+  const docker = layout.platform === "docker";
+  const where = docker ? `docker (${deployed.target ? describeTarget(deployed.target) : "local engine"})` : "kubernetes (local cluster)";
+  const base = { source, platform: layout.platform, where, layout, split: [] };
+  try {
+    const members = docker ? await dockerPodMembers(layout.pod, deployed.target) : await kubernetesPodMembers(await localClusterEnv(), layout.pod, namespace);
+    const target = docker ? deployed.target : undefined;
+    const [live, procs] = await Promise.all([livePod(layout.platform, layout.pod, members, target), podProcesses(members, target)]);
+    return { ...base, live, procs, split: splitMembers(live) };
+  } catch (err) {
+    return { ...base, error: (err as Error).message };
+  }
+}
+
+/**
+ * Reads both sources' pods from the live hosts. Pods are matched by name; a pod one side lacks is drawn
+ * with that side's reason. Never throws for what it cannot read: the snapshot says it.
+ */
+export async function takeSnapshot(left: Source, right: Source, namespace = "default"): Promise<Snapshot> {
+  const readAt = new Date();
+  const sources = await Promise.all([pods(left), pods(right)]);
+  const names = [...new Set(sources.flatMap((s) => s.deployed?.layouts.map((l) => l.pod) ?? []))];
+  const pictures = await Promise.all(names.map(async (pod): Promise<PodPicture> => {
+    const [l, r] = await Promise.all(sources.map((s): Promise<Side> => {
+      const layout = s.deployed?.layouts.find((x) => x.pod === pod);
+      if (!layout) return Promise.resolve({ source: s.name, where: "", split: [], error: s.error ?? `${s.name} has no pod ${pod}`, sourceUnread: s.error !== undefined });
+      return readSide(s.name, layout, s.deployed!, namespace);
+    }));
+    return { pod, sides: [l, r], diffs: sideDifferences(pod, l, r) };
+  }));
+  const described = sources.map((s) => (s.error ? `${s.name}: not read: ${s.error}` : `${s.name}: ${s.deployed!.layouts.length} pod(s)`));
+  return { readAt, sources: described, pods: pictures };
+}
+
+/**
+ * What makes `inspect --html` exit 1, a line each: split pods, pods that could not be read (or that one
+ * source lacks) and unexplained differences. A source that could not be read at all is not one: the
+ * page says so, and the other source is drawn alone.
+ */
+export function snapshotProblems(s: Snapshot): string[] {
+  return s.pods.flatMap((p) => [
+    ...p.sides.flatMap((side) => [
+      ...side.split.map((line) => `pod ${p.pod} on ${side.platform} is split: ${line}`),
+      ...(side.error && !side.sourceUnread ? [`pod ${p.pod} (${side.source}): ${side.error}`] : []),
+    ]),
+    ...p.diffs.filter((d) => !d.expectedBecause).map((d) => `${d.path}: ${JSON.stringify(d.left)} against ${JSON.stringify(d.right)}  UNEXPECTED`),
+  ]);
+}
