@@ -89,7 +89,7 @@ export function sideSvg(side: Side, title: string, marks: Marks): string {
   if (!side.live || !side.procs) return unreadSvg(side, title);
   const { live, procs } = side;
   const members = [live.sandbox, ...live.containers];
-  const width = Math.max(colX(members.length) + PAD - GAP, 720);
+  const width = Math.max(colX(members.length) + PAD - GAP, 600);
   const holders = new Map(namespaceRows(procs).map((r) => [`${r.type}:${r.ns}`, r.holder]));
   const missing = (side.layout?.containers ?? []).filter((c) => !c.init && !live.containers.some((x) => x.name === c.name)).map((c) => c.name);
   const warnings = [...side.split.map((l) => `⚠ SPLIT: ${l}`), ...missing.map((n) => `⚠ not running: ${n}`)];
