@@ -3,6 +3,7 @@
 // exists.
 import * as pulumi from "@pulumi/pulumi";
 import { LABEL_POD, LABEL_ROLE, LABEL_STACK } from "../model/labels";
+import { NodeFacts } from "../model/env";
 import { PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
@@ -12,6 +13,8 @@ import { describeTarget, DockerTarget, hostPathExists, readHostFile, runOnHost }
 /** What the program asks the engine before registering anything (see dockerStack). */
 export interface HostFacts {
   cgroupDriver: CgroupDriver;
+  /** The host as a node: its name, CPUs and memory (`docker info` Name, NCPU, MemTotal), for env (env.ts). */
+  node: NodeFacts;
   /** The image IDs the engine has, by reference (those it lacks are left out). */
   imageIds: Map<string, string>;
   /** The stack (podlab.dev/stack) of every docker-host pod's sandbox on the host, by pod name. */
@@ -29,19 +32,21 @@ export interface HostFacts {
 export async function hostFacts(target: DockerTarget, refs: string[]): Promise<HostFacts> {
   const socket = target ? undefined : localSocket();
   if (!socket) {
-    return { cgroupDriver: detectCgroupDriver(target), imageIds: imageIds(refs, target), owners: podOwners(target), published: publishedPorts(target) };
+    const info = engineInfo(target);
+    return { cgroupDriver: info.cgroupDriver, node: info.node, imageIds: imageIds(refs, target), owners: podOwners(target), published: publishedPorts(target) };
   }
   const wanted = [...new Set(refs)];
   const filter = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
   try {
     const [info, images, sandboxes, running] = await Promise.all([
-      engineGet<{ CgroupDriver: string }>(socket, "/info"),
+      engineGet<{ CgroupDriver: string; Name: string; NCPU: number; MemTotal: number }>(socket, "/info"),
       Promise.all(wanted.map((r) => engineGet<{ Id: string }>(socket, `/images/${encodeURIComponent(r)}/json`))),
       engineGet<{ Labels?: Record<string, string> }[]>(socket, `/containers/json?all=1&filters=${filter({ label: [`${LABEL_ROLE}=sandbox`] })}`),
       engineGet<{ Names: string[]; Labels?: Record<string, string>; Ports?: { PublicPort?: number; Type: string }[] }[]>(socket, "/containers/json"),
     ]);
     return {
       cgroupDriver: checkedDriver(info?.CgroupDriver ?? ""),
+      node: { name: info?.Name ?? "", cpuMillis: (info?.NCPU ?? 0) * 1000, memoryBytes: info?.MemTotal ?? 0 },
       imageIds: new Map(wanted.flatMap((r, i) => (images[i] ? [[r, images[i]!.Id] as [string, string]] : []))),
       owners: new Map((sandboxes ?? []).map((c) => [c.Labels?.[LABEL_POD] ?? "", c.Labels?.[LABEL_STACK] ?? ""] as [string, string]).filter(([pod]) => pod)),
       // A port bound on both IPv4 and IPv6 is listed twice: once is enough.
@@ -78,7 +83,13 @@ function docker(args: string[], target: DockerTarget): string {
 
 /** Docker's cgroup driver, as `docker info` reports it. */
 export function detectCgroupDriver(target?: DockerTarget): CgroupDriver {
-  return checkedDriver(docker(["info", "--format", "{{.CgroupDriver}}"], target).trim());
+  return engineInfo(target).cgroupDriver;
+}
+
+/** `docker info`'s cgroup driver and the host as a node (name, CPUs, memory), in one call. */
+function engineInfo(target: DockerTarget): { cgroupDriver: CgroupDriver; node: NodeFacts } {
+  const [driver, ncpu, mem, ...name] = docker(["info", "--format", "{{.CgroupDriver}} {{.NCPU}} {{.MemTotal}} {{.Name}}"], target).trim().split(" ");
+  return { cgroupDriver: checkedDriver(driver), node: { name: name.join(" "), cpuMillis: Number(ncpu) * 1000, memoryBytes: Number(mem) } };
 }
 
 /** An image a stack uses, and where it is named (a config key, or a manifest's file, pod and path). */

@@ -4,7 +4,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
-import { expandArgs, expandEnv } from "../model/expansion";
+import { NodeFacts } from "../model/env";
+import { expandArgs } from "../model/expansion";
 import { podSpecFromManifest } from "../model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES, ImageOverride } from "../model/image-overrides";
 import { PodLayout } from "../model/layout";
@@ -31,6 +32,11 @@ export interface DockerPodArgs {
   imageOverrides?: readonly ImageOverride[];
   /** ConfigMaps the pod's configMap volumes name. */
   configMaps?: Map<string, IConfigMap>;
+  /**
+   * The Docker host as a node (hostFacts): its name for env from spec.nodeName, its CPUs and memory for
+   * env from an unset limit. Unset (tests under mocks): "" and 0.
+   */
+  node?: NodeFacts;
   /** The image of the sandbox container that holds the pod's namespaces (a pause program). */
   sandboxImage: string;
   /** Docker's cgroup driver; see host.ts for detecting it. */
@@ -159,7 +165,7 @@ export class DockerPod extends pulumi.ComponentResource {
     // Validate first: bad input must fail before any resource exists.
     const source = args.source ?? `Pod ${name}`;
     const { spec } = podSpecFromManifest(args.manifest, source, {
-      images: args.imageOverrides ?? DEFAULT_IMAGE_OVERRIDES, configMaps: args.configMaps ?? new Map(), platform: "docker",
+      images: args.imageOverrides ?? DEFAULT_IMAGE_OVERRIDES, configMaps: args.configMaps ?? new Map(), platform: "docker", node: args.node,
     });
     if (spec.name !== name) throw new PodSpecError("pod.name", spec.name, `does not match the component name ${JSON.stringify(name)}`);
     checkImage("sandboxImage", args.sandboxImage);
@@ -216,8 +222,8 @@ export class DockerPod extends pulumi.ComponentResource {
         cgroupParent: this.cgroupParent,
         // shareProcessNamespace: pause becomes the members' PID 1.
         ...(spec.shareProcessNamespace ? { pidMode: joinSandbox } : {}),
-        // Docker has no $(VAR) expansion: podlab does the kubelet's before rendering.
-        envs: expandEnv(c.env).map((e) => `${e.name}=${e.value}`),
+        // Docker has no $(VAR) expansion: the model's env is already the kubelet's final one (env.ts).
+        envs: c.env.map((e) => `${e.name}=${e.value}`),
         ...memberSettings(spec, c),
         // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
         restart: "no",

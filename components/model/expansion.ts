@@ -32,18 +32,8 @@ export function expand(input: string, lookup: (name: string) => string | undefin
   return out;
 }
 
-/** A container's env with each value expanded against the ones before it, as the kubelet does. */
-export function expandEnv(env: { name: string; value: string }[]): { name: string; value: string }[] {
-  const seen = new Map<string, string>();
-  return env.map(({ name, value }) => {
-    const expanded = expand(value, (n) => seen.get(n));
-    seen.set(name, expanded);
-    return { name, value: expanded };
-  });
-}
-
-/** A command or args list expanded against the container's (expanded) env. */
+/** A command or args list expanded against the container's final env (env.ts: values already expanded). */
 export function expandArgs(list: string[], env: { name: string; value: string }[]): string[] {
-  const values = new Map(expandEnv(env).map((e) => [e.name, e.value]));
+  const values = new Map(env.map((e) => [e.name, e.value]));
   return list.map((s) => expand(s, (n) => values.get(n)));
 }

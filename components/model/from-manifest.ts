@@ -5,6 +5,7 @@
 // kubernetes platform nothing the API server accepts is refused: the model is read as far as it goes.
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import { containerEnv, NodeFacts } from "./env";
 import { ImageOverride, overrideImage } from "./image-overrides";
 import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
 import { checkSupported } from "./support";
@@ -37,6 +38,8 @@ export interface FromManifestOptions {
    * "kubernetes" the manifest is the cluster's to judge, and only the model's own fields are read.
    */
   platform: "docker" | "kubernetes";
+  /** The Docker host's name and size, for env from spec.nodeName and unset limits (see env.ts). */
+  node?: NodeFacts;
 }
 
 /** The model of one Pod manifest, with the Kubernetes-only fields it leaves to the Kubernetes stack. */
@@ -127,15 +130,16 @@ function readProbe(at: string, p: K8sProbe, ports: { name?: string; containerPor
   return out;
 }
 
-function container(at: string, c: K8sContainer, pod: NonNullable<IPod["spec"]>, volumes: Set<string>, images: readonly ImageOverride[], strict: boolean): ContainerSpec {
+function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<string>, options: FromManifestOptions, strict: boolean): ContainerSpec {
+  const [pod, images] = [manifest.spec!, options.images];
   if (strict && (!DNS_LABEL.test(c.name) || c.name.length > 63)) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
   if (strict && RESERVED_CONTAINER_NAMES.has(c.name)) throw new PodSpecError(`${at}.name`, c.name, "is reserved for a part podlab adds to the pod");
   if (strict && c.image === undefined) throw new PodSpecError(`${at}.image`, c.image, "is required");
   const image = strict ? checkImage(`${at}.image`, overrideImage(c.image!, images)) : overrideImage(c.image ?? "", images);
-  const env = (c.env ?? []).map((e, j) => {
+  (c.env ?? []).forEach((e, j) => {
     if (strict && !ENV_NAME.test(e.name)) throw new PodSpecError(`${at}.env[${j}].name`, e.name, "is not a valid environment variable name");
-    return { name: e.name, value: e.value ?? "" };
   });
+  const env = containerEnv(at, c, manifest, { configMaps: options.configMaps, strict, node: options.node });
   const sc = c.securityContext ?? {};
   const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
   const runAsGroup = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
@@ -289,8 +293,8 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     if (strict && volumeNames.has(v.name)) throw new PodSpecError(`${source}: spec.volumes[${i}].name`, v.name, "is the name of another volume");
     volumeNames.add(v.name);
   });
-  const initContainers = (s.initContainers ?? []).map((c, i) => container(`${source}: spec.initContainers[${i}]`, c, s, volumeNames, options.images, strict));
-  const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, s, volumeNames, options.images, strict));
+  const initContainers = (s.initContainers ?? []).map((c, i) => container(`${source}: spec.initContainers[${i}]`, c, pod, volumeNames, options, strict));
+  const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, pod, volumeNames, options, strict));
   if (strict) checkUnique(source, containers);
   // Init and app containers share one namespace of names (the API server's rule).
   if (strict) initContainers.forEach((c, i) => {

@@ -57,7 +57,10 @@ export interface ContainerSpec {
   command: string[];
   /** Replaces the image's CMD when not empty. */
   args: string[];
-  /** In manifest order, as written: $(VAR) is expanded at rendering (expansion.ts), as the kubelet does. */
+  /**
+   * The final environment, as the kubelet makes it (env.ts): envFrom's variables, then env's, $(VAR)
+   * in literal values already expanded; command and args are expanded against it at rendering.
+   */
   env: { name: string; value: string }[];
   workingDir?: string;
   ports: PortSpec[];

@@ -62,8 +62,9 @@ function cgroupTree(side: Side, y0: number, width: number, marks: Marks): { svg:
     const w = 120, x = width - PAD - w, used = Math.min(1, u.memoryCurrent / u.memoryLimit);
     return `<rect x="${x}" y="${yy - 10}" width="${w}" height="10" class="bar"/><rect x="${x}" y="${yy - 10}" width="${(w * used).toFixed(1)}" height="10" class="used"/>`;
   };
-  const podMarks = markText(marks({ field: "pod" }));
-  out.push(text(PAD, y, `${esc(p.podCgroup?.path ?? "?")}${podMarks ? ` <tspan class="mark">${esc(podMarks)}</tspan>` : ""}`, 'class="mono" data-cgroup="pod"'));
+  const pod = marks({ field: "pod" });
+  const podMarks = markText(pod);
+  out.push(text(PAD, y, `${esc(p.podCgroup?.path ?? "?")}${podMarks ? ` <tspan class="mark${pod.some((x) => !x.expected) ? " problem" : ""}">${esc(podMarks)}</tspan>` : ""}`, 'class="mono" data-cgroup="pod"'));
   out.push(text(PAD, y + LINE, esc(usagePhrase(p.podCgroup)), 'class="small"'), bar(p.podCgroup, y + LINE));
   y += 2 * LINE + 8;
   const names = Object.keys(p.cgroups);
@@ -103,10 +104,11 @@ export function sideSvg(side: Side, title: string, marks: Marks): string {
   members.forEach((m, i) => {
     const x = colX(i);
     const role = i === 0 ? "sandbox" : "member";
-    const head = markText(marks({ container: m.name, field: "header" }));
+    const headMarks = marks({ container: m.name, field: "header" });
+    const head = markText(headMarks);
     out.push(`<g class="member" data-container="${esc(m.name)}" data-pid="${m.pid}">`,
       `<rect class="column" x="${x}" y="${y0}" width="${COL_W}" height="${bandsBottom - y0 + 6}" rx="6"/>`,
-      text(x + 8, y0 + 18, `${esc(cut(m.name, 18))}${head ? ` <tspan class="mark">${esc(head)}</tspan>` : ""}`, 'class="name"'),
+      text(x + 8, y0 + 18, `${esc(cut(m.name, 18))}${head ? ` <tspan class="mark${headMarks.some((x) => !x.expected) ? " problem" : ""}">${esc(head)}</tspan>` : ""}`, 'class="name"'),
       text(x + 8, y0 + 34, esc(role), 'class="small"'),
       text(x + 8, y0 + 50, esc(cut(m.image, 26)), 'class="small mono"'),
       text(x + 8, y0 + 66, esc(cut(`pid ${m.pid} · hostname ${m.hostname}`, 29)), 'class="small"'),

@@ -23,6 +23,7 @@ const hostDir = `/tmp/podlab-mf-${run}`;
 function featurePod(): object[] {
   const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-conf` }, data: { "greeting.txt": "hello from a ConfigMap\n" } };
   const noKeys = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-none` } };
+  const envConfig = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-env` }, data: { MODE: "live", greeting: "$(GREETING)" } };
   const pod: IPod = {
     apiVersion: "v1",
     kind: "Pod",
@@ -61,12 +62,24 @@ function featurePod(): object[] {
           command: ["sh", "-c", "echo written-by-sidecar > /scratch/note; exec sleep 3650d"],
           resources: { limits: { memory: "128Mi" } },
           securityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+          envFrom: [{ configMapRef: { name: `${name}-env` }, prefix: "CM_" }, { configMapRef: { name: `${name}-absent`, optional: true } }],
+          env: [
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+            { name: "APP_LABEL", valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
+            { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+            { name: "MEMORY_MI", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } } },
+            { name: "APP_CPU_M", valueFrom: { resourceFieldRef: { containerName: "app", resource: "limits.cpu", divisor: "1m" } } },
+            { name: "MODE", valueFrom: { configMapKeyRef: { name: `${name}-env`, key: "MODE" } } },
+            { name: "GONE", valueFrom: { configMapKeyRef: { name: `${name}-env`, key: "absent", optional: true } } },
+            { name: "SAID", value: "$(CM_MODE)-$(MODE)" },
+          ],
           volumeMounts: [{ name: "scratch", mountPath: "/scratch" }, { name: "none", mountPath: "/etc/none" }],
         },
       ],
     },
   };
-  return [configMap, noKeys, pod];
+  return [configMap, noKeys, envConfig, pod];
 }
 
 /** no_new_privs and the seccomp mode (0 none, 2 filter) of a process, from /proc/<pid>/status. */
@@ -76,6 +89,17 @@ function securityOf(pid: number): { noNewPrivs: string; seccomp: string } {
 }
 /** What the kernel applies to the app (seccomp Unconfined) and the sidecar (RuntimeDefault, no escalation). */
 const EXPECTED_SECURITY = { app: { noNewPrivs: "0", seccomp: "0" }, sidecar: { noNewPrivs: "1", seccomp: "2" } };
+
+/** The sidecar's variables from envFrom and valueFrom, as the kubelet sets them; NODE_NAME is the platform's node. */
+const EXPECTED_ENV = {
+  CM_MODE: "live", CM_greeting: "$(GREETING)", POD_NAME: name, POD_NAMESPACE: "default", APP_LABEL: "features",
+  MEMORY_MI: "128", APP_CPU_M: "500", MODE: "live", SAID: "live-live",
+};
+/** A process's environment (/proc/<pid>/environ), limited to the names asked for, and NODE_NAME and GONE. */
+function environOf(pid: number): Record<string, string> {
+  const all = Object.fromEntries(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  return Object.fromEntries(Object.entries(all).filter(([k]) => k in EXPECTED_ENV || k === "NODE_NAME" || k === "GONE" || k.startsWith("CM_")));
+}
 
 const exec = async (container: string, ...cmd: string[]) => (await execa("docker", ["exec", `${name}-${container}`, ...cmd])).stdout;
 
@@ -113,6 +137,13 @@ describe("a manifest's features on the docker-host stack", () => {
     // Kubernetes' $(VAR) expansion, which Docker does not do: podlab does it.
     expect(await exec("app", "printenv", "BOTH")).toBe("hi pod, $(KEPT)");
     expect(await exec("sidecar", "cat", "/proc/sys/kernel/hostname")).toBe("podlab-web");
+  });
+
+  it("sets env from a ConfigMap (envFrom with a prefix, configMapKeyRef) and the downward API, as the kubelet does", async () => {
+    const pod = await wholePod(name, ["app", "sidecar"]);
+    // The Docker host is the node: its name is what `docker info` calls it.
+    const node = (await execa("docker", ["info", "--format", "{{.Name}}"])).stdout;
+    expect(environOf(pod.members.sidecar.pid)).toEqual({ ...EXPECTED_ENV, NODE_NAME: node });
   });
 
   it("turns limits into quota and memory limit, requests into cpu.shares and memory reservation", async () => {
@@ -183,10 +214,21 @@ describe("a manifest's features on the docker-host stack", () => {
     expect(after.members.app.id).toBe(before.members.app.id);
   }, 300_000);
 
+  it("replaces the containers when a ConfigMap their env reads changes: they start with the new values", async () => {
+    const before = await wholePod(name, ["app", "sidecar"]);
+    const docs = featurePod() as any[];
+    docs[2].data.MODE = "changed";
+    stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: docs });
+    await stack.up();
+    const after = await wholePod(name, ["app", "sidecar"]);
+    expect(after.members.sidecar.id).not.toBe(before.members.sidecar.id);
+    expect(environOf(after.members.sidecar.pid)).toMatchObject({ CM_MODE: "changed", MODE: "changed", SAID: "changed-changed" });
+  }, 300_000);
+
   it("gives a replaced pod new emptyDirs, as a new Pod gets", async () => {
     await exec("app", "touch", "/scratch/marker");
     const docs = featurePod() as any[];
-    docs[2].spec.containers[0].env.push({ name: "CHANGED", value: "1" });
+    docs[3].spec.containers[0].env.push({ name: "CHANGED", value: "1" });
     stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: docs });
     await stack.up();
     expect((await execa("docker", ["exec", `${name}-app`, "ls", "/scratch"])).stdout.split("\n").sort()).toEqual(["note", "prepared"]);
@@ -198,7 +240,7 @@ describe("a manifest's features on the docker-host stack", () => {
     const cluster = await ensureCluster();
     // The same manifest, but for the host port: the docker pod holds it on this very host.
     const docs = featurePod() as any[];
-    delete docs[2].spec.containers[0].ports[0].hostPort;
+    delete docs[3].spec.containers[0].ports[0].hostPort;
     const kube = await ScratchStack.create(`mfk-${run}`, {
       platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "3m", pods: docs,
     });
@@ -226,6 +268,8 @@ describe("a manifest's features on the docker-host stack", () => {
       const k = await liveKubernetesPod(cluster, name);
       const pidOf = (c: string) => k.containers.find((x) => x.name === c)!.pid;
       expect({ app: securityOf(pidOf("app")), sidecar: securityOf(pidOf("sidecar")) }).toEqual(EXPECTED_SECURITY);
+      // And the same environment from the same ConfigMap and downward API, but for the node's name.
+      expect(environOf(pidOf("sidecar"))).toEqual({ ...EXPECTED_ENV, NODE_NAME: cluster.PODLAB_K8S_NODE });
     } finally {
       await kube.dispose();
     }
