@@ -34,7 +34,7 @@ export interface StackInput {
 export function readStackInput(config: ConfigSource, platform: Platform, baseDir: string): StackInput {
   const images = imageOverrides(config.getObject("images"));
   const manifests = loadManifests(config.getObject("manifests"), baseDir);
-  const pods = manifests.pods.map((m) => podSpecFromManifest(m.pod, m.source, { images, configMaps: manifests.configMaps, platform }));
+  const pods = manifests.pods.map((m) => podSpecFromManifest(m.pod, m.source, { images, configMaps: manifests.configMaps, secrets: manifests.secrets, platform }));
   return { manifests, images, pods };
 }
 

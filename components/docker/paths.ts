@@ -15,6 +15,8 @@ export const POD_LIMITS_DIR = "/var/lib/podlab/pod-limits";
 export function volumeSource(pod: string, v: VolumeSpec): string {
   if ("emptyDir" in v) return `${podDir(pod)}/volumes/empty-dir/${v.name}`;
   if ("configMap" in v) return `${podDir(pod)}/volumes/configmap/${v.name}`;
+  // A tmpfs, as the kubelet mounts every secret volume: the values never reach the host's disk.
+  if ("secret" in v) return `${podDir(pod)}/volumes/secret/${v.name}`;
   if ("hostPath" in v) return v.hostPath.path;
-  throw new Error(`volume ${v.name}: a ${v.other} volume has no place on a Docker host`); // refused before
+  throw new Error(`volume ${v.name}: a ${"other" in v ? v.other : "?"} volume has no place on a Docker host`); // refused before
 }

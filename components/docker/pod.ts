@@ -3,6 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { NodeFacts } from "../model/env";
 import { expandArgs } from "../model/expansion";
@@ -32,6 +33,8 @@ export interface DockerPodArgs {
   imageOverrides?: readonly ImageOverride[];
   /** ConfigMaps the pod's configMap volumes name. */
   configMaps?: Map<string, IConfigMap>;
+  /** Secrets the pod's secret volumes name: their files reach the host inside a Pulumi secret. */
+  secrets?: Map<string, ISecret>;
   /**
    * The Docker host as a node (hostFacts): its name for env from spec.nodeName, its CPUs and memory for
    * env from an unset limit. Unset (tests under mocks): "" and 0.
@@ -117,7 +120,7 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
     const v = spec.volumes.find((x) => x.name === m.volume)!;
     const source = volumeSource(spec.name, v);
     if ("emptyDir" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
-    else if ("configMap" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: true });
+    else if ("configMap" in v || "secret" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: true });
     else if ("hostPath" in v && v.hostPath.type === "Directory") mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
     // Binds (-v) make a missing host directory, as hostPath's DirectoryOrCreate asks.
     else binds.push({ hostPath: source, containerPath: m.mountPath, readOnly: m.readOnly });
@@ -165,7 +168,7 @@ export class DockerPod extends pulumi.ComponentResource {
     // Validate first: bad input must fail before any resource exists.
     const source = args.source ?? `Pod ${name}`;
     const { spec } = podSpecFromManifest(args.manifest, source, {
-      images: args.imageOverrides ?? DEFAULT_IMAGE_OVERRIDES, configMaps: args.configMaps ?? new Map(), platform: "docker", node: args.node,
+      images: args.imageOverrides ?? DEFAULT_IMAGE_OVERRIDES, configMaps: args.configMaps ?? new Map(), secrets: args.secrets, platform: "docker", node: args.node,
     });
     if (spec.name !== name) throw new PodSpecError("pod.name", spec.name, `does not match the component name ${JSON.stringify(name)}`);
     checkImage("sandboxImage", args.sandboxImage);

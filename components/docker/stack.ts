@@ -92,7 +92,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const opts = target ? { providers: { docker: dockerProvider(target) } } : undefined;
   const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
-    manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps,
+    manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps, secrets: input.manifests.secrets,
     sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target, agent: "stack", node: facts.node,
   }, opts));
   // One agent keeps every pod of the stack on this host, as the kubelet is one per node.

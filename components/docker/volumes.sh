@@ -1,45 +1,101 @@
-# A pod's emptyDir and configMap volumes as directories on the host, as the kubelet keeps them under
-# /var/lib/kubelet/pods/<uid>/volumes/: members bind-mount them. Run by the command provider with
-# bash; every value comes from the environment (names were checked against strict patterns first):
+# A pod's emptyDir, configMap and secret volumes as directories on the host, as the kubelet keeps them
+# under /var/lib/kubelet/pods/<uid>/volumes/: members bind-mount them. Run by the command provider with
+# bash; every value comes from the environment (names were checked against strict patterns first, and
+# are checked again here):
 #   PODLAB_POD_DIR     the pod's directory, /var/lib/podlab/pods/<pod>
 #   PODLAB_EMPTY_DIRS  the emptyDir volumes' names, one per line
 #   PODLAB_CONFIGMAPS  the configMap volumes' names, one per line (a ConfigMap may have no keys)
-#   PODLAB_FILES       the configMap volumes' files, one "<volume>/<key>" per line
-#   PODLAB_FILE_<n>    the base64 content of the n-th file (n from 0)
+#   PODLAB_SECRETS     the secret volumes' names, one per line: each a tmpfs, as the kubelet mounts them
+#   PODLAB_FILES       the projected files, one "<configmap|secret>/<volume>/<path> <mode, octal>" per line
+#   PODLAB_FILE_<n>    the base64 content of the n-th file (n from 0); never printed
 set -euo pipefail
 : "${PODLAB_POD_DIR:?}" "${1:?action}"
 fail() { echo "podlab volumes: $*" >&2; exit 1; }
 [[ "$PODLAB_POD_DIR" =~ ^/var/lib/podlab/pods/[a-z0-9-]+$ ]] || fail "unexpected directory $PODLAB_POD_DIR"
-empty=$PODLAB_POD_DIR/volumes/empty-dir
-config=$PODLAB_POD_DIR/volumes/configmap
+volumes=$PODLAB_POD_DIR/volumes
+empty=$volumes/empty-dir
 
+names() { # names KIND: the volume names of a kind, checked
+  local list name
+  case "$1" in configmap) list=${PODLAB_CONFIGMAPS:-} ;; secret) list=${PODLAB_SECRETS:-} ;; esac
+  while IFS= read -r name; do
+    [ -n "$name" ] || continue
+    [[ "$name" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || fail "unexpected volume name $name"
+    echo "$name"
+  done <<< "$list"
+}
+
+# The kubelet's atomic writer (pkg/volume/util/atomic_writer.go): a volume's files go into a new
+# directory ..<timestamp>, the link ..data is swung to it with one rename(2), and each top-level name
+# is a link into ..data. A reader sees the old files or the new ones, never a mix, a partial file or
+# none; members' bind mounts of the volume's directory see the change at once.
 write() {
-  local name path var n=0
+  local name kind dir line spec mode rest path file var entry n=0 ts
   # emptyDir: world-writable as the kubelet makes it (0777), kept across updates: it lives as long as the pod.
   while IFS= read -r name; do
     [ -n "$name" ] || continue
     mkdir -p "$empty/$name" && chmod 0777 "$empty/$name"
   done <<< "${PODLAB_EMPTY_DIRS:-}"
-  # configMap: the files are written anew, in place, so members' bind mounts see the update.
-  mkdir -p "$config"
-  find "$config" -mindepth 2 -type f -delete
-  while IFS= read -r name; do
-    [ -n "$name" ] || continue
-    mkdir -p "$config/$name"
-  done <<< "${PODLAB_CONFIGMAPS:-}"
-  while IFS= read -r path; do
-    [ -n "$path" ] || continue
+  ts="..$(date -u +%Y_%m_%d_%H_%M_%S.%N)"
+  for kind in configmap secret; do
+    for name in $(names "$kind"); do
+      dir=$volumes/$kind/$name
+      mkdir -p "$dir"
+      # Secret values never touch the host's disk: the kubelet backs a secret volume with a tmpfs.
+      if [ "$kind" = secret ] && ! mountpoint -q "$dir"; then mount -t tmpfs -o mode=0755 tmpfs "$dir"; fi
+      mkdir -m 0755 "$dir/$ts"
+    done
+  done
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    spec=${line% *} mode=${line##* }
+    kind=${spec%%/*} rest=${spec#*/}
+    name=${rest%%/*} path=${rest#*/}
+    [[ "$kind" =~ ^(configmap|secret)$ && "$mode" =~ ^[0-7]{1,4}$ && "$path" != /* && "/$path/" != */../* && "/$path/" != */./* ]] || fail "unexpected file $spec"
+    [ -d "$volumes/$kind/$name/$ts" ] || fail "file $spec of no volume"
+    file=$volumes/$kind/$name/$ts/$path
+    mkdir -p "$(dirname "$file")"
     var="PODLAB_FILE_$n"
-    mkdir -p "$config/$(dirname "$path")"
-    printf '%s' "${!var}" | base64 -d > "$config/$path"
-    chmod 0644 "$config/$path"
+    printf '%s' "${!var}" | base64 -d > "$file"
+    chmod "$mode" "$file"
     n=$((n + 1))
   done <<< "${PODLAB_FILES:-}"
-  echo "volumes under $PODLAB_POD_DIR: emptyDir $(echo ${PODLAB_EMPTY_DIRS:-none}), $n configMap files"
+  for kind in configmap secret; do
+    for name in $(names "$kind"); do
+      dir=$volumes/$kind/$name
+      ln -sfn "$ts" "$dir/..data_tmp"
+      mv -Tf "$dir/..data_tmp" "$dir/..data"
+      # Each top-level name a link into ..data (a file left by an older podlab is replaced once).
+      while IFS= read -r entry; do
+        [ -n "$entry" ] || continue
+        if [ -L "$dir/$entry" ]; then continue; fi
+        rm -rf "${dir:?}/$entry"
+        ln -s "..data/$entry" "$dir/$entry"
+      done < <(find "$dir/$ts" -mindepth 1 -maxdepth 1 -printf '%f\n')
+      # Links to names the new files no longer have, and the older timestamped directories.
+      while IFS= read -r entry; do
+        [ -e "$dir/$ts/$entry" ] || rm -f "${dir:?}/$entry"
+      done < <(find "$dir" -mindepth 1 -maxdepth 1 -type l ! -name ..data -printf '%f\n')
+      find "$dir" -mindepth 1 -maxdepth 1 -type d -name '..*' ! -name "$ts" -exec rm -rf {} +
+    done
+  done
+  echo "volumes under $PODLAB_POD_DIR: emptyDir $(echo ${PODLAB_EMPTY_DIRS:-none}), $n configMap and secret files"
+}
+
+remove() {
+  local m
+  # The secret volumes' tmpfs first: rm cannot remove a mount point.
+  if [ -d "$volumes/secret" ]; then
+    for m in "$volumes"/secret/*; do
+      if mountpoint -q "$m"; then umount "$m"; fi
+    done
+  fi
+  rm -rf "$PODLAB_POD_DIR"
+  echo "removed $PODLAB_POD_DIR"
 }
 
 case "$1" in
   create | update) write ;;
-  delete) rm -rf "$PODLAB_POD_DIR"; echo "removed $PODLAB_POD_DIR" ;;
+  delete) remove ;;
   *) fail "unknown action $1" ;;
 esac

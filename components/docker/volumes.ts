@@ -1,8 +1,9 @@
-// A pod's emptyDir and configMap volumes on the Docker host: directories under the pod's own
+// A pod's emptyDir, configMap and secret volumes on the Docker host: directories under the pod's own
 // directory, as the kubelet keeps them under /var/lib/kubelet/pods/<uid>/volumes/, made and kept up
 // to date by a command resource `<pod>-volumes` and removed with the pod. Members bind-mount them;
-// configMap volumes read-only, as Kubernetes mounts them. The script is a constant file; the values
-// reach it through the environment only.
+// configMap and secret volumes read-only, as Kubernetes mounts them, their files written the
+// kubelet's atomic way (volumes.sh) and a secret volume on a tmpfs. The script is a constant file;
+// the values reach it through the environment only, which is a Pulumi secret when a Secret is in it.
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -14,28 +15,40 @@ import { DockerTarget } from "./target";
 
 const SCRIPT = readFileSync(join(__dirname, "volumes.sh"), "utf8");
 
-/** The script's environment: emptyDir names, configMap files (volume/key, checked names) in base64. */
+/**
+ * The script's environment (see volumes.sh): emptyDir, configMap and secret volume names, and each
+ * projected file as "<configmap|secret>/<volume>/<path> <mode in octal>" with its bytes in base64.
+ */
 export function volumesEnvironment(spec: PodSpec): Record<string, string> {
-  const files = spec.volumes.flatMap((v) => ("configMap" in v ? v.configMap.files.map((f) => ({ path: `${v.name}/${f.key}`, content: f.content })) : []));
+  const files = spec.volumes.flatMap((v) =>
+    "configMap" in v ? v.configMap.files.map((f) => ({ ...f, line: `configmap/${v.name}/${f.path} ${f.mode.toString(8)}` }))
+      : "secret" in v ? v.secret.files.map((f) => ({ ...f, line: `secret/${v.name}/${f.path} ${f.mode.toString(8)}` })) : []);
+  const names = (kind: "emptyDir" | "configMap" | "secret") => spec.volumes.filter((v) => kind in v).map((v) => v.name).join("\n");
   const env: Record<string, string> = {
     PODLAB_POD_DIR: podDir(spec.name),
-    PODLAB_EMPTY_DIRS: spec.volumes.filter((v) => "emptyDir" in v).map((v) => v.name).join("\n"),
-    PODLAB_CONFIGMAPS: spec.volumes.filter((v) => "configMap" in v).map((v) => v.name).join("\n"),
-    PODLAB_FILES: files.map((f) => f.path).join("\n"),
+    PODLAB_EMPTY_DIRS: names("emptyDir"),
+    PODLAB_CONFIGMAPS: names("configMap"),
+    PODLAB_SECRETS: names("secret"),
+    PODLAB_FILES: files.map((f) => f.line).join("\n"),
   };
-  files.forEach((f, i) => (env[`PODLAB_FILE_${i}`] = Buffer.from(f.content, "utf8").toString("base64")));
+  files.forEach((f, i) => (env[`PODLAB_FILE_${i}`] = f.base64));
   return env;
 }
 
 /**
- * The command resource `<pod>-volumes`, or undefined when the pod has no emptyDir or configMap
+ * The command resource `<pod>-volumes`, or undefined when the pod has no emptyDir, configMap or secret
  * volume. `podRecord` is the pod's recorded spec (the sandbox's label): when it changes, the pod is
- * new, and so are its volumes (the command is replaced: its delete removes the old directories).
+ * new, and so are its volumes (the command is replaced: its delete removes the old directories). With
+ * a secret volume its whole environment is a Pulumi secret: encrypted in the state, "[secret]" in
+ * previews.
  */
 export function volumesCommand(spec: PodSpec, podRecord: string, target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
-  if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v)) return undefined;
+  if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v || "secret" in v)) return undefined;
+  const { environment, ...actions } = scriptActions("volumes.sh", SCRIPT, volumesEnvironment(spec));
+  const secret = spec.volumes.some((v) => "secret" in v);
   return hostCommand(`${spec.name}-volumes`, {
-    ...scriptActions("volumes.sh", SCRIPT, volumesEnvironment(spec)),
+    ...actions,
+    environment: secret ? pulumi.secret(environment as Record<string, string>) : environment,
     triggers: [createHash("sha256").update(podRecord).digest("hex")],
   }, target, opts);
 }

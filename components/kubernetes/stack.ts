@@ -8,7 +8,7 @@ import { minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/val
 import { KubernetesPod } from "./pod";
 
 /**
- * The manifests' ConfigMaps and Pods on the configured cluster (`podlab:context`, `podlab:kubeconfig`,
+ * The manifests' ConfigMaps, Secrets and Pods on the configured cluster (`podlab:context`, `podlab:kubeconfig`,
  * `podlab:namespace` for objects that name none); returns the pods' layouts. Input was checked by the caller.
  */
 export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi.Output<PodLayout[]> {
@@ -25,6 +25,11 @@ export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi
   const configMaps = [...input.manifests.configMaps.values()].map((cm) => new k8s.core.v1.ConfigMap(cm.metadata!.name!, {
     ...cm, metadata: { ...cm.metadata, namespace: cm.metadata?.namespace ?? namespace },
   } as k8s.core.v1.ConfigMapArgs, { provider }));
+  // Secrets' values are Pulumi secrets from here on: encrypted in the state, "[secret]" in previews.
+  const secrets = [...input.manifests.secrets.values()].map((s) => new k8s.core.v1.Secret(s.metadata!.name!, {
+    ...s, metadata: { ...s.metadata, namespace: s.metadata?.namespace ?? namespace },
+    ...(s.data ? { data: pulumi.secret(s.data) } : {}), ...(s.stringData ? { stringData: pulumi.secret(s.stringData) } : {}),
+  } as k8s.core.v1.SecretArgs, { provider }));
   const made = input.manifests.pods.map((m) => new KubernetesPod(m.pod.metadata!.name!, {
     manifest: m.pod,
     source: m.source,
@@ -32,6 +37,6 @@ export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi
     configMaps: input.manifests.configMaps,
     namespace,
     readyTimeout: config.get("readyTimeout"),
-  }, { providers: { kubernetes: provider }, dependsOn: configMaps }));
+  }, { providers: { kubernetes: provider }, dependsOn: [...configMaps, ...secrets] }));
   return pulumi.all(made.map((p) => p.layout));
 }

@@ -20,6 +20,9 @@ export type Role = "sandbox" | "member" | "init";
 export function specLabel(spec: PodSpec): string {
   return JSON.stringify({
     ...spec,
-    volumes: spec.volumes.map((v) => ("configMap" in v ? { name: v.name, configMap: { name: v.configMap.name, files: [] } } : v)),
+    // Files are left out: a ConfigMap's change updates them in place, and a Secret's values must
+    // never reach a label or annotation (which `docker inspect` and kubectl show in plain text).
+    volumes: spec.volumes.map((v) => ("configMap" in v ? { name: v.name, configMap: { name: v.configMap.name, files: [] } }
+      : "secret" in v ? { name: v.name, secret: { name: v.secret.name, files: [] } } : v)),
   });
 }

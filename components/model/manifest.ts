@@ -1,9 +1,10 @@
-// Kubernetes manifests in: files of YAML documents holding Pods (and the ConfigMaps they mount),
+// Kubernetes manifests in: files of YAML documents holding Pods (and the ConfigMaps and Secrets they use),
 // read as kubectl reads them and judged by the Kubernetes API server's own validation
 // (podlab-validator, see validator.ts) before anything else reads them. Errors are the API server's,
 // with its paths: spec.containers[0].ports[0].containerPort. kubernetes-models gives the types only.
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { PodSpecError } from "./validate";
@@ -20,8 +21,10 @@ export interface PodManifest {
 
 export interface Manifests {
   pods: PodManifest[];
-  /** ConfigMaps by name, for the pods' configMap volumes. */
+  /** ConfigMaps by name, for the pods' configMap volumes and env. */
   configMaps: Map<string, IConfigMap>;
+  /** Secrets by name, for the pods' secret volumes: their values become Pulumi secrets wherever they go. */
+  secrets: Map<string, ISecret>;
 }
 
 /** A document's refusals as one message: the API server's first, then how many more and which. */
@@ -31,10 +34,10 @@ function refusal(errors: string[]): string {
 
 /**
  * Reads Kubernetes manifests: each file may hold several YAML documents, read as kubectl reads them
- * (YAML 1.1: `defaultMode: 0400` is octal); each must be a `v1` Pod or ConfigMap that the Kubernetes
+ * (YAML 1.1: `defaultMode: 0400` is octal); each must be a `v1` Pod, ConfigMap or Secret that the Kubernetes
  * API server of the local cluster's version would create (podlab-validator: strict decoding, defaulting,
- * the Pod and ConfigMap strategies' validation). Relative paths are taken from `baseDir` (the
- * project's directory); `field` names the config key in messages. Pod and ConfigMap names must be
+ * the Pod, ConfigMap and Secret strategies' validation). Relative paths are taken from `baseDir` (the
+ * project's directory); `field` names the config key in messages. Pod, ConfigMap and Secret names must be
  * unique across all files. Throws a PodSpecError naming the file, the object and the API server's
  * words ("pods/foo.yaml: Pod foo: spec.volumes[0].hostPath.path: Invalid value: ...: must not contain '..'").
  */
@@ -49,7 +52,7 @@ export function loadManifests(files: unknown, baseDir: string, field = "podlab:m
       throw new PodSpecError(`${field}[${i}]`, file, `cannot be read: ${(err as Error).message}`);
     }
   });
-  const out: Manifests = { pods: [], configMaps: new Map() };
+  const out: Manifests = { pods: [], configMaps: new Map(), secrets: new Map() };
   const seenPods = new Map<string, string>();
   for (const checked of validateFiles(texts)) {
     const file = checked.name;
@@ -58,13 +61,19 @@ export function loadManifests(files: unknown, baseDir: string, field = "podlab:m
   }
   function read(file: string, doc: ValidatedDocument): void {
     if (doc.object === undefined && doc.errors.length === 0) return; // an empty document, e.g. after a trailing ---
-    const what = doc.kind === "Pod" || doc.kind === "ConfigMap" ? doc.kind : "document";
+    const what = doc.kind === "Pod" || doc.kind === "ConfigMap" || doc.kind === "Secret" ? doc.kind : "document";
     const source = `${file}: ${what} ${doc.name ? doc.name : `(document ${doc.index})`}`;
     if (doc.errors.length) throw PodSpecError.plain(source, refusal(doc.errors));
     const name = doc.name!;
     if (doc.kind === "ConfigMap") {
       if (out.configMaps.has(name)) throw new PodSpecError(`${source}: metadata.name`, name, "is the name of another ConfigMap");
       out.configMaps.set(name, doc.object as unknown as IConfigMap);
+      return;
+    }
+    if (doc.kind === "Secret") {
+      // Its name only: a message never shows a Secret's values.
+      if (out.secrets.has(name)) throw PodSpecError.plain(`${source}: metadata.name`, `${JSON.stringify(name)} is the name of another Secret`);
+      out.secrets.set(name, doc.object as unknown as ISecret);
       return;
     }
     const other = seenPods.get(name);

@@ -95,12 +95,24 @@ export interface ContainerSpec {
   livenessProbe?: ProbeSpec;
 }
 
-/** A pod volume, by source: an emptyDir, a host path or a ConfigMap's keys as files. */
+/**
+ * A file of a configMap or secret volume, as the kubelet projects it: its path in the volume (a key,
+ * or an item's path), its bytes in base64, and its mode bits (defaultMode or the item's; 0644 unset).
+ */
+export interface VolumeFile {
+  path: string;
+  base64: string;
+  mode: number;
+}
+
+/** A pod volume, by source: an emptyDir, a host path, or a ConfigMap's or Secret's keys as files. */
 export type VolumeSpec =
   | { name: string; emptyDir: true }
   /** type: "", DirectoryOrCreate or Directory on the docker platform; any of Kubernetes' on Kubernetes. */
   | { name: string; hostPath: { path: string; type: string } }
-  | { name: string; configMap: { name: string; files: { key: string; content: string }[] } }
+  | { name: string; configMap: { name: string; files: VolumeFile[] } }
+  /** Its files hold secret values: they reach the host only inside Pulumi secrets, and live on a tmpfs. */
+  | { name: string; secret: { name: string; files: VolumeFile[] } }
   /** A source only the Kubernetes platform renders (secret, projected, …), by its field's name. */
   | { name: string; other: string };
 

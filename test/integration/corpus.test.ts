@@ -39,7 +39,7 @@ function expected(file: string, platform: "docker" | "kubernetes"): Expected {
 function podlabVerdict(file: string, platform: "docker" | "kubernetes"): string | undefined {
   try {
     const m = loadManifests([file], CORPUS);
-    for (const p of m.pods) podSpecFromManifest(p.pod, p.source, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: m.configMaps, platform });
+    for (const p of m.pods) podSpecFromManifest(p.pod, p.source, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: m.configMaps, secrets: m.secrets, platform });
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -64,7 +64,7 @@ async function api(kubeconfig: string, context: string): Promise<Api> {
 
 /** A server-side dry-run create (strict field validation): undefined when accepted, else the API server's message. */
 function dryRunCreate(a: Api, object: Record<string, unknown>): Promise<string | undefined> {
-  const kind = object.kind === "ConfigMap" ? "configmaps" : object.kind === "Service" ? "services" : "pods";
+  const kind = ({ ConfigMap: "configmaps", Secret: "secrets", Service: "services" } as Record<string, string>)[object.kind as string] ?? "pods";
   const ns = ((object.metadata as any)?.namespace as string | undefined) ?? "default";
   const body = JSON.stringify(object);
   return new Promise((resolve, reject) => {

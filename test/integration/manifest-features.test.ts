@@ -204,7 +204,8 @@ describe("a manifest's features on the docker-host stack", () => {
     const before = await wholePod(name, ["app", "sidecar"]);
     const docs = featurePod() as any[];
     docs[0].data["greeting.txt"] = "hello again\n";
-    expect((await exec("sidecar", "ls", "-A", "/etc/none"))).toBe(""); // a ConfigMap without keys: an empty folder
+    // A ConfigMap without keys: no file, only the kubelet's ..data link and its timestamped folder.
+    expect((await exec("sidecar", "ls", "-A", "/etc/none"))).toMatch(/^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.\d{9}\n\.\.data$/);
     stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: docs });
     const preview = await stack.preview();
     expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`)).toEqual([`update ${name}-volumes`]);

@@ -68,8 +68,8 @@ describe("manifests", () => {
     pod.metadata.labels = { app: "foo", "example.com/team": "x" };
     expect(() => load(pod)).not.toThrow();
   });
-  it("refuses kinds other than Pod and ConfigMap, a missing file, a file without a Pod, and two Pods of one name", () => {
-    expect(() => load({ apiVersion: "v1", kind: "Service", metadata: { name: "s" } })).toThrow(/: document s: kind: Unsupported value: "v1\/Service": podlab reads v1 Pod and ConfigMap objects$/);
+  it("refuses kinds other than Pod, ConfigMap and Secret, a missing file, a file without a Pod, and two Pods of one name", () => {
+    expect(() => load({ apiVersion: "v1", kind: "Service", metadata: { name: "s" } })).toThrow(/: document s: kind: Unsupported value: "v1\/Service": podlab reads v1 Pod, ConfigMap and Secret objects$/);
     expect(() => loadManifests(["nope.yaml"], dir)).toThrow(/^podlab:manifests\[0\]: "nope.yaml" cannot be read: ENOENT/);
     expect(() => loadManifests([], dir)).toThrow("podlab:manifests: [] must list at least one manifest file (e.g. [pods/foo.yaml])");
     expect(() => load({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } })).toThrow(/hold no Pod$/);
@@ -190,8 +190,8 @@ ${extra}`;
     expect(verdict("docker", pod(`      lifecycle: {postStart: {exec: {command: ["/bin/sh", "-c", "true"]}}}\n`))).toBe(
       "Pod p: spec.containers[0].lifecycle: lifecycle hooks are not rendered on the docker platform (see the README's support table)",
     );
-    expect(verdict("docker", pod(`      env: [{name: A, valueFrom: {configMapKeyRef: {name: special-config, key: a}}}]\n`))).toBe(
-      "Pod p: spec.containers[0].env[0].valueFrom: environment variables from other sources (env[].valueFrom) are not rendered on the docker platform (see the README's support table)",
+    expect(verdict("docker", pod(`      env: [{name: A, valueFrom: {secretKeyRef: {name: credentials, key: a}}}]\n`))).toBe(
+      "Pod p: spec.containers[0].env[0].valueFrom.secretKeyRef: Secrets (secretKeyRef) are not rendered on the docker platform (see the README's support table)",
     );
     expect(verdict("docker", pod(`  volumes: [{name: d, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}]\n`))).toBe(
       "Pod p: spec.volumes[0].downwardAPI: downwardAPI volumes are not rendered on the docker platform (see the README's support table)",

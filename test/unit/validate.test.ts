@@ -132,8 +132,8 @@ describe("the Pod model from a manifest", () => {
     const cm = (data: Record<string, string>) => new Map([["c", { apiVersion: "v1" as const, kind: "ConfigMap" as const, metadata: { name: "c" }, data }]]);
     const pod: any = fooPod();
     pod.spec.volumes = [{ name: "c", configMap: { name: "c" } }];
-    expect(() => model(pod, "docker", cm({ big: "x".repeat(100 * 1024) }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): data.big: "102400 bytes" is over 90 KiB, the most the docker platform writes per ConfigMap key`);
-    expect(() => model(pod, "docker", cm({ "..data": "x" }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): data...data: "..data" is not a valid ConfigMap key`);
+    expect(() => model(pod, "docker", cm({ big: "x".repeat(100 * 1024) }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): key big: 102400 bytes is over 90 KiB, the most the docker platform writes per file (through its volume command's environment)`);
+    expect(() => model(pod, "docker", cm({ "..data": "x" }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): key ..data: "..data" is not a valid key`);
     expect(model(pod, "docker", cm({})).volumes).toEqual([{ name: "c", configMap: { name: "c", files: [] } }]);
   });
   it("accepts empty objects that set nothing", () => {
@@ -166,7 +166,7 @@ describe("the Pod model from a manifest", () => {
     expect(spec.volumes).toEqual([
       { name: "scratch", emptyDir: true },
       { name: "host", hostPath: { path: "/srv/data", type: "" } },
-      { name: "conf", configMap: { name: "conf", files: [{ key: "a.txt", content: "hello" }] } },
+      { name: "conf", configMap: { name: "conf", files: [{ path: "a.txt", base64: Buffer.from("hello").toString("base64"), mode: 0o644 }] } },
     ]);
     expect(spec.containers[0]).toMatchObject({
       env: [{ name: "B", value: "2" }, { name: "A", value: "1" }], workingDir: "/srv",

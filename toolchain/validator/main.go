@@ -1,4 +1,4 @@
-// podlab-validator: the Kubernetes API server's own checks of a Pod or ConfigMap at create, run
+// podlab-validator: the Kubernetes API server's own checks of a Pod, ConfigMap or Secret at create, run
 // offline on manifest files, so that podlab refuses what the API server refuses, in its words.
 //
 // Input (stdin), JSON: {"files": [{"name": "pods/foo.yaml", "text": "<the file's YAML>"}]}.
@@ -17,9 +17,9 @@
 //   - defaulted and converted to the internal type by the API server's scheme
 //     (k8s.io/kubernetes/pkg/api/legacyscheme with pkg/apis/core/install);
 //   - created through the API server's own create path, k8s.io/apiserver/pkg/registry/rest.BeforeCreate
-//     with the Pod and ConfigMap strategies of k8s.io/kubernetes/pkg/registry/core/{pod,configmap}
+//     with the Pod, ConfigMap and Secret strategies of k8s.io/kubernetes/pkg/registry/core/{pod,configmap,secret}
 //     (PrepareForCreate drops fields of disabled feature gates, Validate is
-//     pkg/apis/core/validation.ValidatePodCreate / ValidateConfigMap), with the default feature gates
+//     pkg/apis/core/validation.ValidatePodCreate / ValidateConfigMap / ValidateSecret), with the default feature gates
 //     of this Kubernetes version, which the local cluster runs (scripts/local-cluster sets none), and
 //     its --allow-privileged=true.
 //
@@ -50,6 +50,7 @@ import (
 	_ "k8s.io/kubernetes/pkg/apis/core/install"
 	"k8s.io/kubernetes/pkg/capabilities"
 	"k8s.io/kubernetes/pkg/registry/core/configmap"
+	"k8s.io/kubernetes/pkg/registry/core/secret"
 	"k8s.io/kubernetes/pkg/registry/core/pod"
 	"sigs.k8s.io/yaml"
 )
@@ -158,8 +159,8 @@ func checkDocument(index int, raw []byte) document {
 	if len(doc.Errors) > 0 {
 		return doc
 	}
-	if meta.APIVersion != "v1" || (meta.Kind != "Pod" && meta.Kind != "ConfigMap") {
-		doc.Errors = append(doc.Errors, fmt.Sprintf("kind: Unsupported value: %q: podlab reads v1 Pod and ConfigMap objects", meta.APIVersion+"/"+meta.Kind))
+	if meta.APIVersion != "v1" || (meta.Kind != "Pod" && meta.Kind != "ConfigMap" && meta.Kind != "Secret") {
+		doc.Errors = append(doc.Errors, fmt.Sprintf("kind: Unsupported value: %q: podlab reads v1 Pod, ConfigMap and Secret objects", meta.APIVersion+"/"+meta.Kind))
 		return doc
 	}
 	obj, _, err := strictDecoder.Decode(data, nil, nil)
@@ -171,10 +172,13 @@ func checkDocument(index int, raw []byte) document {
 	legacyscheme.Scheme.Default(obj)
 	var internal runtime.Object
 	var strategy rest.RESTCreateStrategy
-	if meta.Kind == "Pod" {
+	switch meta.Kind {
+	case "Pod":
 		internal, strategy = &api.Pod{}, pod.Strategy
-	} else {
+	case "ConfigMap":
 		internal, strategy = &api.ConfigMap{}, configmap.Strategy
+	default:
+		internal, strategy = &api.Secret{}, secret.Strategy
 	}
 	if err := legacyscheme.Scheme.Convert(obj, internal, nil); err != nil {
 		doc.Errors = append(doc.Errors, fmt.Sprintf("%s in version \"v1\" cannot be handled as a %s: %v", meta.Kind, meta.Kind, err))
@@ -203,6 +207,8 @@ func metaOf(obj runtime.Object) (*metav1.ObjectMeta, error) {
 	case *api.Pod:
 		return &o.ObjectMeta, nil
 	case *api.ConfigMap:
+		return &o.ObjectMeta, nil
+	case *api.Secret:
 		return &o.ObjectMeta, nil
 	}
 	return nil, fmt.Errorf("(document): unexpected type %T", obj)
