@@ -25,7 +25,8 @@ export interface ObservedContainer {
 
 /** Which pod volume a mount's source is: by the rendering rules of pod.ts (memberSettings). */
 function volumeOf(spec: PodSpec, source: string | undefined): string {
-  const v = spec.volumes.find((x) => volumeSource(spec.name, x) === source);
+  // A mount of a subPath is below its volume's directory.
+  const v = spec.volumes.find((x) => volumeSource(spec.name, x) === source || source?.startsWith(`${volumeSource(spec.name, x)}/`));
   return v?.name ?? `(unknown ${source})`;
 }
 

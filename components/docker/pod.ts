@@ -110,6 +110,11 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
   if (sc.capabilities.add.length || sc.capabilities.drop.length) out.capabilities = { adds: sc.capabilities.add, drops: sc.capabilities.drop };
   const securityOpts = securityOptions(sc);
   if (securityOpts.length) out.securityOpts = securityOpts;
+  // The kubelet hands the runtime supplementalGroups then fsGroup as the process's additional groups.
+  const groups = [...spec.supplementalGroups, ...(spec.fsGroup !== undefined ? [spec.fsGroup] : [])];
+  if (groups.length) out.groupAdds = [...new Set(groups)].map(String);
+  if (c.stdin) out.stdinOpen = true;
+  if (c.tty) out.tty = true;
   if (spec.terminationGracePeriodSeconds !== undefined) {
     out.stopTimeout = spec.terminationGracePeriodSeconds;
     out.destroyGraceSeconds = spec.terminationGracePeriodSeconds;
@@ -118,7 +123,8 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
   const binds: docker.types.input.ContainerVolume[] = [];
   for (const m of c.mounts) {
     const v = spec.volumes.find((x) => x.name === m.volume)!;
-    const source = volumeSource(spec.name, v);
+    // A subPath is a path inside the volume (volumes.sh makes it in an emptyDir, as the kubelet does).
+    const source = m.subPath ? `${volumeSource(spec.name, v)}/${m.subPath}` : volumeSource(spec.name, v);
     if ("emptyDir" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
     else if ("configMap" in v || "secret" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: true });
     else if ("hostPath" in v && v.hostPath.type === "Directory") mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });

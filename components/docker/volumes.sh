@@ -4,6 +4,10 @@
 # are checked again here):
 #   PODLAB_POD_DIR     the pod's directory, /var/lib/podlab/pods/<pod>
 #   PODLAB_EMPTY_DIRS  the emptyDir volumes' names, one per line
+#   PODLAB_MEMORY_DIRS the memory-backed ones (medium: Memory), "<name> <size in bytes, or ->" per line:
+#                      each a tmpfs
+#   PODLAB_SUBPATHS    "<emptyDir name>/<subPath>" per line: paths mounts use, made when missing
+#   PODLAB_FS_GROUP    the pod's fsGroup (a number), or empty: the group the volumes are given
 #   PODLAB_CONFIGMAPS  the configMap volumes' names, one per line (a ConfigMap may have no keys)
 #   PODLAB_SECRETS     the secret volumes' names, one per line: each a tmpfs, as the kubelet mounts them
 #   PODLAB_FILES       the projected files, one "<configmap|secret>/<volume>/<path> <mode, octal>" per line
@@ -30,12 +34,47 @@ names() { # names KIND: the volume names of a kind, checked
 # is a link into ..data. A reader sees the old files or the new ones, never a mix, a partial file or
 # none; members' bind mounts of the volume's directory see the change at once.
 write() {
-  local name kind dir line spec mode rest path file var entry n=0 ts
+  local name kind dir line spec mode rest path file var entry size n=0 ts group=${PODLAB_FS_GROUP:-}
+  [[ "$group" =~ ^[0-9]*$ ]] || fail "unexpected fsGroup $group"
   # emptyDir: world-writable as the kubelet makes it (0777), kept across updates: it lives as long as the pod.
   while IFS= read -r name; do
     [ -n "$name" ] || continue
-    mkdir -p "$empty/$name" && chmod 0777 "$empty/$name"
+    [[ "$name" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || fail "unexpected volume name $name"
+    [ -d "$empty/$name" ] || { mkdir -p "$empty/$name" && chmod 0777 "$empty/$name"; }
   done <<< "${PODLAB_EMPTY_DIRS:-}"
+  # medium: Memory: a tmpfs, of the sizeLimit when there is one (else the tmpfs default, half the RAM);
+  # mounted as the kubelet mounts it, with tmpfs's own root mode (1777: sticky, as /tmp).
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    name=${line% *} size=${line##* }
+    [[ "$name" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ && "$size" =~ ^([0-9]+|-)$ ]] || fail "unexpected memory emptyDir $line"
+    # A changed size is a new pod (the spec label holds it): the tmpfs is made once.
+    if mountpoint -q "$empty/$name"; then continue; fi
+    if [ "$size" = - ]; then mount -t tmpfs tmpfs "$empty/$name"; else mount -t tmpfs -o "size=$size" tmpfs "$empty/$name"; fi
+  done <<< "${PODLAB_MEMORY_DIRS:-}"
+  # fsGroup: the kubelet's SetVolumeOwnership (pkg/volume/volume_linux.go): the group owns the volume,
+  # directories get set-group-ID (new files inherit the group), files the group's read and write.
+  if [ -n "$group" ]; then
+    while IFS= read -r name; do
+      [ -n "$name" ] || continue
+      chgrp -R "$group" "$empty/$name" && chmod g+s "$empty/$name"
+    done <<< "${PODLAB_EMPTY_DIRS:-}"
+  fi
+  # A subPath's directories, made as the kubelet makes them (SafeMakeDir with the volume root's mode),
+  # after the root got its group: they inherit it through set-group-ID.
+  local root part made parts
+  while IFS= read -r path; do
+    [ -n "$path" ] || continue
+    [[ "$path" != /* && "/$path/" != */../* ]] || fail "unexpected subPath $path"
+    root=$empty/${path%%/*}
+    [ -d "$root" ] || fail "subPath $path of no emptyDir"
+    made=$root
+    IFS=/ read -ra parts <<< "${path#*/}"
+    for part in "${parts[@]}"; do
+      made=$made/$part
+      [ -d "$made" ] || { mkdir "$made" && chmod "$(stat -c %a "$root")" "$made"; }
+    done
+  done <<< "${PODLAB_SUBPATHS:-}"
   ts="..$(date -u +%Y_%m_%d_%H_%M_%S.%N)"
   for kind in configmap secret; do
     for name in $(names "$kind"); do
@@ -58,11 +97,14 @@ write() {
     var="PODLAB_FILE_$n"
     printf '%s' "${!var}" | base64 -d > "$file"
     chmod "$mode" "$file"
+    # fsGroup on a read-only volume: the group owns it and may read (roMask 0440), as the kubelet sets it.
+    if [ -n "$group" ]; then chgrp "$group" "$file" && chmod g+r "$file"; fi
     n=$((n + 1))
   done <<< "${PODLAB_FILES:-}"
   for kind in configmap secret; do
     for name in $(names "$kind"); do
       dir=$volumes/$kind/$name
+      if [ -n "$group" ]; then find "$dir/$ts" -type d -exec chgrp "$group" {} + -exec chmod g+rxs {} +; fi
       ln -sfn "$ts" "$dir/..data_tmp"
       mv -Tf "$dir/..data_tmp" "$dir/..data"
       # Each top-level name a link into ..data (a file left by an older podlab is replaced once).
@@ -84,12 +126,10 @@ write() {
 
 remove() {
   local m
-  # The secret volumes' tmpfs first: rm cannot remove a mount point.
-  if [ -d "$volumes/secret" ]; then
-    for m in "$volumes"/secret/*; do
-      if mountpoint -q "$m"; then umount "$m"; fi
-    done
-  fi
+  # The tmpfs of secret volumes and memory emptyDirs first: rm cannot remove a mount point.
+  for m in "$volumes"/secret/* "$empty"/*; do
+    if [ -d "$m" ] && mountpoint -q "$m"; then umount "$m"; fi
+  done
   rm -rf "$PODLAB_POD_DIR"
   echo "removed $PODLAB_POD_DIR"
 }

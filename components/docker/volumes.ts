@@ -16,17 +16,23 @@ import { DockerTarget } from "./target";
 const SCRIPT = readFileSync(join(__dirname, "volumes.sh"), "utf8");
 
 /**
- * The script's environment (see volumes.sh): emptyDir, configMap and secret volume names, and each
- * projected file as "<configmap|secret>/<volume>/<path> <mode in octal>" with its bytes in base64.
+ * The script's environment (see volumes.sh): emptyDir, configMap and secret volume names, the
+ * memory-backed emptyDirs with their size (bytes), the emptyDir subPaths mounts use, the pod's fsGroup,
+ * and each projected file as "<configmap|secret>/<volume>/<path> <mode in octal>" with its bytes in base64.
  */
 export function volumesEnvironment(spec: PodSpec): Record<string, string> {
   const files = spec.volumes.flatMap((v) =>
     "configMap" in v ? v.configMap.files.map((f) => ({ ...f, line: `configmap/${v.name}/${f.path} ${f.mode.toString(8)}` }))
       : "secret" in v ? v.secret.files.map((f) => ({ ...f, line: `secret/${v.name}/${f.path} ${f.mode.toString(8)}` })) : []);
   const names = (kind: "emptyDir" | "configMap" | "secret") => spec.volumes.filter((v) => kind in v).map((v) => v.name).join("\n");
+  const emptyDirs = new Set(spec.volumes.filter((v) => "emptyDir" in v).map((v) => v.name));
+  const subPaths = [...spec.initContainers, ...spec.containers].flatMap((c) => c.mounts.filter((m) => m.subPath && emptyDirs.has(m.volume)).map((m) => `${m.volume}/${m.subPath}`));
   const env: Record<string, string> = {
     PODLAB_POD_DIR: podDir(spec.name),
     PODLAB_EMPTY_DIRS: names("emptyDir"),
+    PODLAB_MEMORY_DIRS: spec.volumes.flatMap((v) => ("emptyDir" in v && v.emptyDir.medium === "Memory" ? [`${v.name} ${v.emptyDir.sizeLimitBytes ?? "-"}`] : [])).join("\n"),
+    PODLAB_SUBPATHS: [...new Set(subPaths)].join("\n"),
+    PODLAB_FS_GROUP: spec.fsGroup === undefined ? "" : String(spec.fsGroup),
     PODLAB_CONFIGMAPS: names("configMap"),
     PODLAB_SECRETS: names("secret"),
     PODLAB_FILES: files.map((f) => f.line).join("\n"),

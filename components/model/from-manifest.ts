@@ -7,6 +7,7 @@ import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import { containerEnv, NodeFacts } from "./env";
+import { expand } from "./expansion";
 import { ImageOverride, overrideImage } from "./image-overrides";
 import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy, VolumeFile, VolumeSpec } from "./pod-spec";
 import { checkSupported } from "./support";
@@ -133,6 +134,21 @@ function readProbe(at: string, p: K8sProbe, ports: { name?: string; containerPor
   return out;
 }
 
+/**
+ * A mount's subPath, or its subPathExpr with $(VAR) expanded from the container's env as the kubelet
+ * does (kubecontainer.ExpandContainerVolumeMounts); either must stay inside the volume (the API server
+ * checks subPath; the kubelet refuses an expansion that leaves it, or that keeps a $( it could not expand).
+ */
+function mountSubPath(at: string, m: NonNullable<K8sContainer["volumeMounts"]>[number], env: { name: string; value: string }[], strict: boolean): string | undefined {
+  if (m.subPathExpr === undefined) return m.subPath || undefined;
+  const values = new Map(env.map((e) => [e.name, e.value]));
+  const path = expand(m.subPathExpr, (n) => values.get(n));
+  if (strict && (path.startsWith("/") || path.split("/").includes("..") || path.includes("$("))) {
+    throw new PodSpecError(`${at}.subPathExpr`, m.subPathExpr, `expands to ${JSON.stringify(path)}, which is not a relative path inside the volume`);
+  }
+  return path || undefined;
+}
+
 function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<string>, options: FromManifestOptions, strict: boolean): ContainerSpec {
   const [pod, images] = [manifest.spec!, options.images];
   if (strict && (!DNS_LABEL.test(c.name) || c.name.length > 63)) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
@@ -154,8 +170,10 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
   }
   const mounts = (c.volumeMounts ?? []).map((m, j): MountSpec => {
     if (strict && !volumes.has(m.name)) throw new PodSpecError(`${at}.volumeMounts[${j}].name`, m.name, "is not the name of a volume in spec.volumes");
-    return { volume: m.name, mountPath: m.mountPath, readOnly: m.readOnly ?? false };
+    const subPath = mountSubPath(`${at}.volumeMounts[${j}]`, m, env, strict);
+    return { volume: m.name, mountPath: m.mountPath, readOnly: m.readOnly ?? false, ...(subPath ? { subPath } : {}) };
   });
+  if (strict && c.stdinOnce) throw new PodSpecError(`${at}.stdinOnce`, true, "is not rendered on the docker platform (Docker's stdin stays open; stdin: true alone is)");
   if (strict) {
     checkMountTargets(at, mounts);
     checkCapabilities(`${at}.securityContext.capabilities`, sc.capabilities);
@@ -180,6 +198,8 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
       ...(appArmorProfile !== undefined ? { appArmorProfile } : {}),
     },
     mounts,
+    stdin: c.stdin ?? false,
+    tty: c.tty ?? false,
   };
   if (c.workingDir !== undefined) spec.workingDir = c.workingDir;
   const readiness = c.readinessProbe && probe(`${at}.readinessProbe`, c.readinessProbe, c.ports ?? [], false, strict);
@@ -240,7 +260,17 @@ function projectedFiles(at: string, object: string, keys: { key: string; base64:
 
 function volume(at: string, v: NonNullable<NonNullable<IPod["spec"]>["volumes"]>[number], configMaps: Map<string, IConfigMap>, secrets: Map<string, ISecret>, strict: boolean): VolumeSpec {
   if (strict && !DNS_LABEL.test(v.name)) throw new PodSpecError(`${at}.name`, v.name, "is not a valid volume name (a DNS label)");
-  if (v.emptyDir) return { name: v.name, emptyDir: true };
+  if (v.emptyDir) {
+    const medium = v.emptyDir.medium ?? "";
+    if (strict && medium !== "" && medium !== "Memory") throw new PodSpecError(`${at}.emptyDir.medium`, medium, "is not rendered on the docker platform (\"\" or Memory)");
+    const size = v.emptyDir.sizeLimit === undefined ? undefined : String(v.emptyDir.sizeLimit);
+    // On disk the kubelet enforces sizeLimit by evicting the pod (its eviction manager); a tmpfs holds it itself.
+    if (strict && size !== undefined && medium !== "Memory") {
+      throw new PodSpecError(`${at}.emptyDir.sizeLimit`, size, "is enforced by the kubelet's eviction manager on disk, which a Docker host has not: set medium: Memory (a tmpfs of that size), or leave it out");
+    }
+    const sizeLimitBytes = size === undefined ? undefined : strict ? checkMemory(`${at}.emptyDir.sizeLimit`, size) : parseMemory(size);
+    return { name: v.name, emptyDir: { medium: medium as "" | "Memory", ...(sizeLimitBytes !== undefined ? { sizeLimitBytes } : {}) } };
+  }
   if (v.hostPath) {
     const type = v.hostPath.type ?? "";
     if (strict && type !== "" && type !== "DirectoryOrCreate" && type !== "Directory") {
@@ -362,7 +392,12 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     hostname: s.hostname ?? name,
     shareProcessNamespace: s.shareProcessNamespace ?? false,
     volumes,
+    supplementalGroups: s.securityContext?.supplementalGroups ?? [],
+    ...(s.securityContext?.fsGroup !== undefined ? { fsGroup: s.securityContext.fsGroup } : {}),
   };
+  if (strict && s.securityContext?.supplementalGroupsPolicy === "Strict") {
+    throw new PodSpecError(`${source}: spec.securityContext.supplementalGroupsPolicy`, "Strict", "is not rendered on the docker platform (Docker merges the image's groups, as Merge does)");
+  }
   if (s.terminationGracePeriodSeconds !== undefined) {
     if (strict && (!Number.isInteger(s.terminationGracePeriodSeconds) || s.terminationGracePeriodSeconds < 0)) {
       throw new PodSpecError(`${source}: spec.terminationGracePeriodSeconds`, s.terminationGracePeriodSeconds, "is not a whole number of seconds (0 or more)");

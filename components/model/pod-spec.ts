@@ -31,6 +31,8 @@ export interface MountSpec {
   volume: string;
   mountPath: string;
   readOnly: boolean;
+  /** A path inside the volume to mount instead of its root (subPath, or subPathExpr expanded from env). */
+  subPath?: string;
 }
 
 /**
@@ -89,6 +91,9 @@ export interface ContainerSpec {
     appArmorProfile?: ProfileType;
   };
   mounts: MountSpec[];
+  /** stdin: the container's stdin is kept open (Docker `--interactive`); tty: it gets a terminal (`--tty`). */
+  stdin: boolean;
+  tty: boolean;
   /** Readiness: the container is Ready only while it passes (app containers only). */
   readinessProbe?: ProbeSpec;
   /** Liveness: failing it failureThreshold times in a row kills the container (restartPolicy decides). */
@@ -107,7 +112,8 @@ export interface VolumeFile {
 
 /** A pod volume, by source: an emptyDir, a host path, or a ConfigMap's or Secret's keys as files. */
 export type VolumeSpec =
-  | { name: string; emptyDir: true }
+  /** medium Memory: a tmpfs, of sizeLimitBytes when set (the kubelet's SizeMemoryBackedVolumes). */
+  | { name: string; emptyDir: { medium: "" | "Memory"; sizeLimitBytes?: number } }
   /** type: "", DirectoryOrCreate or Directory on the docker platform; any of Kubernetes' on Kubernetes. */
   | { name: string; hostPath: { path: string; type: string } }
   | { name: string; configMap: { name: string; files: VolumeFile[] } }
@@ -129,6 +135,12 @@ export interface PodSpec {
   hostname: string;
   /** Members join the sandbox's PID namespace: pause is their PID 1. */
   shareProcessNamespace: boolean;
+  /**
+   * Group IDs every container's processes get besides their own (securityContext.supplementalGroups,
+   * then fsGroup, as the kubelet hands them to the runtime). fsGroup also owns the pod's volumes.
+   */
+  supplementalGroups: number[];
+  fsGroup?: number;
   /** Seconds between SIGTERM and SIGKILL when a container is stopped; unset: the platform's default. */
   terminationGracePeriodSeconds?: number;
   volumes: VolumeSpec[];

@@ -198,10 +198,35 @@ describe("DockerPod", () => {
     expect(byName("feat-sidecar")!.inputs).toMatchObject({ user: "1000:1000", pidMode: "container:feat-sandbox-id" });
     expect(byName("feat-volumes")!.inputs.environment).toEqual({
       PODLAB_SCRIPT: readFileSync(join(__dirname, "../../components/docker/volumes.sh"), "utf8"),
-      PODLAB_POD_DIR: "/var/lib/podlab/pods/feat", PODLAB_EMPTY_DIRS: "scratch", PODLAB_CONFIGMAPS: "conf", PODLAB_SECRETS: "", PODLAB_FILES: "configmap/conf/a.txt 644", PODLAB_FILE_0: Buffer.from("hello\n").toString("base64"),
+      PODLAB_POD_DIR: "/var/lib/podlab/pods/feat", PODLAB_EMPTY_DIRS: "scratch", PODLAB_MEMORY_DIRS: "", PODLAB_SUBPATHS: "", PODLAB_FS_GROUP: "", PODLAB_CONFIGMAPS: "conf", PODLAB_SECRETS: "", PODLAB_FILES: "configmap/conf/a.txt 644", PODLAB_FILE_0: Buffer.from("hello\n").toString("base64"),
     });
     expect(layout.containers[0].mounts).toEqual(["conf:/etc/conf:ro", "host:/data:ro", "scratch:/scratch"]);
     expect(layout.containers[0].namespaces.pid).toBe("sandbox");
+  });
+
+  it("renders groups, stdin and tty, subPaths and memory emptyDirs, and hands the volume script their values", async () => {
+    const manifest: any = namedPod("opts");
+    manifest.spec.securityContext = { supplementalGroups: [4000, 2000], fsGroup: 2000 };
+    manifest.spec.volumes = [{ name: "mem", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }, { name: "data", emptyDir: {} }];
+    Object.assign(manifest.spec.containers[0], {
+      stdin: true, tty: true, env: [{ name: "SUB", value: "a" }],
+      volumeMounts: [{ name: "mem", mountPath: "/mem" }, { name: "data", mountPath: "/data", subPathExpr: "$(SUB)/b" }],
+    });
+    const pod = make(manifest);
+    await settled(pod);
+    const app = byName("opts-app")!.inputs;
+    expect(app).toMatchObject({ groupAdds: ["4000", "2000"], stdinOpen: true, tty: true });
+    expect(app.mounts).toEqual([
+      { type: "bind", source: "/var/lib/podlab/pods/opts/volumes/empty-dir/mem", target: "/mem", readOnly: false },
+      { type: "bind", source: "/var/lib/podlab/pods/opts/volumes/empty-dir/data/a/b", target: "/data", readOnly: false },
+    ]);
+    expect(byName("opts-sidecar")!.inputs).toMatchObject({ groupAdds: ["4000", "2000"] });
+    expect(byName("opts-sidecar")!.inputs.stdinOpen).toBeUndefined();
+    expect(byName("opts-volumes")!.inputs.environment).toMatchObject({
+      PODLAB_EMPTY_DIRS: "mem\ndata", PODLAB_MEMORY_DIRS: `mem ${16 * 2 ** 20}`, PODLAB_SUBPATHS: "data/a/b", PODLAB_FS_GROUP: "2000",
+    });
+    // The layout names the volume a subPath mount is in.
+    expect((await valueOf(pod.layout)).containers.find((c) => c.name === "app")!.mounts).toEqual(["data:/data", "mem:/mem"]);
   });
 
   it("hands the containers' probes to the agent", async () => {

@@ -100,7 +100,12 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.containers[0].env = [{ name: "A", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }]))).toThrow(
       `${SRC}: spec.containers[0].env[0].valueFrom.secretKeyRef: Secrets (secretKeyRef) are not rendered on the docker platform (see the README's support table)`,
     );
-    expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { medium: "Memory" } }]))).toThrow(`${SRC}: spec.volumes[0].emptyDir.medium: memory-backed emptyDirs (medium: Memory) are not rendered on the docker platform`);
+    expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } }]))).not.toThrow();
+    expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { sizeLimit: "1Gi" } }]))).toThrow(
+      `${SRC}: spec.volumes[0].emptyDir.sizeLimit: "1Gi" is enforced by the kubelet's eviction manager on disk, which a Docker host has not: set medium: Memory (a tmpfs of that size), or leave it out`);
+    expect(bad((p) => (p.spec.containers[0].stdinOnce = true))).toThrow(`${SRC}: spec.containers[0].stdinOnce: true is not rendered on the docker platform`);
+    expect(bad((p) => (p.spec.containers[0].volumeMounts = [{ name: "m", mountPath: "/m", subPathExpr: "$(NOPE)/x" }], p.spec.volumes = [{ name: "m", emptyDir: {} }]))).toThrow(
+      `${SRC}: spec.containers[0].volumeMounts[0].subPathExpr: "$(NOPE)/x" expands to "$(NOPE)/x", which is not a relative path inside the volume`);
     expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox", ports: [{ containerPort: 80 }] }]))).toThrow(
       `${SRC}: spec.initContainers[0].ports: ports of init containers (sidecar-style init containers) are not rendered on the docker platform`,
     );
@@ -164,7 +169,7 @@ describe("the Pod model from a manifest", () => {
     const spec = model(pod, "docker", new Map([["conf", cm]]));
     expect(spec).toMatchObject({ hostname: "web", shareProcessNamespace: true, terminationGracePeriodSeconds: 0, restartPolicy: "OnFailure" });
     expect(spec.volumes).toEqual([
-      { name: "scratch", emptyDir: true },
+      { name: "scratch", emptyDir: { medium: "" } },
       { name: "host", hostPath: { path: "/srv/data", type: "" } },
       { name: "conf", configMap: { name: "conf", files: [{ path: "a.txt", base64: Buffer.from("hello").toString("base64"), mode: 0o644 }] } },
     ]);
