@@ -1,12 +1,15 @@
 package main
 
-// Readiness and liveness probes, as the kubelet's prober runs them (kubernetes pkg/kubelet/prober,
-// v1.34), checked rule by rule against its source:
+// Startup, readiness and liveness probes, as the kubelet's prober runs them (kubernetes
+// pkg/kubelet/prober, v1.34), checked rule by rule against its source:
 //   - worker.go: one worker per container and kind, started with the container; it probes at once
 //     and then every periodSeconds, but skips probes until the container has run initialDelaySeconds;
 //     readiness starts as a failure (not ready), liveness as a success; a result changes only after
 //     successThreshold passes or failureThreshold failures in a row; after a liveness failure the
 //     container is killed and the worker holds until the container's next run.
+//   - worker.go doProbe: while a container with a startup probe has not started, its readiness and
+//     liveness workers skip their probes; the startup worker stops once it passed (the container is
+//     then "started"), and failureThreshold failures in a row kill the container, as liveness does.
 //   - prober.go: a Warning result (below) counts as a success and is recorded as a ProbeWarning
 //     event, "<Kind> probe warning: <output>".
 //   - pkg/probe/http: GET with User-Agent kube-probe/<version> and Accept */*, no keep-alives, the
@@ -47,6 +50,8 @@ type Probe struct {
 	HTTPGet *struct {
 		Path string `json:"path"`
 		Port int    `json:"port"`
+		// Headers are httpHeaders, in order; they replace the probe's defaults of the same name.
+		Headers []HTTPHeader `json:"headers,omitempty"`
 	} `json:"httpGet,omitempty"`
 	TCPSocket *struct {
 		Port int `json:"port"`
@@ -58,8 +63,15 @@ type Probe struct {
 	FailureThreshold    int `json:"failureThreshold"`
 }
 
+// HTTPHeader is one of an httpGet probe's httpHeaders.
+type HTTPHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
 // ContainerProbes are a container's probes (PODLAB_PROBES maps container names to them).
 type ContainerProbes struct {
+	Startup   *Probe `json:"startup,omitempty"`
 	Readiness *Probe `json:"readiness,omitempty"`
 	Liveness  *Probe `json:"liveness,omitempty"`
 }
@@ -106,13 +118,28 @@ var httpProbeClient = &http.Client{
 // doHTTPProbe is the kubelet's DoHTTPProbe (pkg/probe/http/http.go): 200-399 passes; a 3xx that
 // ends the probe (a redirect to another host) passes with a warning; anything else fails. The body
 // is read up to 10 KiB, and only for the warning: a failure's message never carries it.
-func doHTTPProbe(ctx context.Context, url string) (string, error) {
+//
+// headers are the probe's httpHeaders: as the kubelet's NewRequestForHTTPGetAction, a header of the
+// same name replaces the default User-Agent or Accept, several of one name are all sent, and "Host"
+// sets the request's host.
+func doHTTPProbe(ctx context.Context, url string, headers []HTTPHeader) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("User-Agent", probeUserAgent)
-	req.Header.Set("Accept", "*/*")
+	for _, h := range headers {
+		if http.CanonicalHeaderKey(h.Name) == "Host" {
+			req.Host = h.Value
+			continue
+		}
+		req.Header.Add(h.Name, h.Value)
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", probeUserAgent)
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "*/*")
+	}
 	res, err := httpProbeClient.Do(req)
 	if err != nil {
 		return "", err
@@ -163,7 +190,7 @@ func dockerProbe(cli *client.Client) probeFunc {
 			}
 			return "", nil
 		case p.HTTPGet != nil:
-			return doHTTPProbe(ctx, "http://"+net.JoinHostPort(podIP, strconv.Itoa(p.HTTPGet.Port))+p.HTTPGet.Path)
+			return doHTTPProbe(ctx, "http://"+net.JoinHostPort(podIP, strconv.Itoa(p.HTTPGet.Port))+p.HTTPGet.Path, p.HTTPGet.Headers)
 		case p.TCPSocket != nil:
 			// The kubelet's tcp probe (pkg/probe/tcp): a connection within the timeout passes.
 			var d net.Dialer
@@ -184,9 +211,10 @@ type incarnation struct {
 }
 
 type probeWorkers struct {
-	inc    incarnation
-	cancel context.CancelFunc
-	ready  bool // readiness result (true when there is no readiness probe)
+	inc     incarnation
+	cancel  context.CancelFunc
+	ready   bool // readiness result (true when there is no readiness probe)
+	started bool // the startup probe passed (true when there is none)
 }
 
 // Prober keeps one set of workers per probed container, for its current run.
@@ -195,8 +223,8 @@ type Prober struct {
 	specs   map[string]ContainerProbes
 	run     probeFunc
 	workers map[string]*probeWorkers
-	// failedLiveness records the runs stopped for failing liveness: they count as failed, whatever
-	// their exit code, when the restart policy is applied.
+	// failedLiveness records the runs stopped for failing liveness (or startup): they count as failed,
+	// whatever their exit code, when the restart policy is applied.
 	failedLiveness map[incarnation]bool
 	// stop stops a container (with its own stop timeout); changed wakes the agent's sync.
 	stop    func(id string)
@@ -226,26 +254,42 @@ func (pr *Prober) Update(ctx context.Context, running map[string]incarnation, po
 			continue
 		}
 		wctx, cancel := context.WithCancel(ctx)
-		w = &probeWorkers{inc: inc, cancel: cancel, ready: spec.Readiness == nil}
+		w = &probeWorkers{inc: inc, cancel: cancel, ready: spec.Readiness == nil, started: spec.Startup == nil}
 		pr.workers[name] = w
+		if spec.Startup != nil {
+			go pr.work(wctx, name, w, spec.Startup, startupProbe, podIP)
+		}
 		if spec.Readiness != nil {
-			go pr.work(wctx, name, w, spec.Readiness, false, podIP)
+			go pr.work(wctx, name, w, spec.Readiness, readinessProbe, podIP)
 		}
 		if spec.Liveness != nil {
-			go pr.work(wctx, name, w, spec.Liveness, true, podIP)
+			go pr.work(wctx, name, w, spec.Liveness, livenessProbe, podIP)
 		}
 	}
 }
 
-// Ready says whether a container passes its readiness probe now (true without one).
+// Ready says whether a container has started and passes its readiness probe now (true without
+// either probe): the kubelet's container is not ready before its startup probe passed.
 func (pr *Prober) Ready(name string) bool {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	if pr.specs[name].Readiness == nil {
+	spec := pr.specs[name]
+	if spec.Readiness == nil && spec.Startup == nil {
 		return true
 	}
 	w := pr.workers[name]
-	return w != nil && w.ready
+	return w != nil && w.started && w.ready
+}
+
+// Started says whether a running container has started: its startup probe passed (true without one).
+func (pr *Prober) Started(name string) bool {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.specs[name].Startup == nil {
+		return true
+	}
+	w := pr.workers[name]
+	return w != nil && w.started
 }
 
 // Warning is the container's last probe warning, "" when none.
@@ -262,11 +306,14 @@ func (pr *Prober) FailedLiveness(id string, started time.Time) bool {
 	return pr.failedLiveness[incarnation{id, started}]
 }
 
-func (pr *Prober) work(ctx context.Context, name string, w *probeWorkers, p *Probe, liveness bool, podIP string) {
-	kind := "readiness"
-	if liveness {
-		kind = "liveness"
-	}
+// The kinds of probe, as the kubelet's prober names them in its messages.
+const (
+	startupProbe   = "startup"
+	readinessProbe = "readiness"
+	livenessProbe  = "liveness"
+)
+
+func (pr *Prober) work(ctx context.Context, name string, w *probeWorkers, p *Probe, kind string, podIP string) {
 	delay := time.Duration(p.InitialDelaySeconds) * time.Second
 	passes, failures := 0, 0
 	for {
@@ -276,6 +323,13 @@ func (pr *Prober) work(ctx context.Context, name string, w *probeWorkers, p *Pro
 		case <-time.After(delay):
 		}
 		delay = time.Duration(p.PeriodSeconds) * time.Second
+		// Readiness and liveness wait for the container to have started (its startup probe).
+		pr.mu.Lock()
+		started := w.started
+		pr.mu.Unlock()
+		if kind != startupProbe && !started {
+			continue
+		}
 		pctx, cancel := context.WithTimeout(ctx, time.Duration(p.TimeoutSeconds)*time.Second)
 		warning, err := pr.run(pctx, p, w.inc.id, podIP)
 		cancel()
@@ -301,7 +355,15 @@ func (pr *Prober) work(ctx context.Context, name string, w *probeWorkers, p *Pro
 		} else {
 			passes, failures = 0, failures+1
 		}
-		if !liveness {
+		if kind == startupProbe && passes >= p.SuccessThreshold {
+			pr.mu.Lock()
+			w.started = true
+			pr.mu.Unlock()
+			log.Printf("container %s: startup probe passes: started", name)
+			pr.changed()
+			return
+		}
+		if kind == readinessProbe {
 			pr.mu.Lock()
 			was := w.ready
 			if !w.ready && passes >= p.SuccessThreshold {

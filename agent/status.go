@@ -87,7 +87,7 @@ func (a *Agent) containerStatus(name string, o *Observed, h *History, sb *Observ
 	case o != nil && o.Running:
 		cs.ContainerID = "docker://" + o.ID
 		cs.State = ContainerState{Running: &ContainerStateRunning{StartedAt: o.StartedAt}}
-		cs.Started = true
+		cs.Started = a.prober.Started(name)
 		cs.InSandbox = sb != nil && sb.Running && o.JoinedID == sb.ID && !o.StartedAt.Before(sb.StartedAt)
 	case o != nil && ended(o):
 		cs.ContainerID = "docker://" + o.ID

@@ -137,13 +137,13 @@ func TestHTTPProbeRedirects(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := t.Context()
-	if w, err := doHTTPProbe(ctx, srv.URL+"/elsewhere"); err != nil || !strings.HasPrefix(w, "Probe terminated redirects") {
+	if w, err := doHTTPProbe(ctx, srv.URL+"/elsewhere", nil); err != nil || !strings.HasPrefix(w, "Probe terminated redirects") {
 		t.Fatalf("elsewhere: %q %v", w, err)
 	}
-	if w, err := doHTTPProbe(ctx, srv.URL+"/here"); err != nil || w != "" {
+	if w, err := doHTTPProbe(ctx, srv.URL+"/here", nil); err != nil || w != "" {
 		t.Fatalf("same host: %q %v", w, err)
 	}
-	if _, err := doHTTPProbe(ctx, srv.URL+"/down"); err == nil || err.Error() != "HTTP probe failed with statuscode: 503" {
+	if _, err := doHTTPProbe(ctx, srv.URL+"/down", nil); err == nil || err.Error() != "HTTP probe failed with statuscode: 503" {
 		t.Fatalf("down: %v", err)
 	}
 }
@@ -240,5 +240,25 @@ func TestWaitReturnsAtReadyUnlessMinReadyAsks(t *testing.T) {
 	}
 	if took := time.Since(start); took < time.Second {
 		t.Errorf("Wait with minReady 1.5s returned after %s, before the pod had been ready that long", took)
+	}
+}
+
+func TestHTTPProbeHeaders(t *testing.T) {
+	var got http.Header
+	var host string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, host = r.Header.Clone(), r.Host }))
+	defer srv.Close()
+	ctx := context.Background()
+	if _, err := doHTTPProbe(ctx, srv.URL+"/", nil); err != nil || got.Get("User-Agent") != probeUserAgent || got.Get("Accept") != "*/*" {
+		t.Fatalf("defaults: %v %v", err, got)
+	}
+	// The kubelet's NewRequestForHTTPGetAction: the probe's headers replace the defaults of their
+	// name, repeat when given twice, and Host sets the request's host.
+	headers := []HTTPHeader{{"X-Probe", "a"}, {"X-Probe", "b"}, {"user-agent", "mine"}, {"Host", "example.test"}}
+	if _, err := doHTTPProbe(ctx, srv.URL+"/", headers); err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Values("X-Probe"); len(v) != 2 || v[0] != "a" || v[1] != "b" || got.Get("User-Agent") != "mine" || got.Get("Accept") != "*/*" || host != "example.test" {
+		t.Fatalf("headers %v, host %q", got, host)
 	}
 }

@@ -30,8 +30,12 @@ const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
 /** A pod as the agent is told it (agent/config.go's PodConfig, one entry of PODLAB_PODS). */
 export function agentPodConfig(spec: PodSpec, driver: CgroupDriver): Record<string, unknown> {
   const probes = Object.fromEntries(spec.containers
-    .filter((c) => c.readinessProbe || c.livenessProbe)
-    .map((c) => [c.name, { ...(c.readinessProbe ? { readiness: c.readinessProbe } : {}), ...(c.livenessProbe ? { liveness: c.livenessProbe } : {}) }]));
+    .filter((c) => c.startupProbe || c.readinessProbe || c.livenessProbe)
+    .map((c) => [c.name, {
+      ...(c.startupProbe ? { startup: c.startupProbe } : {}),
+      ...(c.readinessProbe ? { readiness: c.readinessProbe } : {}),
+      ...(c.livenessProbe ? { liveness: c.livenessProbe } : {}),
+    }]));
   return {
     pod: spec.name,
     members: spec.containers.map((c) => c.name),

@@ -128,7 +128,7 @@ function readProbe(at: string, p: K8sProbe, ports: { name?: string; containerPor
     if (strict && (p.httpGet.scheme ?? "HTTP") !== "HTTP") throw new PodSpecError(`${at}.httpGet.scheme`, p.httpGet.scheme, "is not supported on the docker platform (HTTP only)");
     const path = p.httpGet.path ?? "/";
     if (!path.startsWith("/") || /[\s]/.test(path)) throw new PodSpecError(`${at}.httpGet.path`, path, "is not a URL path");
-    out.httpGet = { path, port: port("httpGet.port", p.httpGet.port) };
+    out.httpGet = { path, port: port("httpGet.port", p.httpGet.port), ...(p.httpGet.httpHeaders?.length ? { headers: p.httpGet.httpHeaders.map((h) => ({ name: h.name, value: h.value })) } : {}) };
   }
   if (p.tcpSocket) out.tcpSocket = { port: port("tcpSocket.port", p.tcpSocket.port) };
   return out;
@@ -202,6 +202,8 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
     tty: c.tty ?? false,
   };
   if (c.workingDir !== undefined) spec.workingDir = c.workingDir;
+  const startup = c.startupProbe && probe(`${at}.startupProbe`, c.startupProbe, c.ports ?? [], true, strict);
+  if (startup) spec.startupProbe = startup;
   const readiness = c.readinessProbe && probe(`${at}.readinessProbe`, c.readinessProbe, c.ports ?? [], false, strict);
   if (readiness) spec.readinessProbe = readiness;
   const liveness = c.livenessProbe && probe(`${at}.livenessProbe`, c.livenessProbe, c.ports ?? [], true, strict);

@@ -42,7 +42,8 @@ export interface MountSpec {
  */
 export interface ProbeSpec {
   exec?: { command: string[] };
-  httpGet?: { path: string; port: number };
+  /** headers: httpHeaders, in order (the agent sends them as the kubelet does; "Host" sets the host). */
+  httpGet?: { path: string; port: number; headers?: { name: string; value: string }[] };
   tcpSocket?: { port: number };
   initialDelaySeconds: number;
   periodSeconds: number;
@@ -96,6 +97,8 @@ export interface ContainerSpec {
   tty: boolean;
   /** Readiness: the container is Ready only while it passes (app containers only). */
   readinessProbe?: ProbeSpec;
+  /** Startup: readiness and liveness wait until it passes; failing it failureThreshold times kills the container. */
+  startupProbe?: ProbeSpec;
   /** Liveness: failing it failureThreshold times in a row kills the container (restartPolicy decides). */
   livenessProbe?: ProbeSpec;
 }

@@ -231,13 +231,15 @@ describe("DockerPod", () => {
 
   it("hands the containers' probes to the agent", async () => {
     const manifest: any = namedPod("probed");
-    manifest.spec.containers[0].readinessProbe = { httpGet: { path: "/get", port: 80 } };
+    manifest.spec.containers[0].readinessProbe = { httpGet: { path: "/get", port: 80, httpHeaders: [{ name: "X-Probe", value: "1" }] } };
     manifest.spec.containers[1].livenessProbe = { exec: { command: ["true"] }, periodSeconds: 5 };
+    manifest.spec.containers[1].startupProbe = { exec: { command: ["true"] }, failureThreshold: 30 };
     await settled(new DockerPod("probed", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" }));
     const env = byName("probed-agent")!.inputs.envs.find((e: string) => e.startsWith("PODLAB_PODS="));
+    const defaults = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
     expect(JSON.parse(env.slice("PODLAB_PODS=".length))[0].probes).toEqual({
-      app: { readiness: { httpGet: { path: "/get", port: 80 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } },
-      sidecar: { liveness: { exec: { command: ["true"] }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } },
+      app: { readiness: { httpGet: { path: "/get", port: 80, headers: [{ name: "X-Probe", value: "1" }] }, ...defaults } },
+      sidecar: { liveness: { exec: { command: ["true"] }, ...defaults, periodSeconds: 5 }, startup: { exec: { command: ["true"] }, ...defaults, failureThreshold: 30 } },
     });
   });
 

@@ -109,7 +109,8 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox", ports: [{ containerPort: 80 }] }]))).toThrow(
       `${SRC}: spec.initContainers[0].ports: ports of init containers (sidecar-style init containers) are not rendered on the docker platform`,
     );
-    expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].startupProbe: startup probes are not rendered on the docker platform`);
+    expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).not.toThrow();
+    expect(bad((p) => (p.spec.containers[0].readinessProbe = { grpc: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].readinessProbe.grpc: gRPC probes are not rendered on the docker platform`);
     // The shallowest path without a row in the table, and the feature's name (issue 18, case 5).
     expect(bad((p) => (p.spec.containers[0].lifecycle = { postStart: { exec: { command: ["/bin/sh"] } } }))).toThrow(
       `${SRC}: spec.containers[0].lifecycle: lifecycle hooks are not rendered on the docker platform (see the README's support table)`,
