@@ -17,7 +17,11 @@ export interface DeployedPods {
  */
 export async function deployedPods(stack: string): Promise<DeployedPods> {
   const ws = await LocalWorkspace.create({ workDir: resolve(__dirname, "..") });
-  const outputs = await ws.stackOutputs(stack);
+  const outputs = await ws.stackOutputs(stack).catch((err: Error) => {
+    // The CLI's own words ("error: no stack named 'x' found"), not the whole command's dump.
+    const said = [...err.message.matchAll(/error: (.+)/g)].pop()?.[1]?.trim();
+    throw new Error(said ? `stack ${stack}: ${said} (pulumi stack ls lists this project's stacks)` : err.message);
+  });
   const layouts = outputs.layouts?.value;
   if (!Array.isArray(layouts)) throw new Error(`stack ${stack} has no 'layouts' output: run 'pulumi up' on it first`);
   const dockerHost = outputs.dockerHost?.value;

@@ -17,8 +17,9 @@
 // --html FILE: the picture page (host/picture): each pod of two stacks (--left, default docker-host;
 // --right, default minikube; or --left-file/--right-file, layouts as `compare` takes them) drawn side by
 // side from the live hosts, differences numbered with the platforms' reasons. One self-contained file.
-// Exits 1 when a pod is split, unreadable or differs in a way the platforms do not explain. With
-// --watch it is rewritten every --every seconds (default 3) until interrupted, and reloads itself.
+// Exits 1 when a pod is split, unreadable or differs in a way the platforms do not explain, or when a
+// stack named with --left or --right cannot be read (a default one that is not deployed is only said).
+// With --watch it is rewritten every --every seconds (default 3) and reloads itself, until Ctrl-C.
 import { describeTarget } from "../components/docker/target";
 import { agentStatus, describeContainer, stateName } from "../host/agent";
 import { parseArgs } from "node:util";
@@ -29,8 +30,9 @@ import { cglsView, lsnsView } from "../host/walkthrough-views";
 import { declaredPodLimits, podLimitsReport } from "../host/pod-limits";
 import { deployedPods } from "../host/stack";
 import { picturePage } from "../host/picture/page";
-import { snapshotProblems, Source, takeSnapshot } from "../host/picture/snapshot";
-import { renameSync, writeFileSync } from "node:fs";
+import { Snapshot, snapshotProblems, Source, takeSnapshot } from "../host/picture/snapshot";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { liveTable } from "../host/view";
 
 /** --lsns or --cgls: the walkthrough's view of each pod of the stack, on its platform. */
@@ -87,16 +89,33 @@ function writePage(file: string, html: string) {
   renameSync(`${file}.tmp`, file);
 }
 
-/** --html: the picture page once, or with --watch every `every` seconds until interrupted. */
+/**
+ * --html: the picture page once, or with --watch every `every` seconds until SIGINT or SIGTERM (Ctrl-C),
+ * after which the last page is written once more saying that it is no longer rewritten.
+ */
 async function picture(file: string, left: Source, right: Source, namespace: string, watch: boolean, every: number) {
-  for (let n = 1; ; n++) {
+  let last: Snapshot | undefined;
+  let stopping = false;
+  if (watch) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        stopping = true;
+        if (last) writePage(file, picturePage(last, { every, stoppedAt: new Date() }));
+        console.log(`stopped: ${file} is no longer rewritten`);
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      });
+    }
+  }
+  for (;;) {
     const t0 = Date.now();
     const snapshot = await takeSnapshot(left, right, namespace);
-    writePage(file, picturePage(snapshot, watch ? every : undefined));
+    if (stopping) return;
+    last = snapshot;
+    writePage(file, picturePage(snapshot, watch ? { every } : undefined));
     const found = snapshotProblems(snapshot);
     const pods = snapshot.pods.length;
     console.log(`${watch ? `[${snapshot.readAt.toISOString().slice(11, 19)}] ` : ""}wrote ${file}: ${pods} pod${pods === 1 ? "" : "s"}, read in ${Date.now() - t0} ms${found.length ? `, ${found.length} problem${found.length === 1 ? "" : "s"}` : ""}`);
-    for (const line of snapshot.sources.filter((x) => x.includes(": not read: "))) console.error(`inspect: ${line}`);
+    for (const x of snapshot.sources.filter((x) => x.error && !x.required)) console.error(`inspect: ${x.name}: not read: ${x.error}`);
     if (!watch) {
       if (!pods) found.push("no pod could be read from either source");
       for (const p of found) console.error(`inspect: ${p}`);
@@ -118,8 +137,8 @@ async function cli() {
       html: { type: "string" },
       watch: { type: "boolean", default: false },
       every: { type: "string", default: "3" },
-      left: { type: "string", default: "docker-host" },
-      right: { type: "string", default: "minikube" },
+      left: { type: "string" },
+      right: { type: "string" },
       "left-file": { type: "string" },
       "right-file": { type: "string" },
     },
@@ -130,8 +149,12 @@ async function cli() {
     if (!values.html || values.html.startsWith("-")) throw new Error(`--html needs the file to write, not '${values.html}'`);
     const every = Number(values.every);
     if (!Number.isFinite(every) || every < 1 || every > 3600) throw new Error(`--every is seconds between rewrites, 1 to 3600, not '${values.every}'`);
-    const left = values["left-file"] ? { file: values["left-file"] } : { stack: values.left };
-    const right = values["right-file"] ? { file: values["right-file"] } : { stack: values.right };
+    if (!existsSync(dirname(resolve(values.html)))) throw new Error(`--html: the folder ${dirname(resolve(values.html))} does not exist`);
+    // A stack the user named must be read; a default one may be missing (only the playground's is up).
+    const side = (file: string | undefined, stack: string | undefined, dflt: string): Source =>
+      file ? { file } : { stack: stack ?? dflt, required: stack !== undefined };
+    const left = side(values["left-file"], values.left, "docker-host");
+    const right = side(values["right-file"], values.right, "minikube");
     return picture(values.html, left, right, values.namespace!, values.watch!, every);
   }
   if (values.watch) throw new Error("--watch rewrites the --html page: give --html FILE");

@@ -4,7 +4,7 @@
 // judges them. With a refresh interval the browser reloads it, so `--watch` can be watched.
 import { LayoutDifference } from "../../components/model/compare";
 import { NAMESPACES, Namespace } from "../../components/model/layout";
-import type { PodPicture, Side, Snapshot } from "./snapshot";
+import type { PodPicture, Side, Snapshot, SourceRead } from "./snapshot";
 import { esc, Mark, Marks, MarkSlot, sideSvg } from "./svg";
 
 /** Where a difference's path ("foo/app: uts namespace", "foo: cgroup parent") shows in the drawing. */
@@ -63,11 +63,16 @@ tr.unexpected td { background: #fde2e1; } tr.unexpected td:first-child, .problem
 @media print { body { margin: 0; } .sides { display: block; } figure { break-inside: avoid; margin-bottom: 1em; } * { print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
 `;
 
+/** A source as the page lists it: its pod count, or why it was not read. */
+const sourceLine = (x: SourceRead) => (x.error ? `${x.name}: not read: ${x.error}` : `${x.name}: ${x.pods} pod${x.pods === 1 ? "" : "s"}`);
+
 /**
- * The whole page for a snapshot. refreshSeconds (for `--watch`) adds a meta refresh, so an open
- * browser reloads the file as it is rewritten. Pure: the same snapshot gives the same page.
+ * The whole page for a snapshot. With `watch` (`--watch`: rewritten every `every` seconds) a meta
+ * refresh makes an open browser reload the file as it is rewritten; once the watcher stops
+ * (`stoppedAt`) the last page says so and reloads no more. Pure: the same input gives the same page.
  */
-export function picturePage(s: Snapshot, refreshSeconds?: number): string {
+export function picturePage(s: Snapshot, watch?: { every: number; stoppedAt?: Date }): string {
+  const refreshSeconds = watch && !watch.stoppedAt ? watch.every : undefined;
   let next = 1;
   const sections = s.pods.map((p) => {
     const first = next;
@@ -78,12 +83,13 @@ export function picturePage(s: Snapshot, refreshSeconds?: number): string {
     return `<section class="pod" id="pod-${esc(p.pod)}"><h2>pod ${esc(p.pod)}</h2><div class="sides">${figures.join("")}</div>${diffTable(p, first)}</section>`;
   });
   const refresh = refreshSeconds ? `<meta http-equiv="refresh" content="${refreshSeconds}">` : "";
-  const watching = refreshSeconds ? ` Rewritten every ${refreshSeconds} s while <code>inspect --watch</code> runs; this page reloads itself.` : "";
+  const watching = refreshSeconds ? ` Rewritten every ${refreshSeconds} s while <code>inspect --watch</code> runs; this page reloads itself.`
+    : watch?.stoppedAt ? ` <strong>Not rewritten any more:</strong> <code>inspect --watch</code> stopped at ${esc(watch.stoppedAt.toISOString())}.` : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">${refresh}<title>podlab: ${esc(s.pods.map((p) => p.pod).join(", ") || "no pods")} as the host runs them</title><style>${STYLE}</style></head>
 <body><header><h1>Pods as the host runs them</h1>
 <p>Read from the live hosts at <time datetime="${s.readAt.toISOString()}">${esc(s.readAt.toISOString())}</time>.${watching}</p>
-<ul>${s.sources.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>
+<ul>${s.sources.map((x) => `<li${x.error ? ' class="problem"' : ""}>${esc(sourceLine(x))}</li>`).join("")}</ul>
 <p class="note">Each column is a container, the sandbox first; each row a kind of namespace. A band spans the containers whose processes are in one namespace, with its inode (as <code>readlink /proc/PID/ns/TYPE</code> shows it) and who holds it. Below: the pod's cgroup and each container's, with limits and memory in use. [n] marks difference n in the table below the pod, which the platforms explain; [!n] marks one they do not (UNEXPECTED). ⚠ SPLIT: a member outside its sandbox's network or IPC namespace.</p></header>
 ${sections.join("\n") || "<p>No pods.</p>"}
 </body></html>

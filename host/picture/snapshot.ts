@@ -12,10 +12,23 @@ import { dockerPodMembers, kubernetesPodMembers, LivePod, liveLayout, livePod, s
 import { CgroupUsage, PodProcesses, podProcesses } from "../pod-processes";
 import { DeployedPods, deployedPods } from "../stack";
 
-/** Where one side's pods come from: a stack's outputs, or a file of layouts (pods on the local host). */
+/**
+ * Where one side's pods come from: a stack's outputs, or a file of layouts (pods on the local host).
+ * required: named by the user, so that failing to read it is a problem (a default stack that is not
+ * deployed is only said on the page).
+ */
 export interface Source {
   stack?: string;
   file?: string;
+  required?: boolean;
+}
+
+/** A source as read: how many pods it has, or why it could not be read. */
+export interface SourceRead {
+  name: string;
+  pods?: number;
+  error?: string;
+  required: boolean;
 }
 
 /** One pod on one platform, as read. */
@@ -46,8 +59,7 @@ export interface PodPicture {
 
 export interface Snapshot {
   readAt: Date;
-  /** One line per source, e.g. "docker-host: docker (local engine)", or why it could not be read. */
-  sources: string[];
+  sources: SourceRead[];
   pods: PodPicture[];
 }
 
@@ -78,13 +90,14 @@ export function sideDifferences(pod: string, left: Side, right: Side): LayoutDif
 }
 
 /** The pods a source names, and its host; a stack that cannot be read gives its error instead. */
-async function pods(source: Source): Promise<{ name: string; deployed?: DeployedPods; error?: string }> {
+async function pods(source: Source): Promise<{ name: string; deployed?: DeployedPods; error?: string; required: boolean }> {
   const name = source.file ?? source.stack!;
+  const required = source.required ?? true;
   try {
     const deployed = source.file ? { layouts: JSON.parse(readFileSync(source.file, "utf8")) as PodLayout[], target: undefined } : await deployedPods(source.stack!);
-    return { name, deployed };
+    return { name, deployed, required };
   } catch (err) {
-    return { name, error: (err as Error).message };
+    return { name, error: (err as Error).message, required };
   }
 }
 
@@ -119,21 +132,21 @@ export async function takeSnapshot(left: Source, right: Source, namespace = "def
     }));
     return { pod, sides: [l, r], diffs: sideDifferences(pod, l, r) };
   }));
-  const described = sources.map((s) => (s.error ? `${s.name}: not read: ${s.error}` : `${s.name}: ${s.deployed!.layouts.length} pod(s)`));
-  return { readAt, sources: described, pods: pictures };
+  const read = sources.map(({ name, error, required, deployed }): SourceRead => ({ name, required, ...(error ? { error } : { pods: deployed!.layouts.length }) }));
+  return { readAt, sources: read, pods: pictures };
 }
 
 /**
- * What makes `inspect --html` exit 1, a line each: split pods, pods that could not be read (or that one
- * source lacks) and unexplained differences. A source that could not be read at all is not one: the
- * page says so, and the other source is drawn alone.
+ * What makes `inspect --html` exit 1, a line each: a source named by the user that could not be read,
+ * split pods, pods that could not be read (or that one source lacks) and unexplained differences. A
+ * default source that is not deployed is not one: the page says so, and the other is drawn alone.
  */
 export function snapshotProblems(s: Snapshot): string[] {
-  return s.pods.flatMap((p) => [
+  return [...s.sources.filter((x) => x.error && x.required).map((x) => x.error!), ...s.pods.flatMap((p) => [
     ...p.sides.flatMap((side) => [
       ...side.split.map((line) => `pod ${p.pod} on ${side.platform} is split: ${line}`),
       ...(side.error && !side.sourceUnread ? [`pod ${p.pod} (${side.source}): ${side.error}`] : []),
     ]),
     ...p.diffs.filter((d) => !d.expectedBecause).map((d) => `${d.path}: ${JSON.stringify(d.left)} against ${JSON.stringify(d.right)}  UNEXPECTED`),
-  ]);
+  ])];
 }

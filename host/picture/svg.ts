@@ -110,7 +110,8 @@ export function sideSvg(side: Side, title: string, marks: Marks): string {
       `<rect class="column" x="${x}" y="${y0}" width="${COL_W}" height="${bandsBottom - y0 + 6}" rx="6"/>`,
       text(x + 8, y0 + 18, `${esc(cut(m.name, 18))}${head ? ` <tspan class="mark${headMarks.some((x) => !x.expected) ? " problem" : ""}">${esc(head)}</tspan>` : ""}`, 'class="name"'),
       text(x + 8, y0 + 34, esc(role), 'class="small"'),
-      text(x + 8, y0 + 50, esc(cut(m.image, 26)), 'class="small mono"'),
+      // Cut from the left: the tag is what tells two builds apart.
+      text(x + 8, y0 + 50, esc(m.image.length > 26 ? `…${m.image.slice(-25)}` : m.image), 'class="small mono"'),
       text(x + 8, y0 + 66, esc(cut(`pid ${m.pid} · hostname ${m.hostname}`, 29)), 'class="small"'),
       "</g>");
   });

@@ -172,6 +172,10 @@ describe("the picture page in a real browser", () => {
       watch.kill("SIGINT");
       await watch;
     }
+    // Stopped by Ctrl-C: the last page says it is no longer rewritten, and reloads no more.
+    const last = readFileSync(files.page, "utf8");
+    expect(last).toContain("<strong>Not rewritten any more:</strong> <code>inspect --watch</code> stopped at");
+    expect(last).not.toContain('http-equiv="refresh"');
     // Read once more without --watch (no reload under the DOM's reader): the new sandbox, whole.
     expect((await inspect()).exitCode).toBe(0);
     const page = await browser.newPage();

@@ -46,7 +46,7 @@ function side(platform: Platform, base: number, moved?: string, podMemory: numbe
 }
 
 function snapshot(left: Side, right: Side): Snapshot {
-  return { readAt: new Date("2026-12-01T12:00:00Z"), sources: ["docker-host: 1 pod(s)", "minikube: 1 pod(s)"], pods: [{ pod: "foo", sides: [left, right], diffs: sideDifferences("foo", left, right) }] };
+  return { readAt: new Date("2026-12-01T12:00:00Z"), sources: [{ name: "docker-host", pods: 1, required: true }, { name: "minikube", pods: 1, required: true }], pods: [{ pod: "foo", sides: [left, right], diffs: sideDifferences("foo", left, right) }] };
 }
 
 /** The SVG of one platform's figure in a page. */
@@ -98,18 +98,25 @@ describe("the picture page", () => {
     expect(whole).not.toMatch(/<script|<link|<img|src=|href=|url\(|@import/i);
     expect(whole).not.toContain("<b>");
     expect(whole).not.toContain('http-equiv="refresh"');
-    expect(picturePage(snapshot(side("docker", 0), side("kubernetes", 500)), 3)).toContain('<meta http-equiv="refresh" content="3">');
+    expect(picturePage(snapshot(side("docker", 0), side("kubernetes", 500)), { every: 3 })).toContain('<meta http-equiv="refresh" content="3">');
+    // Once the watcher stopped, the last page says so and reloads no more.
+    const stopped = picturePage(snapshot(side("docker", 0), side("kubernetes", 500)), { every: 3, stoppedAt: new Date("2026-12-01T12:01:00Z") });
+    expect(stopped).not.toContain('http-equiv="refresh"');
+    expect(stopped).toContain("<strong>Not rewritten any more:</strong> <code>inspect --watch</code> stopped at 2026-12-01T12:01:00.000Z.");
   });
 
   it("draws a side it could not read with the reason, and compares nothing", () => {
     const unread: Side = { source: "minikube", where: "", split: [], error: "stack minikube has no 'layouts' output: run 'pulumi up' on it first", sourceUnread: true };
-    const s = snapshot(side("docker", 0), unread);
+    const s = { ...snapshot(side("docker", 0), unread), sources: [{ name: "docker-host", pods: 1, required: false }, { name: "minikube", error: unread.error!, required: false }] };
     const html = picturePage(s);
     expect(html).toContain('data-error="true"');
     expect(html).toContain("stack minikube has no &#39;layouts&#39; output");
     expect(html).toContain("Not compared: minikube could not be read.");
-    // A stack that is not deployed is said on the page, not counted against the pod.
+    expect(html).toContain(`<li class="problem">minikube: not read: stack minikube has no &#39;layouts&#39; output`);
+    // A default stack that is not deployed is said on the page, not counted against the pod; one the
+    // user named is a problem, once; a pod one source lacks is one too.
     expect(snapshotProblems(s)).toEqual([]);
+    expect(snapshotProblems({ ...s, sources: [s.sources[0], { ...s.sources[1], required: true }] })).toEqual([unread.error]);
     expect(snapshotProblems(snapshot(side("docker", 0), { ...unread, sourceUnread: false }))).toEqual([`pod foo (minikube): ${unread.error}`]);
   });
 
