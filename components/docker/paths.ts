@@ -17,6 +17,7 @@ export function volumeSource(pod: string, v: VolumeSpec): string {
   if ("configMap" in v) return `${podDir(pod)}/volumes/configmap/${v.name}`;
   // A tmpfs, as the kubelet mounts every secret volume: the values never reach the host's disk.
   if ("secret" in v) return `${podDir(pod)}/volumes/secret/${v.name}`;
+  if ("projected" in v) return `${podDir(pod)}/volumes/projected/${v.name}`;
   if ("hostPath" in v) return v.hostPath.path;
   throw new Error(`volume ${v.name}: a ${"other" in v ? v.other : "?"} volume has no place on a Docker host`); // refused before
 }

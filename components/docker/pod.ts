@@ -126,7 +126,7 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
     // A subPath is a path inside the volume (volumes.sh makes it in an emptyDir, as the kubelet does).
     const source = m.subPath ? `${volumeSource(spec.name, v)}/${m.subPath}` : volumeSource(spec.name, v);
     if ("emptyDir" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
-    else if ("configMap" in v || "secret" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: true });
+    else if ("configMap" in v || "secret" in v || "projected" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: true });
     else if ("hostPath" in v && v.hostPath.type === "Directory") mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
     // Binds (-v) make a missing host directory, as hostPath's DirectoryOrCreate asks.
     else binds.push({ hostPath: source, containerPath: m.mountPath, readOnly: m.readOnly });

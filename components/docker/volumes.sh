@@ -10,7 +10,8 @@
 #   PODLAB_FS_GROUP    the pod's fsGroup (a number), or empty: the group the volumes are given
 #   PODLAB_CONFIGMAPS  the configMap volumes' names, one per line (a ConfigMap may have no keys)
 #   PODLAB_SECRETS     the secret volumes' names, one per line: each a tmpfs, as the kubelet mounts them
-#   PODLAB_FILES       the projected files, one "<configmap|secret>/<volume>/<path> <mode, octal>" per line
+#   PODLAB_PROJECTED   the projected and downwardAPI volumes' names, one per line: each a tmpfs too
+#   PODLAB_FILES       the volumes' files, one "<configmap|secret|projected>/<volume>/<path> <mode, octal>" per line
 #   PODLAB_FILE_<n>    the base64 content of the n-th file (n from 0); never printed
 set -euo pipefail
 : "${PODLAB_POD_DIR:?}" "${1:?action}"
@@ -21,7 +22,7 @@ empty=$volumes/empty-dir
 
 names() { # names KIND: the volume names of a kind, checked
   local list name
-  case "$1" in configmap) list=${PODLAB_CONFIGMAPS:-} ;; secret) list=${PODLAB_SECRETS:-} ;; esac
+  case "$1" in configmap) list=${PODLAB_CONFIGMAPS:-} ;; secret) list=${PODLAB_SECRETS:-} ;; projected) list=${PODLAB_PROJECTED:-} ;; esac
   while IFS= read -r name; do
     [ -n "$name" ] || continue
     [[ "$name" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || fail "unexpected volume name $name"
@@ -76,12 +77,13 @@ write() {
     done
   done <<< "${PODLAB_SUBPATHS:-}"
   ts="..$(date -u +%Y_%m_%d_%H_%M_%S.%N)"
-  for kind in configmap secret; do
+  for kind in configmap secret projected; do
     for name in $(names "$kind"); do
       dir=$volumes/$kind/$name
       mkdir -p "$dir"
-      # Secret values never touch the host's disk: the kubelet backs a secret volume with a tmpfs.
-      if [ "$kind" = secret ] && ! mountpoint -q "$dir"; then mount -t tmpfs -o mode=0755 tmpfs "$dir"; fi
+      # Secret values never touch the host's disk: the kubelet backs secret, projected and downwardAPI
+      # volumes with a tmpfs (a memory emptyDir it wraps).
+      if [ "$kind" != configmap ] && ! mountpoint -q "$dir"; then mount -t tmpfs -o mode=0755 tmpfs "$dir"; fi
       mkdir -m 0755 "$dir/$ts"
     done
   done
@@ -90,7 +92,7 @@ write() {
     spec=${line% *} mode=${line##* }
     kind=${spec%%/*} rest=${spec#*/}
     name=${rest%%/*} path=${rest#*/}
-    [[ "$kind" =~ ^(configmap|secret)$ && "$mode" =~ ^[0-7]{1,4}$ && "$path" != /* && "/$path/" != */../* && "/$path/" != */./* ]] || fail "unexpected file $spec"
+    [[ "$kind" =~ ^(configmap|secret|projected)$ && "$mode" =~ ^[0-7]{1,4}$ && "$path" != /* && "/$path/" != */../* && "/$path/" != */./* ]] || fail "unexpected file $spec"
     [ -d "$volumes/$kind/$name/$ts" ] || fail "file $spec of no volume"
     file=$volumes/$kind/$name/$ts/$path
     mkdir -p "$(dirname "$file")"
@@ -101,7 +103,7 @@ write() {
     if [ -n "$group" ]; then chgrp "$group" "$file" && chmod g+r "$file"; fi
     n=$((n + 1))
   done <<< "${PODLAB_FILES:-}"
-  for kind in configmap secret; do
+  for kind in configmap secret projected; do
     for name in $(names "$kind"); do
       dir=$volumes/$kind/$name
       if [ -n "$group" ]; then find "$dir/$ts" -type d -exec chgrp "$group" {} + -exec chmod g+rxs {} +; fi
@@ -127,7 +129,7 @@ write() {
 remove() {
   local m
   # The tmpfs of secret volumes and memory emptyDirs first: rm cannot remove a mount point.
-  for m in "$volumes"/secret/* "$empty"/*; do
+  for m in "$volumes"/secret/* "$volumes"/projected/* "$empty"/*; do
     if [ -d "$m" ] && mountpoint -q "$m"; then umount "$m"; fi
   done
   rm -rf "$PODLAB_POD_DIR"

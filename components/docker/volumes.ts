@@ -16,15 +16,17 @@ import { DockerTarget } from "./target";
 const SCRIPT = readFileSync(join(__dirname, "volumes.sh"), "utf8");
 
 /**
- * The script's environment (see volumes.sh): emptyDir, configMap and secret volume names, the
+ * The script's environment (see volumes.sh): emptyDir, configMap, secret and projected (downwardAPI
+ * too) volume names, the
  * memory-backed emptyDirs with their size (bytes), the emptyDir subPaths mounts use, the pod's fsGroup,
- * and each projected file as "<configmap|secret>/<volume>/<path> <mode in octal>" with its bytes in base64.
+ * and each file as "<configmap|secret|projected>/<volume>/<path> <mode in octal>" with its bytes in base64.
  */
 export function volumesEnvironment(spec: PodSpec): Record<string, string> {
   const files = spec.volumes.flatMap((v) =>
     "configMap" in v ? v.configMap.files.map((f) => ({ ...f, line: `configmap/${v.name}/${f.path} ${f.mode.toString(8)}` }))
-      : "secret" in v ? v.secret.files.map((f) => ({ ...f, line: `secret/${v.name}/${f.path} ${f.mode.toString(8)}` })) : []);
-  const names = (kind: "emptyDir" | "configMap" | "secret") => spec.volumes.filter((v) => kind in v).map((v) => v.name).join("\n");
+      : "secret" in v ? v.secret.files.map((f) => ({ ...f, line: `secret/${v.name}/${f.path} ${f.mode.toString(8)}` }))
+        : "projected" in v ? v.projected.files.map((f) => ({ ...f, line: `projected/${v.name}/${f.path} ${f.mode.toString(8)}` })) : []);
+  const names = (kind: "emptyDir" | "configMap" | "secret" | "projected") => spec.volumes.filter((v) => kind in v).map((v) => v.name).join("\n");
   const emptyDirs = new Set(spec.volumes.filter((v) => "emptyDir" in v).map((v) => v.name));
   const subPaths = [...spec.initContainers, ...spec.containers].flatMap((c) => c.mounts.filter((m) => m.subPath && emptyDirs.has(m.volume)).map((m) => `${m.volume}/${m.subPath}`));
   const env: Record<string, string> = {
@@ -35,6 +37,7 @@ export function volumesEnvironment(spec: PodSpec): Record<string, string> {
     PODLAB_FS_GROUP: spec.fsGroup === undefined ? "" : String(spec.fsGroup),
     PODLAB_CONFIGMAPS: names("configMap"),
     PODLAB_SECRETS: names("secret"),
+    PODLAB_PROJECTED: names("projected"),
     PODLAB_FILES: files.map((f) => f.line).join("\n"),
   };
   files.forEach((f, i) => (env[`PODLAB_FILE_${i}`] = f.base64));
@@ -49,9 +52,9 @@ export function volumesEnvironment(spec: PodSpec): Record<string, string> {
  * previews.
  */
 export function volumesCommand(spec: PodSpec, podRecord: string, target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
-  if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v || "secret" in v)) return undefined;
+  if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v || "secret" in v || "projected" in v)) return undefined;
   const { environment, ...actions } = scriptActions("volumes.sh", SCRIPT, volumesEnvironment(spec));
-  const secret = spec.volumes.some((v) => "secret" in v);
+  const secret = spec.volumes.some((v) => "secret" in v || ("projected" in v && v.projected.secret));
   return hostCommand(`${spec.name}-volumes`, {
     ...actions,
     environment: secret ? pulumi.secret(environment as Record<string, string>) : environment,

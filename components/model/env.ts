@@ -6,6 +6,7 @@
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { expand } from "./expansion";
+import { LABEL_POD } from "./labels";
 import { parseCpu, parseMemory } from "./quantity";
 import { PodSpecError } from "./validate";
 
@@ -42,9 +43,26 @@ export interface EnvOptions {
 // 1.32 (RelaxedEnvironmentVariableValidation) a name is any printable ASCII but "=" (IsRelaxedEnvVarName).
 const RELAXED_ENV_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
 
-/** The pod fields `fieldRef` reads on the docker platform (the kubelet's podFieldSelectorRuntimeValue). */
-function fieldValue(at: string, fieldPath: string, pod: IPod, options: EnvOptions): string | undefined {
-  const meta = pod.metadata ?? {};
+/**
+ * A whole map as the downward API writes it to a file (k8s.io/kubernetes pkg/fieldpath FormatMap):
+ * `key="value"` lines sorted by key, the value quoted as Go's %q quotes it (JSON's quoting for the
+ * printable text labels and annotations hold).
+ */
+export function formatMap(m: Record<string, string> | undefined): string {
+  return Object.keys(m ?? {}).sort().map((k) => `${k}=${JSON.stringify(m![k])}`).join("\n");
+}
+
+/**
+ * The pod fields `fieldRef` reads on the docker platform (the kubelet's podFieldSelectorRuntimeValue,
+ * and pkg/fieldpath ExtractFieldPathAsString for whole label and annotation maps, which only
+ * downwardAPI volumes may ask for). `at` is the fieldRef's parent path.
+ */
+export function fieldValue(at: string, fieldPath: string, pod: IPod, options: EnvOptions): string | undefined {
+  // The pod's labels as both stacks give them: the kubernetes stack adds podlab's own (LABEL_POD).
+  const labels: Record<string, string> = { ...pod.metadata?.labels, [LABEL_POD]: pod.metadata?.name ?? "" };
+  const meta = { ...pod.metadata, labels };
+  if (fieldPath === "metadata.labels") return formatMap(meta.labels);
+  if (fieldPath === "metadata.annotations") return formatMap(meta.annotations);
   const subscript = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
   if (subscript) return (subscript[1] === "labels" ? meta.labels : meta.annotations)?.[subscript[2]] ?? "";
   if (fieldPath === "metadata.name") return meta.name ?? "";
@@ -56,7 +74,7 @@ function fieldValue(at: string, fieldPath: string, pod: IPod, options: EnvOption
     "metadata.uid": "a Docker pod has no UID (the API server gives one)",
     "spec.serviceAccountName": "a Docker host has no Kubernetes API identities",
   };
-  throw new PodSpecError(`${at}.valueFrom.fieldRef.fieldPath`, fieldPath,
+  throw new PodSpecError(`${at}.fieldRef.fieldPath`, fieldPath,
     `is not rendered on the docker platform: ${why[fieldPath] ?? "the pod's and host's addresses are not given to its containers there (metadata.name, metadata.namespace, metadata.labels['…'], metadata.annotations['…'] and spec.nodeName are)"}`);
 }
 
@@ -67,8 +85,8 @@ function fieldValue(at: string, fieldPath: string, pod: IPod, options: EnvOption
  * (defaultPodLimitsForDownwardAPI); an unset request is the limit written, else 0 (the API server's
  * defaulting, then Quantity's zero).
  */
-function resourceValue(at: string, ref: ResourceFieldRef, self: K8sContainer, pod: IPod, options: EnvOptions): string | undefined {
-  const where = `${at}.valueFrom.resourceFieldRef`;
+export function resourceValue(at: string, ref: ResourceFieldRef, self: K8sContainer | undefined, pod: IPod, options: EnvOptions): string | undefined {
+  const where = `${at}.resourceFieldRef`;
   const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
   const c = ref.containerName ? all.find((x) => x.name === ref.containerName) : self;
   if (!c) {
@@ -138,9 +156,9 @@ export function containerEnv(at: string, c: K8sContainer, pod: IPod, options: En
         throw new PodSpecError(`${here}.valueFrom.configMapKeyRef.key`, ref.key, `is not a key of ConfigMap ${ref.name} (mark the reference optional: true to run without it)`);
       }
     } else if (from.fieldRef) {
-      value = fieldValue(here, from.fieldRef.fieldPath, pod, options);
+      value = fieldValue(`${here}.valueFrom`, from.fieldRef.fieldPath, pod, options);
     } else if (from.resourceFieldRef) {
-      value = resourceValue(here, from.resourceFieldRef, c, pod, options);
+      value = resourceValue(`${here}.valueFrom`, from.resourceFieldRef, c, pod, options);
     } else if (options.strict) {
       throw PodSpecError.plain(`${here}.valueFrom`, `${Object.keys(from).join(", ")} is not rendered on the docker platform (see the README's support table)`);
     }

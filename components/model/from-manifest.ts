@@ -7,25 +7,20 @@ import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import { containerEnv, NodeFacts } from "./env";
+import { volumeSpec } from "./volumes";
 import { expand } from "./expansion";
 import { ImageOverride, overrideImage } from "./image-overrides";
-import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy, VolumeFile, VolumeSpec } from "./pod-spec";
+import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy } from "./pod-spec";
 import { checkSupported } from "./support";
 import { parseMemory } from "./quantity";
 import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
-import { checkCapabilities, checkCpuQuota, checkHostPath, checkMountTargets, checkWorkingDir } from "./docker-rules";
+import { checkCapabilities, checkCpuQuota, checkMountTargets, checkWorkingDir } from "./docker-rules";
 import { parseCpu } from "./quantity";
 
 // Names reserved for the parts podlab adds to a pod on the docker platform (containers <pod>-sandbox,
 // <pod>-agent, commands <pod>-cgroup, <pod>-ready; "pause" is the sandbox's image): see the README.
 const RESERVED_CONTAINER_NAMES = new Set(["sandbox", "pause", "agent", "cgroup", "ready"]);
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-// ConfigMap keys (Kubernetes' IsConfigMapKey): they become file names; none may start with "..".
-const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
-// The docker platform hands ConfigMap files to its volume command in the environment, base64-encoded;
-// Linux takes at most 128 KiB per variable (MAX_ARG_STRLEN) and about 2 MiB in all (ARG_MAX).
-const MAX_CONFIGMAP_FILE = 90 * 1024;
-const MAX_CONFIGMAP_FILES = 1024 * 1024;
 
 type Quantity = string | number | undefined;
 type K8sContainer = NonNullable<IPod["spec"]>["containers"][number];
@@ -219,96 +214,6 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
   return spec;
 }
 
-/** A configMap or secret volume's items, mode and optional flag, as the Pod API writes them. */
-interface Projection {
-  items?: { key: string; path: string; mode?: number }[];
-  defaultMode?: number;
-  optional?: boolean;
-}
-
-/**
- * The files the kubelet projects from a ConfigMap's or Secret's keys (pkg/volume/configmap and
- * pkg/volume/secret, MakePayload): every key at its own name, or only the items' keys at their paths
- * (a missing key is refused unless the volume is optional); each file's mode is the item's, else
- * defaultMode, else 0644. On the docker platform a file reaches the host through its volume command's
- * environment: at most MAX_CONFIGMAP_FILE bytes each, MAX_CONFIGMAP_FILES in all. Messages name keys and
- * sizes, never values.
- */
-function projectedFiles(at: string, object: string, keys: { key: string; base64: string }[], p: Projection, strict: boolean): VolumeFile[] {
-  const mode = p.defaultMode ?? 0o644;
-  const byKey = new Map(keys.map((k) => [k.key, k.base64]));
-  const chosen = p.items
-    ? p.items.flatMap((item, i) => {
-      const base64 = byKey.get(item.key);
-      if (base64 === undefined && !p.optional && strict) throw new PodSpecError(`${at}.items[${i}].key`, item.key, `is not a key of ${object} (mark the volume optional: true to leave it out)`);
-      return base64 === undefined ? [] : [{ path: item.path, base64, mode: item.mode ?? mode }];
-    })
-    : keys.map((k) => ({ path: k.key, base64: k.base64, mode }));
-  let total = 0;
-  for (const f of chosen) {
-    const where = `${at} (${object}): ${p.items ? `path ${f.path}` : `key ${f.path}`}`;
-    if (strict && !p.items && (!CONFIGMAP_KEY.test(f.path) || f.path === "." || f.path.startsWith(".."))) throw new PodSpecError(where, f.path, "is not a valid key");
-    const bytes = Buffer.byteLength(f.base64, "base64");
-    total += bytes;
-    if (strict && bytes > MAX_CONFIGMAP_FILE) {
-      throw PodSpecError.plain(where, `${bytes} bytes is over ${MAX_CONFIGMAP_FILE / 1024} KiB, the most the docker platform writes per file (through its volume command's environment)`);
-    }
-  }
-  if (strict && total > MAX_CONFIGMAP_FILES) {
-    throw PodSpecError.plain(`${at} (${object})`, `${total} bytes is over ${MAX_CONFIGMAP_FILES / 1024 / 1024} MiB, the most the docker platform writes per volume`);
-  }
-  return chosen;
-}
-
-function volume(at: string, v: NonNullable<NonNullable<IPod["spec"]>["volumes"]>[number], configMaps: Map<string, IConfigMap>, secrets: Map<string, ISecret>, strict: boolean): VolumeSpec {
-  if (strict && !DNS_LABEL.test(v.name)) throw new PodSpecError(`${at}.name`, v.name, "is not a valid volume name (a DNS label)");
-  if (v.emptyDir) {
-    const medium = v.emptyDir.medium ?? "";
-    if (strict && medium !== "" && medium !== "Memory") throw new PodSpecError(`${at}.emptyDir.medium`, medium, "is not rendered on the docker platform (\"\" or Memory)");
-    const size = v.emptyDir.sizeLimit === undefined ? undefined : String(v.emptyDir.sizeLimit);
-    // On disk the kubelet enforces sizeLimit by evicting the pod (its eviction manager); a tmpfs holds it itself.
-    if (strict && size !== undefined && medium !== "Memory") {
-      throw new PodSpecError(`${at}.emptyDir.sizeLimit`, size, "is enforced by the kubelet's eviction manager on disk, which a Docker host has not: set medium: Memory (a tmpfs of that size), or leave it out");
-    }
-    const sizeLimitBytes = size === undefined ? undefined : strict ? checkMemory(`${at}.emptyDir.sizeLimit`, size) : parseMemory(size);
-    return { name: v.name, emptyDir: { medium: medium as "" | "Memory", ...(sizeLimitBytes !== undefined ? { sizeLimitBytes } : {}) } };
-  }
-  if (v.hostPath) {
-    const type = v.hostPath.type ?? "";
-    if (strict && type !== "" && type !== "DirectoryOrCreate" && type !== "Directory") {
-      throw new PodSpecError(`${at}.hostPath.type`, type, "is not supported on the docker platform (\"\", DirectoryOrCreate or Directory)");
-    }
-    if (strict) checkHostPath(`${at}.hostPath.path`, v.hostPath.path);
-    return { name: v.name, hostPath: { path: v.hostPath.path, type: type as "" } };
-  }
-  if (v.configMap) {
-    const name = v.configMap.name ?? "";
-    const cm = configMaps.get(name);
-    // On Kubernetes the ConfigMap may live in the cluster only; the docker platform has nowhere else.
-    if (!cm && !strict) return { name: v.name, configMap: { name, files: [] } };
-    if (!cm && !v.configMap.optional) throw new PodSpecError(`${at}.configMap.name`, name, "is not the name of a ConfigMap in the stack's manifests (mark it optional: true to mount an empty volume without it)");
-    const keys = [
-      ...Object.entries(cm?.data ?? {}).map(([key, text]) => ({ key, base64: Buffer.from(text, "utf8").toString("base64") })),
-      ...Object.entries(cm?.binaryData ?? {}).map(([key, base64]) => ({ key, base64 })),
-    ];
-    return { name: v.name, configMap: { name, files: projectedFiles(`${at}.configMap`, `ConfigMap ${name}`, keys, v.configMap, strict) } };
-  }
-  if (v.secret) {
-    const name = v.secret.secretName ?? "";
-    const secret = secrets.get(name);
-    if (!secret && !strict) return { name: v.name, secret: { name, files: [] } };
-    if (!secret && !v.secret.optional) throw new PodSpecError(`${at}.secret.secretName`, name, "is not the name of a Secret in the stack's manifests (mark it optional: true to mount an empty volume without it)");
-    // stringData is written over data, as the API server merges them (pkg/apis/core/v1 conversion).
-    const keys = new Map(Object.entries(secret?.data ?? {}).map(([key, base64]) => [key, base64] as [string, string]));
-    for (const [key, text] of Object.entries(secret?.stringData ?? {})) keys.set(key, Buffer.from(text, "utf8").toString("base64"));
-    const files = projectedFiles(`${at}.secret`, `Secret ${name}`, [...keys].map(([key, base64]) => ({ key, base64 })), v.secret, strict);
-    return { name: v.name, secret: { name, files } };
-  }
-  // checkSupported lets no other volume source through on the docker platform; on Kubernetes any is fine.
-  if (!strict) return { name: v.name, other: Object.keys(v).find((k) => k !== "name") ?? "unknown" };
-  throw new PodSpecError(at, v, "has no volume source podlab renders (emptyDir, hostPath, configMap, secret)");
-}
-
 /** Names and host ports must be unique in the pod: its containers share one network namespace. */
 function checkUnique(source: string, containers: ContainerSpec[]): void {
   const names = new Map<string, number>();
@@ -365,7 +270,7 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
   const s = pod.spec;
   if (!s) throw PodSpecError.plain(`${source}: spec`, "is required (a Pod's containers are in spec.containers)");
   if (!s.containers || s.containers.length === 0) throw new PodSpecError(`${source}: spec.containers`, s.containers, "must list at least one container");
-  const volumes = (s.volumes ?? []).map((v, i) => volume(`${source}: spec.volumes[${i}]`, v, options.configMaps, options.secrets ?? new Map(), strict));
+  const volumes = (s.volumes ?? []).map((v, i) => volumeSpec(`${source}: spec.volumes[${i}]`, v, pod, { configMaps: options.configMaps, secrets: options.secrets ?? new Map(), strict, node: options.node }));
   const volumeNames = new Set<string>();
   volumes.forEach((v, i) => {
     if (strict && volumeNames.has(v.name)) throw new PodSpecError(`${source}: spec.volumes[${i}].name`, v.name, "is the name of another volume");

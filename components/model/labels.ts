@@ -23,6 +23,7 @@ export function specLabel(spec: PodSpec): string {
     // Files are left out: a ConfigMap's change updates them in place, and a Secret's values must
     // never reach a label or annotation (which `docker inspect` and kubectl show in plain text).
     volumes: spec.volumes.map((v) => ("configMap" in v ? { name: v.name, configMap: { name: v.configMap.name, files: [] } }
-      : "secret" in v ? { name: v.name, secret: { name: v.secret.name, files: [] } } : v)),
+      : "secret" in v ? { name: v.name, secret: { name: v.secret.name, files: [] } }
+        : "projected" in v ? { name: v.name, projected: { files: [], secret: v.projected.secret } } : v)),
   });
 }

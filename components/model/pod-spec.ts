@@ -122,6 +122,11 @@ export type VolumeSpec =
   | { name: string; configMap: { name: string; files: VolumeFile[] } }
   /** Its files hold secret values: they reach the host only inside Pulumi secrets, and live on a tmpfs. */
   | { name: string; secret: { name: string; files: VolumeFile[] } }
+  /**
+   * A downwardAPI or projected volume: its files from pod fields, resources, ConfigMaps and Secrets, on
+   * a tmpfs as the kubelet keeps them; `secret` when a Secret is among its sources.
+   */
+  | { name: string; projected: { files: VolumeFile[]; secret: boolean } }
   /** A source only the Kubernetes platform renders (secret, projected, …), by its field's name. */
   | { name: string; other: string };
 

@@ -25,17 +25,28 @@ function docs(password = SECRET, greeting = "hello") {
     { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-creds` }, type: "Opaque", stringData: { password }, data: { token: Buffer.from(`${password}-token`).toString("base64") } },
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-conf` }, data: { greeting, other: "not projected" } },
     {
-      apiVersion: "v1", kind: "Pod", metadata: { name },
+      apiVersion: "v1", kind: "Pod", metadata: { name, labels: { app: "shop" }, annotations: { owner: "team-a" } },
       spec: {
         terminationGracePeriodSeconds: 1,
         volumes: [
           { name: "creds", secret: { secretName: `${name}-creds`, defaultMode: 0o400 } },
           { name: "conf", configMap: { name: `${name}-conf`, items: [{ key: "greeting", path: "sub/greeting.txt", mode: 0o600 }] } },
           { name: "none", secret: { secretName: `${name}-absent`, optional: true } },
+          { name: "podinfo", downwardAPI: { items: [
+            { path: "labels", fieldRef: { fieldPath: "metadata.labels" } },
+            { path: "owner", fieldRef: { fieldPath: "metadata.annotations['owner']" } },
+            { path: "mem_limit", resourceFieldRef: { containerName: "app", resource: "limits.memory", divisor: "1Mi" }, mode: 0o600 },
+          ] } },
+          { name: "all-in-one", projected: { defaultMode: 0o440, sources: [
+            { secret: { name: `${name}-creds`, items: [{ key: "password", path: "secret/password" }] } },
+            { configMap: { name: `${name}-conf`, items: [{ key: "greeting", path: "conf/greeting" }] } },
+            { downwardAPI: { items: [{ path: "pod/name", fieldRef: { fieldPath: "metadata.name" } }] } },
+          ] } },
         ],
         containers: [{
           name: "app", image: "curlimages/curl", command: ["sleep", "3650d"], resources: { limits: { memory: "64Mi" } },
-          volumeMounts: [{ name: "creds", mountPath: "/etc/creds" }, { name: "conf", mountPath: "/etc/conf" }, { name: "none", mountPath: "/etc/none" }],
+          volumeMounts: [{ name: "creds", mountPath: "/etc/creds" }, { name: "conf", mountPath: "/etc/conf" }, { name: "none", mountPath: "/etc/none" },
+            { name: "podinfo", mountPath: "/etc/podinfo" }, { name: "all-in-one", mountPath: "/etc/all" }],
         }],
       },
     },
@@ -56,6 +67,23 @@ function mountTypes(pid: number): Record<string, string> {
     return [pre.split(" ")[4], post.split(" ")[0]];
   }));
 }
+
+/** The downwardAPI and projected volumes as a process sees them: files, modes, and the mounts' type. */
+function projectedView(pid: number) {
+  const root = `/proc/${pid}/root`;
+  const file = (p: string) => `${readFileSync(`${root}${p}`, "utf8")} ${(statSync(`${root}${p}`).mode & 0o777).toString(8)}`;
+  const types = mountTypes(pid);
+  return {
+    labels: file("/etc/podinfo/labels"), owner: file("/etc/podinfo/owner"), memLimit: file("/etc/podinfo/mem_limit"),
+    secret: file("/etc/all/secret/password"), greeting: file("/etc/all/conf/greeting"), podName: file("/etc/all/pod/name"),
+    types: [types["/etc/podinfo"], types["/etc/all"]],
+  };
+}
+/** What the kubelet writes there (pkg/volume/downwardapi, pkg/volume/projected; labels as FormatMap). */
+const PROJECTED = {
+  labels: `app="shop"\npodlab.dev/pod="${name}" 644`, owner: "team-a 644", memLimit: "64 600",
+  secret: `${SECRET} 440`, greeting: "hello 440", podName: `${name} 440`, types: ["tmpfs", "tmpfs"],
+};
 
 describe("Secrets and projected volumes on the docker-host stack", () => {
   let stack: ScratchStack;
@@ -90,6 +118,11 @@ describe("Secrets and projected volumes on the docker-host stack", () => {
     const types = mountTypes(pod.members.app.pid);
     expect(types["/etc/creds"]).toBe("tmpfs");
     expect(types["/etc/conf"]).not.toBe("tmpfs");
+  });
+
+  it("writes downwardAPI and projected volumes as the kubelet does: pod fields, resources, Secret and ConfigMap items, on tmpfs", async () => {
+    const pod = await wholePod(name, ["app"]);
+    expect(projectedView(pod.members.app.pid)).toEqual(PROJECTED);
   });
 
   it("keeps the Secret's value out of the state, the output, labels, docker inspect and the agent's log", async () => {
@@ -145,6 +178,7 @@ describe("Secrets and projected volumes on the docker-host stack", () => {
       expect((statSync(`${root}/etc/creds/password`).mode & 0o777).toString(8)).toBe("400");
       expect((statSync(`${root}/etc/conf/sub/greeting.txt`).mode & 0o777).toString(8)).toBe("600");
       expect(mountTypes(app.pid)["/etc/creds"]).toBe("tmpfs");
+      expect(projectedView(app.pid)).toEqual(PROJECTED);
       const text = filesBelow(join(kube.dir, ".state")).join("\n") + up.stdout;
       for (const form of forms(SECRET)) expect(text.includes(form), form).toBe(false);
     } finally {

@@ -198,7 +198,7 @@ describe("DockerPod", () => {
     expect(byName("feat-sidecar")!.inputs).toMatchObject({ user: "1000:1000", pidMode: "container:feat-sandbox-id" });
     expect(byName("feat-volumes")!.inputs.environment).toEqual({
       PODLAB_SCRIPT: readFileSync(join(__dirname, "../../components/docker/volumes.sh"), "utf8"),
-      PODLAB_POD_DIR: "/var/lib/podlab/pods/feat", PODLAB_EMPTY_DIRS: "scratch", PODLAB_MEMORY_DIRS: "", PODLAB_SUBPATHS: "", PODLAB_FS_GROUP: "", PODLAB_CONFIGMAPS: "conf", PODLAB_SECRETS: "", PODLAB_FILES: "configmap/conf/a.txt 644", PODLAB_FILE_0: Buffer.from("hello\n").toString("base64"),
+      PODLAB_POD_DIR: "/var/lib/podlab/pods/feat", PODLAB_EMPTY_DIRS: "scratch", PODLAB_MEMORY_DIRS: "", PODLAB_SUBPATHS: "", PODLAB_FS_GROUP: "", PODLAB_CONFIGMAPS: "conf", PODLAB_SECRETS: "", PODLAB_PROJECTED: "", PODLAB_FILES: "configmap/conf/a.txt 644", PODLAB_FILE_0: Buffer.from("hello\n").toString("base64"),
     });
     expect(layout.containers[0].mounts).toEqual(["conf:/etc/conf:ro", "host:/data:ro", "scratch:/scratch"]);
     expect(layout.containers[0].namespaces.pid).toBe("sandbox");

@@ -115,8 +115,9 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.containers[0].lifecycle = { postStart: { exec: { command: ["/bin/sh"] } } }))).toThrow(
       `${SRC}: spec.containers[0].lifecycle: lifecycle hooks are not rendered on the docker platform (see the README's support table)`,
     );
-    expect(bad((p) => (p.spec.volumes = [{ name: "d", downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] } }]))).toThrow(
-      `${SRC}: spec.volumes[0].downwardAPI: downwardAPI volumes are not rendered on the docker platform`,
+    expect(bad((p) => (p.spec.volumes = [{ name: "d", downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] } }]))).not.toThrow();
+    expect(bad((p) => (p.spec.volumes = [{ name: "t", projected: { sources: [{ serviceAccountToken: { path: "token" } }] } }]))).toThrow(
+      `${SRC}: spec.volumes[0].projected.sources[0].serviceAccountToken: service account tokens (a Docker host has no Kubernetes API) are not rendered on the docker platform`,
     );
     expect(bad((p) => (p.spec.containers[0].livenessProbe = { grpc: { port: 9090 } }))).toThrow(`${SRC}: spec.containers[0].livenessProbe.grpc: gRPC probes are not rendered on the docker platform`);
     expect(bad((p) => (p.spec.containers[0].securityContext = { privileged: true }))).toThrow(`${SRC}: spec.containers[0].securityContext.privileged: privileged containers are not rendered on the docker platform`);
@@ -138,7 +139,7 @@ describe("the Pod model from a manifest", () => {
     const cm = (data: Record<string, string>) => new Map([["c", { apiVersion: "v1" as const, kind: "ConfigMap" as const, metadata: { name: "c" }, data }]]);
     const pod: any = fooPod();
     pod.spec.volumes = [{ name: "c", configMap: { name: "c" } }];
-    expect(() => model(pod, "docker", cm({ big: "x".repeat(100 * 1024) }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): key big: 102400 bytes is over 90 KiB, the most the docker platform writes per file (through its volume command's environment)`);
+    expect(() => model(pod, "docker", cm({ big: "x".repeat(100 * 1024) }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): big: 102400 bytes is over 90 KiB, the most the docker platform writes per file (through its volume command's environment)`);
     expect(() => model(pod, "docker", cm({ "..data": "x" }))).toThrow(`${SRC}: spec.volumes[0].configMap (ConfigMap c): key ..data: "..data" is not a valid key`);
     expect(model(pod, "docker", cm({})).volumes).toEqual([{ name: "c", configMap: { name: "c", files: [] } }]);
   });

@@ -1,0 +1,202 @@
+// A Pod manifest's volumes into the model: emptyDir, hostPath, and the volumes the kubelet fills
+// with files (configMap, secret, downwardAPI, projected), whose files are computed here as the
+// kubelet computes them, so that both platforms mount the same bytes with the same modes. On the
+// docker platform what it cannot render is refused here; on Kubernetes the cluster judges.
+import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
+import type { IPod } from "kubernetes-models/v1/Pod";
+import type { ISecret } from "kubernetes-models/v1/Secret";
+import { checkHostPath } from "./docker-rules";
+import { fieldValue, NodeFacts, resourceValue } from "./env";
+import { VolumeFile, VolumeSpec } from "./pod-spec";
+import { parseMemory } from "./quantity";
+import { checkMemory, DNS_LABEL, PodSpecError } from "./validate";
+
+type K8sVolume = NonNullable<NonNullable<IPod["spec"]>["volumes"]>[number];
+
+// ConfigMap and Secret keys (Kubernetes' IsConfigMapKey): they become file names; none may start with "..".
+const CONFIGMAP_KEY = /^[-._a-zA-Z0-9]+$/;
+// The docker platform hands a volume's files to its volume command in the environment, base64-encoded;
+// Linux takes at most 128 KiB per variable (MAX_ARG_STRLEN) and about 2 MiB in all (ARG_MAX).
+const MAX_FILE = 90 * 1024;
+const MAX_FILES = 1024 * 1024;
+
+/** What reading a volume needs besides the volume: the manifests' objects, the platform, the node. */
+export interface VolumeContext {
+  configMaps: Map<string, IConfigMap>;
+  secrets: Map<string, ISecret>;
+  /** Docker: refuse what cannot be rendered; Kubernetes: read what can be. */
+  strict: boolean;
+  node?: NodeFacts;
+}
+
+/** A configMap or secret source's items, mode and optional flag, as the Pod API writes them. */
+interface Projection {
+  items?: { key: string; path: string; mode?: number }[];
+  defaultMode?: number;
+  optional?: boolean;
+}
+
+/**
+ * The files the kubelet projects from a ConfigMap's or Secret's keys (pkg/volume/configmap and
+ * pkg/volume/secret, MakePayload): every key at its own name, or only the items' keys at their paths
+ * (a missing key is refused unless the source is optional); each file's mode is the item's, else
+ * `mode` (the volume's defaultMode, 0644 unset). Messages name keys, never values.
+ */
+function keyFiles(at: string, object: string, keys: { key: string; base64: string }[], p: Projection, mode: number, strict: boolean): VolumeFile[] {
+  const byKey = new Map(keys.map((k) => [k.key, k.base64]));
+  if (!p.items) {
+    for (const k of keys) {
+      if (strict && (!CONFIGMAP_KEY.test(k.key) || k.key === "." || k.key.startsWith(".."))) throw new PodSpecError(`${at} (${object}): key ${k.key}`, k.key, "is not a valid key");
+    }
+    return keys.map((k) => ({ path: k.key, base64: k.base64, mode }));
+  }
+  return p.items.flatMap((item, i) => {
+    const base64 = byKey.get(item.key);
+    if (base64 === undefined && !p.optional && strict) throw new PodSpecError(`${at}.items[${i}].key`, item.key, `is not a key of ${object} (mark it optional: true to leave it out)`);
+    return base64 === undefined ? [] : [{ path: item.path, base64, mode: item.mode ?? mode }];
+  });
+}
+
+/** A ConfigMap's keys (data as UTF-8, binaryData as it is), or undefined when the manifests lack it. */
+function configMapKeys(ctx: VolumeContext, name: string): { key: string; base64: string }[] | undefined {
+  const cm = ctx.configMaps.get(name);
+  return cm && [
+    ...Object.entries(cm.data ?? {}).map(([key, text]) => ({ key, base64: Buffer.from(text, "utf8").toString("base64") })),
+    ...Object.entries(cm.binaryData ?? {}).map(([key, base64]) => ({ key, base64 })),
+  ];
+}
+
+/** A Secret's keys: stringData written over data, as the API server merges them (pkg/apis/core/v1 conversion). */
+function secretKeys(ctx: VolumeContext, name: string): { key: string; base64: string }[] | undefined {
+  const secret = ctx.secrets.get(name);
+  if (!secret) return undefined;
+  const keys = new Map(Object.entries(secret.data ?? {}));
+  for (const [key, text] of Object.entries(secret.stringData ?? {})) keys.set(key, Buffer.from(text, "utf8").toString("base64"));
+  return [...keys].map(([key, base64]) => ({ key, base64 }));
+}
+
+/** An object a volume names that the manifests lack: refused on Docker unless optional. */
+function missing(at: string, kind: "ConfigMap" | "Secret", name: string, optional: boolean | undefined, ctx: VolumeContext): void {
+  if (ctx.strict && !optional) throw new PodSpecError(at, name, `is not the name of a ${kind} in the stack's manifests (mark it optional: true to mount an empty volume without it)`);
+}
+
+type DownwardItem = { path: string; mode?: number; fieldRef?: { fieldPath: string }; resourceFieldRef?: { containerName?: string; resource: string; divisor?: unknown } };
+
+/**
+ * The downward API's files (pkg/volume/downwardapi CollectData): each item's value (a pod field, whole
+ * label and annotation maps as `key="value"` lines, or a container's resource) at its path.
+ */
+function downwardFiles(at: string, items: DownwardItem[], pod: IPod, mode: number, ctx: VolumeContext): VolumeFile[] {
+  const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  return items.flatMap((item, i) => {
+    const here = `${at}.items[${i}]`;
+    const value = item.fieldRef
+      ? fieldValue(here, item.fieldRef.fieldPath, pod, { configMaps: ctx.configMaps, strict: ctx.strict, node: ctx.node })
+      : resourceValue(here, item.resourceFieldRef as never, containers.find((c) => c.name === item.resourceFieldRef?.containerName), pod, { configMaps: ctx.configMaps, strict: ctx.strict, node: ctx.node });
+    return value === undefined ? [] : [{ path: item.path, base64: Buffer.from(value, "utf8").toString("base64"), mode: item.mode ?? mode }];
+  });
+}
+
+/** The files' sizes against what the docker platform's volume command can carry; sizes only in messages. */
+function checkSizes(at: string, files: VolumeFile[]): void {
+  let total = 0;
+  for (const f of files) {
+    const bytes = Buffer.byteLength(f.base64, "base64");
+    total += bytes;
+    if (bytes > MAX_FILE) throw PodSpecError.plain(`${at}: ${f.path}`, `${bytes} bytes is over ${MAX_FILE / 1024} KiB, the most the docker platform writes per file (through its volume command's environment)`);
+  }
+  if (total > MAX_FILES) throw PodSpecError.plain(at, `${total} bytes is over ${MAX_FILES / 1024 / 1024} MiB, the most the docker platform writes per volume`);
+  const paths = new Set<string>();
+  for (const f of files) {
+    if (paths.has(f.path)) throw new PodSpecError(at, f.path, "is the path of two files of the volume");
+    paths.add(f.path);
+  }
+}
+
+/**
+ * A projected volume's sources (pkg/volume/projected collectData): secret, configMap and downwardAPI
+ * files together, each source's items or keys, with the volume's defaultMode. A service account token
+ * or a cluster trust bundle needs a Kubernetes API: refused on the docker platform.
+ */
+function projectedSources(at: string, v: NonNullable<K8sVolume["projected"]>, pod: IPod, ctx: VolumeContext): { files: VolumeFile[]; secret: boolean } {
+  const mode = v.defaultMode ?? 0o644;
+  let secret = false;
+  const files = (v.sources ?? []).flatMap((src, i) => {
+    const here = `${at}.projected.sources[${i}]`;
+    if (src.secret) {
+      secret = true;
+      const name = src.secret.name ?? "";
+      const keys = secretKeys(ctx, name);
+      if (!keys) missing(`${here}.secret.name`, "Secret", name, src.secret.optional, ctx);
+      return keyFiles(`${here}.secret`, `Secret ${name}`, keys ?? [], { ...src.secret, optional: src.secret.optional || !keys }, mode, ctx.strict);
+    }
+    if (src.configMap) {
+      const name = src.configMap.name ?? "";
+      const keys = configMapKeys(ctx, name);
+      if (!keys) missing(`${here}.configMap.name`, "ConfigMap", name, src.configMap.optional, ctx);
+      return keyFiles(`${here}.configMap`, `ConfigMap ${name}`, keys ?? [], { ...src.configMap, optional: src.configMap.optional || !keys }, mode, ctx.strict);
+    }
+    if (src.downwardAPI) return downwardFiles(`${here}.downwardAPI`, (src.downwardAPI.items ?? []) as DownwardItem[], pod, mode, ctx);
+    if (ctx.strict) throw PodSpecError.plain(here, `${Object.keys(src).join(", ")} needs a Kubernetes API, which a Docker host has not (secret, configMap and downwardAPI sources are rendered)`);
+    return [];
+  });
+  return { files, secret };
+}
+
+/**
+ * One volume of the manifest in the model. Throws a PodSpecError (docker platform) naming the field
+ * for what cannot be rendered: an unknown emptyDir medium, a sizeLimit on disk, a hostPath type other
+ * than "", DirectoryOrCreate and Directory, a ConfigMap or Secret the manifests lack (unless optional),
+ * a missing key of items (unless optional), files the volume command cannot carry.
+ */
+export function volumeSpec(at: string, v: K8sVolume, pod: IPod, ctx: VolumeContext): VolumeSpec {
+  const strict = ctx.strict;
+  if (strict && !DNS_LABEL.test(v.name)) throw new PodSpecError(`${at}.name`, v.name, "is not a valid volume name (a DNS label)");
+  if (v.emptyDir) {
+    const medium = v.emptyDir.medium ?? "";
+    if (strict && medium !== "" && medium !== "Memory") throw new PodSpecError(`${at}.emptyDir.medium`, medium, "is not rendered on the docker platform (\"\" or Memory)");
+    const size = v.emptyDir.sizeLimit === undefined ? undefined : String(v.emptyDir.sizeLimit);
+    // On disk the kubelet enforces sizeLimit by evicting the pod (its eviction manager); a tmpfs holds it itself.
+    if (strict && size !== undefined && medium !== "Memory") {
+      throw new PodSpecError(`${at}.emptyDir.sizeLimit`, size, "is enforced by the kubelet's eviction manager on disk, which a Docker host has not: set medium: Memory (a tmpfs of that size), or leave it out");
+    }
+    const sizeLimitBytes = size === undefined ? undefined : strict ? checkMemory(`${at}.emptyDir.sizeLimit`, size) : parseMemory(size);
+    return { name: v.name, emptyDir: { medium: medium as "" | "Memory", ...(sizeLimitBytes !== undefined ? { sizeLimitBytes } : {}) } };
+  }
+  if (v.hostPath) {
+    const type = v.hostPath.type ?? "";
+    if (strict && type !== "" && type !== "DirectoryOrCreate" && type !== "Directory") {
+      throw new PodSpecError(`${at}.hostPath.type`, type, "is not supported on the docker platform (\"\", DirectoryOrCreate or Directory)");
+    }
+    if (strict) checkHostPath(`${at}.hostPath.path`, v.hostPath.path);
+    return { name: v.name, hostPath: { path: v.hostPath.path, type: type as "" } };
+  }
+  const mode = (v.configMap ?? v.secret ?? v.downwardAPI ?? v.projected)?.defaultMode ?? 0o644;
+  // On Kubernetes an object the manifests lack may live in the cluster: the model keeps no files then.
+  if (v.configMap) {
+    const name = v.configMap.name ?? "";
+    const keys = configMapKeys(ctx, name);
+    if (!keys) missing(`${at}.configMap.name`, "ConfigMap", name, v.configMap.optional, ctx);
+    const files = keys ? keyFiles(`${at}.configMap`, `ConfigMap ${name}`, keys, v.configMap, mode, strict) : [];
+    if (strict) checkSizes(`${at}.configMap (ConfigMap ${name})`, files);
+    return { name: v.name, configMap: { name, files } };
+  }
+  if (v.secret) {
+    const name = v.secret.secretName ?? "";
+    const keys = secretKeys(ctx, name);
+    if (!keys) missing(`${at}.secret.secretName`, "Secret", name, v.secret.optional, ctx);
+    const files = keys ? keyFiles(`${at}.secret`, `Secret ${name}`, keys, v.secret, mode, strict) : [];
+    if (strict) checkSizes(`${at}.secret (Secret ${name})`, files);
+    return { name: v.name, secret: { name, files } };
+  }
+  if (v.downwardAPI || v.projected) {
+    const { files, secret } = v.downwardAPI
+      ? { files: downwardFiles(`${at}.downwardAPI`, (v.downwardAPI.items ?? []) as DownwardItem[], pod, mode, ctx), secret: false }
+      : projectedSources(at, v.projected!, pod, ctx);
+    if (strict) checkSizes(`${at}.${v.downwardAPI ? "downwardAPI" : "projected"}`, files);
+    return { name: v.name, projected: { files, secret } };
+  }
+  // checkSupported lets no other volume source through on the docker platform; on Kubernetes any is fine.
+  if (!strict) return { name: v.name, other: Object.keys(v).find((k) => k !== "name") ?? "unknown" };
+  throw new PodSpecError(at, v, "has no volume source podlab renders (emptyDir, hostPath, configMap, secret, downwardAPI, projected)");
+}
