@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FromManifest, podSpecFromManifest } from "./model/from-manifest";
 import { imageOverrides, ImageOverride } from "./model/image-overrides";
 import { PodLayout } from "./model/layout";
-import { loadManifests, Manifests } from "./model/manifest";
+import { addSecretManifests, loadManifests, Manifests } from "./model/manifest";
 import { PodSpecError } from "./model/validate";
 import type { DockerHostConfig } from "./docker/target";
 
@@ -17,6 +17,14 @@ export type Platform = (typeof PLATFORMS)[number];
 export interface ConfigSource {
   get(key: string): string | undefined;
   getObject<T>(key: string): T | undefined;
+  /** Whether a key's value is a secret (set with --secret); unset: asked of the Pulumi runtime. */
+  isSecret?(key: string): boolean;
+}
+
+/** The Pulumi runtime's record of which config values are secrets (PULUMI_CONFIG_SECRET_KEYS). */
+function runtimeIsSecret(key: string): boolean {
+  const runtime = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+  return runtime.isConfigSecret?.(`podlab:${key}`) ?? false;
 }
 
 /** The stack's pods, read and checked: the manifests, the image overrides and each pod's model. */
@@ -27,13 +35,22 @@ export interface StackInput {
 }
 
 /**
- * Reads `podlab:manifests` (files of Kubernetes Pod and ConfigMap manifests, relative to `baseDir`,
- * the project's directory) and `podlab:images` (kustomize-style overrides), and checks every pod for
+ * Reads `podlab:manifests` (files of Kubernetes Pod, ConfigMap and Secret manifests, relative to
+ * `baseDir`, the project's directory), `podlab:secrets` (Secret manifests kept as a secret in the stack
+ * config) and `podlab:images` (kustomize-style overrides), and checks every pod for
  * `platform`. Throws a PodSpecError naming the file, the object and the field.
  */
 export function readStackInput(config: ConfigSource, platform: Platform, baseDir: string): StackInput {
   const images = imageOverrides(config.getObject("images"));
   const manifests = loadManifests(config.getObject("manifests"), baseDir);
+  // Secrets may come from stack config too, kept encrypted there: podlab:secrets, set with --secret.
+  const secretText = config.get("secrets");
+  if (secretText !== undefined) {
+    if (!(config.isSecret ?? runtimeIsSecret)("secrets")) {
+      throw PodSpecError.plain("podlab:secrets", "is not a secret: set it with `pulumi config set --secret podlab:secrets \"$(cat secrets.yaml)\"` (and take the plain value out of the stack's file)");
+    }
+    addSecretManifests(secretText, "podlab:secrets", manifests);
+  }
   const pods = manifests.pods.map((m) => podSpecFromManifest(m.pod, m.source, { images, configMaps: manifests.configMaps, secrets: manifests.secrets, platform }));
   return { manifests, images, pods };
 }

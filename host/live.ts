@@ -7,7 +7,8 @@ import { ContainerLayout, NAMESPACES, Namespace, NamespaceHolding, Platform, Pod
 import { containerName, podContainersOn } from "./docker";
 import { LocalCluster, podSandboxes, sandboxContainers } from "./cri";
 import type { PodLimits } from "./agent";
-import { known, processReports } from "./proc";
+import { known, ProcessReport, processReports } from "./proc";
+import type { LayoutDifference } from "../components/model/compare";
 
 export interface LiveProcess {
   name: string;
@@ -17,6 +18,8 @@ export interface LiveProcess {
   hostname: string;
   memoryCgroup: string;
   memoryLimit: number | "max";
+  /** Its effective capabilities, no_new_privs bit and seccomp mode (/proc/<pid>/status), when readable. */
+  security?: ProcessReport["security"];
 }
 
 export interface LivePod {
@@ -37,7 +40,7 @@ export async function livePod(platform: Platform, pod: string, members: Member[]
   const reports = await processReports(members.map((m) => m.pid), target);
   const [sandbox, ...containers] = members.map(({ name, image, pid }, i): LiveProcess => {
     const [r, cgroups] = [reports[i], known(reports[i], "cgroups")];
-    return { name, image, pid, inodes: known(r, "inodes"), hostname: known(r, "hostname"), memoryCgroup: cgroups.memory ?? cgroups[""], memoryLimit: known(r, "memoryLimit") };
+    return { name, image, pid, inodes: known(r, "inodes"), hostname: known(r, "hostname"), memoryCgroup: cgroups.memory ?? cgroups[""], memoryLimit: known(r, "memoryLimit"), ...(r.security ? { security: r.security } : {}) };
   });
   return { platform, pod, sandbox, containers, podLimits: reports[0].parentLimits };
 }
@@ -112,4 +115,32 @@ export function liveLayout(live: LivePod, declared: PodLayout): PodLayout {
       return { ...d, namespaces, memoryBytes: c.memoryLimit === "max" ? 0 : c.memoryLimit };
     }),
   };
+}
+
+/** Why a seccomp difference of docker "filter" against kubernetes "disabled" is the platforms'. */
+const SECCOMP_DEFAULTS = "no seccompProfile: Docker applies its default filter, a kubelet without seccompDefault (the default) runs the container Unconfined; set seccompProfile to make them agree";
+
+/**
+ * The privileges each container of a pod runs with on two platforms, as /proc/<pid>/status shows
+ * them (proc(5)): effective capabilities, no_new_privs and seccomp mode, a difference each, by
+ * container name. Docker's and containerd's default capability sets are the same list, and both
+ * apply allowPrivilegeEscalation and seccompProfile as the manifest says, so only one difference is
+ * the platforms': seccomp filtered on docker and disabled on kubernetes, which only an unset
+ * seccompProfile gives (Localhost is refused on docker).
+ */
+export function securityDifferences(left: LivePod, right: LivePod): LayoutDifference[] {
+  return left.containers.flatMap((l) => {
+    const r = right.containers.find((x) => x.name === l.name);
+    if (!r?.security || !l.security) return [];
+    const at = `${left.pod}/${l.name}`;
+    const out: LayoutDifference[] = [];
+    if (l.security.capEff !== r.security.capEff) out.push({ path: `${at}: capabilities`, left: l.security.capEff, right: r.security.capEff });
+    if (l.security.noNewPrivs !== r.security.noNewPrivs) out.push({ path: `${at}: no_new_privs`, left: l.security.noNewPrivs, right: r.security.noNewPrivs });
+    if (l.security.seccomp !== r.security.seccomp) {
+      const [d, k] = left.platform === "docker" ? [l, r] : [r, l];
+      const explained = left.platform !== right.platform && d.security!.seccomp === "filter" && k.security!.seccomp === "disabled";
+      out.push({ path: `${at}: seccomp`, left: l.security.seccomp, right: r.security.seccomp, ...(explained ? { expectedBecause: SECCOMP_DEFAULTS } : {}) });
+    }
+    return out;
+  });
 }

@@ -22,6 +22,11 @@ export interface ProcessReport {
    * quota in µs per period (null: none).
    */
   parentLimits?: { memoryBytes: number | null; cpuQuotaUs: number | null };
+  /**
+   * What /proc/<pid>/status says of its privileges: the effective capability set (hex, as CapEff
+   * shows it), the no_new_privs bit, and the seccomp mode (0 disabled, 1 strict, 2 filter).
+   */
+  security?: { capEff: string; noNewPrivs: boolean; seccomp: "disabled" | "strict" | "filter" };
 }
 
 /**
@@ -29,7 +34,8 @@ export interface ProcessReport {
  * LINE" for each line of /proc/P/cgroup, "hostname H" (read inside its UTS namespace), and "limit L":
  * memory.limit_in_bytes of its v1 memory cgroup where the host has that hierarchy, else memory.max of
  * its v2 cgroup (a v2-only host has no v1 line); "pmem L" and "pcpu Q", the same for its cgroup's
- * parent (the pod's cgroup) with the CPU quota (cpu.cfs_quota_us, or cpu.max's first field). PIDs come
+ * parent (the pod's cgroup) with the CPU quota (cpu.cfs_quota_us, or cpu.max's first field); "status
+ * KEY VALUE" for CapEff, NoNewPrivs and Seccomp of /proc/P/status (proc(5)). PIDs come
  * as arguments, never as part of the script; it runs few programs, as each costs on a slow remote host.
  */
 const REPORT_SCRIPT = `set -f
@@ -47,6 +53,7 @@ for p; do
     esac
   done < "/proc/$p/cgroup"
   printf 'hostname %s\\n' "$(nsenter --target "$p" --uts cat /proc/sys/kernel/hostname)"
+  while read -r k v; do case "$k" in CapEff:|NoNewPrivs:|Seccomp:) printf 'status %s %s\\n' "\${k%:}" "$v";; esac; done < "/proc/$p/status"
   f=$v2 && [ -n "$v1" ] && [ -e "$v1" ] && f=$v1
   [ -n "$f" ] && read -r l < "$f" && printf 'limit %s\\n' "$l"
   f=$pm2 && [ -n "$pm1" ] && [ -e "$pm1" ] && f=$pm1
@@ -70,11 +77,11 @@ export const limitOf = (v: string | undefined): number | null =>
 
 /** The reports in REPORT_SCRIPT's output, in its order; what a line does not give stays missing. */
 export function parseProcessReports(text: string): ProcessReport[] {
-  const reports: (Omit<ProcessReport, "inodes" | "cgroups"> & { inodes: Partial<Record<Namespace, string>>; cgroups: Record<string, string>; pmem?: string; pcpu?: string })[] = [];
+  const reports: (Omit<ProcessReport, "inodes" | "cgroups"> & { inodes: Partial<Record<Namespace, string>>; cgroups: Record<string, string>; pmem?: string; pcpu?: string; status: Record<string, string> })[] = [];
   for (const line of text.split("\n")) {
     const [key, rest] = [line.split(" ", 1)[0], line.slice(line.indexOf(" ") + 1)];
     const r = reports[reports.length - 1];
-    if (key === "pid") reports.push({ pid: Number(rest), inodes: {}, cgroups: {} });
+    if (key === "pid") reports.push({ pid: Number(rest), inodes: {}, cgroups: {}, status: {} });
     else if (!r) continue;
     else if (key === "ns") {
       const m = /^(\w+):\[(\d+)\]$/.exec(rest); // "net:[4026532201]"
@@ -86,7 +93,9 @@ export function parseProcessReports(text: string): ProcessReport[] {
     else if (key === "limit" && /^(\d+|max)$/.test(rest)) r.memoryLimit = rest === "max" ? "max" : Number(rest);
     else if (key === "pmem" && /^(\d+|max)$/.test(rest)) r.pmem = rest;
     else if (key === "pcpu" && /^(-?\d+|max)$/.test(rest)) r.pcpu = rest;
+    else if (key === "status") r.status[rest.split(" ")[0]] = rest.slice(rest.indexOf(" ") + 1);
   }
+  const SECCOMP = ["disabled", "strict", "filter"] as const;
   return reports.map((r) => ({
     pid: r.pid,
     inodes: NAMESPACES.every((ns) => r.inodes[ns]) ? (r.inodes as Record<Namespace, string>) : undefined,
@@ -94,6 +103,9 @@ export function parseProcessReports(text: string): ProcessReport[] {
     hostname: r.hostname || undefined,
     memoryLimit: r.memoryLimit,
     parentLimits: r.pmem === undefined && r.pcpu === undefined ? undefined : { memoryBytes: limitOf(r.pmem), cpuQuotaUs: limitOf(r.pcpu) },
+    security: r.status.CapEff === undefined ? undefined : {
+      capEff: r.status.CapEff, noNewPrivs: r.status.NoNewPrivs === "1", seccomp: SECCOMP[Number(r.status.Seccomp ?? 0)] ?? "disabled",
+    },
   }));
 }
 

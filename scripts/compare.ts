@@ -1,7 +1,8 @@
 // `npm run compare`: the two stacks' pod layouts side by side. Every difference is marked expected
 // (with the platform reason) or UNEXPECTED; an unexpected one makes the command exit 1.
 //   npm run compare -- [--left docker-host] [--right minikube] [--left-file F] [--right-file F] [--live]
-// With --live, namespaces, cgroups and memory limits are read from the running host instead of the
+// With --live, namespaces, cgroups, memory limits and each container's privileges (capabilities,
+// no_new_privs, seccomp mode from /proc/<pid>/status) are read from the running host instead of the
 // stacks' outputs: by /proc inode, from Docker (on a docker-host stack's `dockerHost` over SSH, else
 // the local engine) and from the local cluster's container runtime.
 import Table from "cli-table3";
@@ -10,7 +11,7 @@ import { parseArgs } from "node:util";
 import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
 import { localClusterEnv } from "../host/cri";
-import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout, splitMembers } from "../host/live";
+import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout, securityDifferences, splitMembers } from "../host/live";
 import { declaredPodLimits, podLimitsReport } from "../host/pod-limits";
 import { DeployedPods, deployedPods } from "../host/stack";
 import { COMPACT } from "../host/view";
@@ -41,7 +42,7 @@ function liveDetail(live: LivePod | undefined, container: string, field: string)
 
 /** The side-by-side table of one pod; returns it with the pod's differences. */
 export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, LivePod?] = []): { table: string; diffs: LayoutDifference[] } {
-  const diffs = compareLayouts(left, right);
+  const diffs = [...compareLayouts(left, right), ...(live[0] && live[1] ? securityDifferences(live[0], live[1]) : [])];
   const verdict = (pathPart: string) => {
     const d = diffs.filter((x) => x.path === pathPart || x.path.startsWith(`${pathPart} `));
     if (d.length === 0) return "same";
@@ -66,6 +67,14 @@ export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, Liv
     table.push([label, "memory", cell(0, l, "memory"), cell(1, r, "memory"), verdict(`${at}: memoryBytes`)]);
     if (l.mounts.length || r.mounts.length) table.push([label, "mounts", show(l, "mounts"), show(r, "mounts"), verdict(`${at}: mounts`)]);
     for (const ns of NAMESPACES) table.push([label, `${ns} ns`, cell(0, l, ns), cell(1, r, ns), verdict(`${at}: ${ns} namespace`)]);
+    // With --live: the privileges the kernel gives each container (/proc/<pid>/status).
+    const sec = (side: 0 | 1) => live[side]?.containers.find((x) => x.name === name)?.security;
+    const [ls, rs] = [sec(0), sec(1)];
+    if (ls && rs) {
+      table.push([label, "caps", ls.capEff, rs.capEff, verdict(`${at}: capabilities`)]);
+      table.push([label, "no_new_privs", String(ls.noNewPrivs), String(rs.noNewPrivs), verdict(`${at}: no_new_privs`)]);
+      table.push([label, "seccomp", ls.seccomp, rs.seccomp, verdict(`${at}: seccomp`)]);
+    }
   }
   return { table: table.toString(), diffs };
 }

@@ -84,3 +84,22 @@ export function loadManifests(files: unknown, baseDir: string, field = "podlab:m
   if (out.pods.length === 0) throw new PodSpecError(field, files, "hold no Pod");
   return out;
 }
+
+/**
+ * Adds the Secrets of a text of YAML documents that is itself a secret (stack config set with
+ * `--secret`) to `into`, each judged by the API server's validation as a manifest file's are. Only
+ * Secrets may be there; a name another Secret has is refused. Messages name the config key, the
+ * document and the field, never a value.
+ */
+export function addSecretManifests(text: string, field: string, into: Manifests): void {
+  const [checked] = validateFiles([{ name: field, text }]);
+  if (checked.error) throw PodSpecError.plain(field, "is not valid YAML (its text is a secret: not shown)");
+  for (const doc of checked.documents) {
+    if (doc.object === undefined && doc.errors.length === 0) continue;
+    const source = `${field}: ${doc.kind === "Secret" ? "Secret" : "document"} ${doc.name ?? `(document ${doc.index})`}`;
+    if (doc.kind !== "Secret") throw PodSpecError.plain(source, `is a ${doc.kind || "document without a kind"}: only Secrets belong in ${field} (Pods and ConfigMaps go in podlab:manifests)`);
+    if (doc.errors.length) throw PodSpecError.plain(source, refusal(doc.errors));
+    if (into.secrets.has(doc.name!)) throw PodSpecError.plain(`${source}: metadata.name`, `${JSON.stringify(doc.name)} is the name of another Secret`);
+    into.secrets.set(doc.name!, doc.object as unknown as ISecret);
+  }
+}

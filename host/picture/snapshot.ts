@@ -8,7 +8,7 @@ import { compareLayouts, LayoutDifference } from "../../components/model/compare
 import { Platform, PodLayout } from "../../components/model/layout";
 import { describeTarget } from "../../components/docker/target";
 import { localClusterEnv } from "../cri";
-import { dockerPodMembers, kubernetesPodMembers, LivePod, liveLayout, livePod, splitMembers } from "../live";
+import { dockerPodMembers, kubernetesPodMembers, LivePod, liveLayout, livePod, securityDifferences, splitMembers } from "../live";
 import { CgroupUsage, PodProcesses, podProcesses } from "../pod-processes";
 import { DeployedPods, deployedPods } from "../stack";
 
@@ -86,7 +86,11 @@ export function podCgroupDifferences(pod: string, left: Side, right: Side): Layo
 /** Every difference between two read sides of a pod, as `compare --live` finds them, then the pod cgroups'. */
 export function sideDifferences(pod: string, left: Side, right: Side): LayoutDifference[] {
   if (!left.live || !right.live || !left.layout || !right.layout) return [];
-  return [...compareLayouts(liveLayout(left.live, left.layout), liveLayout(right.live, right.layout)), ...podCgroupDifferences(pod, left, right)];
+  return [
+    ...compareLayouts(liveLayout(left.live, left.layout), liveLayout(right.live, right.layout)),
+    ...securityDifferences(left.live, right.live),
+    ...podCgroupDifferences(pod, left, right),
+  ];
 }
 
 /** The pods a source names, and its host; a stack that cannot be read gives its error instead. */

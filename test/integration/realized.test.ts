@@ -50,6 +50,11 @@ describe("the realized layouts of both stacks, compared live", () => {
     expect(result.stdout).toMatch(/sidecar\s+│ memory\s+│ 128Mi \/pod-rz\w+\/[0-9a-f]{12}…\s+│ 128Mi\s+│ same/);
     expect(result.stdout).toContain("/kubepods/");
     expect(result.stdout).toContain("layouts match");
+    // Privileges from /proc/<pid>/status: the same default capabilities and no_new_privs on both; the
+    // walkthrough's pod sets no seccompProfile, so Docker filters and the kubelet does not.
+    expect(result.stdout).toMatch(/app\s+│ caps\s+│ ([0-9a-f]{16})\s+│ \1\s+│ same/);
+    expect(result.stdout).toMatch(/app\s+│ no_new_privs\s+│ false\s+│ false\s+│ same/);
+    expect(result.stdout).toMatch(/app\s+│ seccomp\s+│ filter\s+│ disabled\s+│ expected: no seccompProfile/);
     expect((await localClusterEnv()).KUBECONFIG).toBeTruthy();
   }, 120_000);
 

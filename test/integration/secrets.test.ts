@@ -186,3 +186,46 @@ describe("Secrets and projected volumes on the docker-host stack", () => {
     }
   }, 400_000);
 });
+
+describe("Secrets from stack config, kept encrypted there", () => {
+  const pod2 = `${name}c`;
+  const KEY = `k3y-${run}-${Math.random().toString(36).slice(2, 10)}`;
+  const secretsYaml = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${pod2}-api\nstringData:\n  apikey: ${KEY}\n`;
+  const podDoc = {
+    apiVersion: "v1", kind: "Pod", metadata: { name: pod2 },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      volumes: [{ name: "api", secret: { secretName: `${pod2}-api` } }],
+      containers: [{ name: "app", image: "curlimages/curl", command: ["sleep", "3650d"], resources: { limits: { memory: "32Mi" } }, volumeMounts: [{ name: "api", mountPath: "/etc/api" }] }],
+    },
+  };
+  let stack: ScratchStack;
+
+  beforeAll(async () => {
+    await requireTools("pulumi", "docker");
+    stack = await ScratchStack.create(`secc-${run}`, { platform: "docker", cgroupDriver: "auto", pods: [podDoc] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.destroy();
+    await expectNothingLeft(pod2);
+    await stack?.dispose();
+  }, 300_000);
+
+  it("refuses podlab:secrets set in plain text, before anything is made, without showing it", async () => {
+    await stack.cli("config", "set", "podlab:secrets", secretsYaml);
+    const up = await stack.cli("up", "--yes", "--skip-preview").catch((e) => e);
+    expect(up.exitCode).not.toBe(0);
+    expect(up.all).toContain("invalid stack config: podlab:secrets: is not a secret: set it with `pulumi config set --secret podlab:secrets");
+    expect(up.all).not.toContain(KEY);
+    expect((await execa("docker", ["ps", "-aq", "--filter", `label=podlab.dev/pod=${pod2}`])).stdout).toBe("");
+  }, 120_000);
+
+  it("mounts a Secret from podlab:secrets (set with --secret), its value nowhere in the stack's files or output", async () => {
+    await stack.cli("config", "set", "--secret", "podlab:secrets", secretsYaml);
+    const up = await stack.up();
+    expect(await execa("docker", ["exec", `${pod2}-app`, "cat", "/etc/api/apikey"]).then((r) => r.stdout)).toBe(KEY);
+    const files = filesBelow(join(stack.dir, ".state")).join("\n") + readFileSync(join(stack.dir, "stacks", `Pulumi.secc-${run}.yaml`), "utf8") + up.stdout;
+    for (const form of forms(KEY)) expect(files.includes(form), form).toBe(false);
+  }, 300_000);
+});

@@ -3,6 +3,7 @@
 import { readFileSync, readlinkSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { known, parseProcessReports, processReports } from "../../host/proc";
+import { LivePod, securityDifferences } from "../../host/live";
 
 const ID = "6a1a5e422f0bbe42e5121a1b498af47a41ed0979fbc90fb7c8a7be27627f8884";
 const ns = (base: number) => ["net", "ipc", "uts", "pid", "mnt"].map((n, i) => `ns ${n}:[${base + i}]`);
@@ -34,6 +35,27 @@ describe("the process report", () => {
     expect(v1.parentLimits).toEqual({ memoryBytes: null, cpuQuotaUs: 50000 });
     expect(v2.parentLimits).toEqual({ memoryBytes: 640 * 2 ** 20, cpuQuotaUs: null });
     expect(parseProcessReports("pid 9\npcpu -1\n")[0].parentLimits).toEqual({ memoryBytes: null, cpuQuotaUs: null });
+  });
+
+  it("reads a process's privileges from its status: effective capabilities, no_new_privs, seccomp mode", () => {
+    const [r] = parseProcessReports(["pid 7", "status CapEff 00000000a80425fb", "status NoNewPrivs 1", "status Seccomp 2", ""].join("\n"));
+    expect(r.security).toEqual({ capEff: "00000000a80425fb", noNewPrivs: true, seccomp: "filter" });
+    expect(parseProcessReports("pid 8\n")[0].security).toBeUndefined();
+  });
+
+  it("compares privileges across platforms: a filter on docker and none on kubernetes is the unset profile's", () => {
+    const pod = (platform: "docker" | "kubernetes", seccomp: "filter" | "disabled", capEff = "00000000a80425fb"): LivePod => {
+      const c = (name: string) => ({ name, image: "x", pid: 1, inodes: {} as never, hostname: "foo", memoryCgroup: "/", memoryLimit: "max" as const, security: { capEff, noNewPrivs: false, seccomp } });
+      return { platform, pod: "foo", sandbox: c("sandbox"), containers: [c("app")] };
+    };
+    expect(securityDifferences(pod("docker", "filter"), pod("kubernetes", "filter"))).toEqual([]);
+    const [d] = securityDifferences(pod("docker", "filter"), pod("kubernetes", "disabled"));
+    expect(d).toMatchObject({ path: "foo/app: seccomp", left: "filter", right: "disabled", expectedBecause: expect.stringContaining("no seccompProfile") });
+    // The other way round only a profile the platforms disagree on gives: unexplained. So is a capability set.
+    expect(securityDifferences(pod("docker", "disabled"), pod("kubernetes", "filter"))[0].expectedBecause).toBeUndefined();
+    expect(securityDifferences(pod("docker", "filter"), pod("kubernetes", "filter", "0000000000000000"))).toEqual([
+      { path: "foo/app: capabilities", left: "00000000a80425fb", right: "0000000000000000" },
+    ]);
   });
 
   it("leaves out what a process that exited did not give, and says so when it is needed", () => {
