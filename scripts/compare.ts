@@ -48,7 +48,7 @@ export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, Liv
     if (d.length === 0) return "same";
     return d.map((x) => (x.expectedBecause ? `expected: ${x.expectedBecause}` : "UNEXPECTED")).join("; ");
   };
-  const table = new Table({ head: ["container", "field", left.platform, right.platform, "verdict"], style: { head: [], border: [] }, wordWrap: true, colWidths: [16, 11, live.length ? 36 : 24, live.length ? 36 : 24, 62], chars: COMPACT });
+  const table = new Table({ head: ["container", "field", left.platform, right.platform, "verdict"], style: { head: [], border: [] }, wordWrap: true, colWidths: [16, 14, live.length ? 36 : 24, live.length ? 36 : 24, 62], chars: COMPACT });
   table.push(["(pod)", "sandbox", left.sandbox, right.sandbox, verdict(`${left.pod}: sandbox`)]);
   table.push(["(pod)", "cgroup", left.cgroupParent, right.cgroupParent, verdict(`${left.pod}: cgroup parent`)]);
   const names = [...new Set([...left.containers, ...right.containers].map((c) => c.name))];

@@ -75,9 +75,16 @@ function secretKeys(ctx: VolumeContext, name: string): { key: string; base64: st
   return [...keys].map(([key, base64]) => ({ key, base64 }));
 }
 
-/** An object a volume names that the manifests lack: refused on Docker unless optional. */
-function missing(at: string, kind: "ConfigMap" | "Secret", name: string, optional: boolean | undefined, ctx: VolumeContext): void {
-  if (ctx.strict && !optional) throw new PodSpecError(at, name, `is not the name of a ${kind} in the stack's manifests (mark it optional: true to mount an empty volume without it)`);
+/**
+ * The files of a ConfigMap or Secret that a volume or a projected source names (`at` its path, `field`
+ * the name's field): none when the manifests lack it, which the docker platform refuses unless it is
+ * optional (on Kubernetes it may live in the cluster).
+ */
+function objectFiles(at: string, field: string, kind: "ConfigMap" | "Secret", name: string, p: Projection, mode: number, ctx: VolumeContext): VolumeFile[] {
+  const keys = kind === "ConfigMap" ? configMapKeys(ctx, name) : secretKeys(ctx, name);
+  if (keys) return keyFiles(at, `${kind} ${name}`, keys, p, mode, ctx.strict);
+  if (ctx.strict && !p.optional) throw new PodSpecError(`${at}.${field}`, name, `is not the name of a ${kind} in the stack's manifests (mark it optional: true to mount an empty volume without it)`);
+  return [];
 }
 
 type DownwardItem = { path: string; mode?: number; fieldRef?: { fieldPath: string }; resourceFieldRef?: { containerName?: string; resource: string; divisor?: unknown } };
@@ -125,17 +132,9 @@ function projectedSources(at: string, v: NonNullable<K8sVolume["projected"]>, po
     const here = `${at}.projected.sources[${i}]`;
     if (src.secret) {
       secret = true;
-      const name = src.secret.name ?? "";
-      const keys = secretKeys(ctx, name);
-      if (!keys) missing(`${here}.secret.name`, "Secret", name, src.secret.optional, ctx);
-      return keyFiles(`${here}.secret`, `Secret ${name}`, keys ?? [], { ...src.secret, optional: src.secret.optional || !keys }, mode, ctx.strict);
+      return objectFiles(`${here}.secret`, "name", "Secret", src.secret.name ?? "", src.secret, mode, ctx);
     }
-    if (src.configMap) {
-      const name = src.configMap.name ?? "";
-      const keys = configMapKeys(ctx, name);
-      if (!keys) missing(`${here}.configMap.name`, "ConfigMap", name, src.configMap.optional, ctx);
-      return keyFiles(`${here}.configMap`, `ConfigMap ${name}`, keys ?? [], { ...src.configMap, optional: src.configMap.optional || !keys }, mode, ctx.strict);
-    }
+    if (src.configMap) return objectFiles(`${here}.configMap`, "name", "ConfigMap", src.configMap.name ?? "", src.configMap, mode, ctx);
     if (src.downwardAPI) return downwardFiles(`${here}.downwardAPI`, (src.downwardAPI.items ?? []) as DownwardItem[], pod, mode, ctx);
     if (ctx.strict) throw PodSpecError.plain(here, `${Object.keys(src).join(", ")} needs a Kubernetes API, which a Docker host has not (secret, configMap and downwardAPI sources are rendered)`);
     return [];
@@ -173,21 +172,11 @@ export function volumeSpec(at: string, v: K8sVolume, pod: IPod, ctx: VolumeConte
   }
   const mode = (v.configMap ?? v.secret ?? v.downwardAPI ?? v.projected)?.defaultMode ?? 0o644;
   // On Kubernetes an object the manifests lack may live in the cluster: the model keeps no files then.
-  if (v.configMap) {
-    const name = v.configMap.name ?? "";
-    const keys = configMapKeys(ctx, name);
-    if (!keys) missing(`${at}.configMap.name`, "ConfigMap", name, v.configMap.optional, ctx);
-    const files = keys ? keyFiles(`${at}.configMap`, `ConfigMap ${name}`, keys, v.configMap, mode, strict) : [];
-    if (strict) checkSizes(`${at}.configMap (ConfigMap ${name})`, files);
-    return { name: v.name, configMap: { name, files } };
-  }
-  if (v.secret) {
-    const name = v.secret.secretName ?? "";
-    const keys = secretKeys(ctx, name);
-    if (!keys) missing(`${at}.secret.secretName`, "Secret", name, v.secret.optional, ctx);
-    const files = keys ? keyFiles(`${at}.secret`, `Secret ${name}`, keys, v.secret, mode, strict) : [];
-    if (strict) checkSizes(`${at}.secret (Secret ${name})`, files);
-    return { name: v.name, secret: { name, files } };
+  if (v.configMap || v.secret) {
+    const [kind, name, field] = v.configMap ? ["ConfigMap", v.configMap.name ?? "", "configMap"] as const : ["Secret", v.secret!.secretName ?? "", "secret"] as const;
+    const files = objectFiles(`${at}.${field}`, v.configMap ? "name" : "secretName", kind, name, (v.configMap ?? v.secret)!, mode, ctx);
+    if (strict) checkSizes(`${at}.${field} (${kind} ${name})`, files);
+    return v.configMap ? { name: v.name, configMap: { name, files } } : { name: v.name, secret: { name, files } };
   }
   if (v.downwardAPI || v.projected) {
     const { files, secret } = v.downwardAPI

@@ -193,8 +193,8 @@ ${extra}`;
     expect(verdict("docker", pod(`      env: [{name: A, valueFrom: {secretKeyRef: {name: credentials, key: a}}}]\n`))).toBe(
       "Pod p: spec.containers[0].env[0].valueFrom.secretKeyRef: Secrets (secretKeyRef) are not rendered on the docker platform (see the README's support table)",
     );
-    expect(verdict("docker", pod(`  volumes: [{name: d, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}]\n`))).toBe(
-      "Pod p: spec.volumes[0].downwardAPI: downwardAPI volumes are not rendered on the docker platform (see the README's support table)",
+    expect(verdict("docker", pod(`  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n`))).toBe(
+      "Pod p: spec.volumes[0].persistentVolumeClaim: persistentVolumeClaim volumes are not rendered on the docker platform (see the README's support table)",
     );
     expect(verdict("kubernetes", pod("").replace("apiVersion: v1\n", ""))).toBe("Pod p: apiVersion: Required value: apiVersion not set");
   });

@@ -213,12 +213,19 @@ describe("Secrets from stack config, kept encrypted there", () => {
   }, 300_000);
 
   it("refuses podlab:secrets set in plain text, before anything is made, without showing it", async () => {
-    await stack.cli("config", "set", "podlab:secrets", secretsYaml);
-    const up = await stack.cli("up", "--yes", "--skip-preview").catch((e) => e);
-    expect(up.exitCode).not.toBe(0);
-    expect(up.all).toContain("invalid stack config: podlab:secrets: is not a secret: set it with `pulumi config set --secret podlab:secrets");
-    expect(up.all).not.toContain(KEY);
-    expect((await execa("docker", ["ps", "-aq", "--filter", `label=podlab.dev/pod=${pod2}`])).stdout).toBe("");
+    // A stack of its own: Pulumi keeps the plain value in that stack's update history.
+    const plain = await ScratchStack.create(`secp-${run}`, { platform: "docker", cgroupDriver: "auto", pods: [podDoc] });
+    try {
+      // The CLI itself asks for --secret or --plaintext for a value that looks like one.
+      await plain.cli("config", "set", "--plaintext", "podlab:secrets", secretsYaml);
+      const up = await plain.cli("up", "--yes", "--skip-preview").catch((e) => e);
+      expect(up.exitCode).not.toBe(0);
+      expect(up.all).toContain("invalid stack config: podlab:secrets: is not a secret: set it with `pulumi config set --secret podlab:secrets");
+      expect(up.all).not.toContain(KEY);
+      expect((await execa("docker", ["ps", "-aq", "--filter", `label=podlab.dev/pod=${pod2}`])).stdout).toBe("");
+    } finally {
+      await plain.dispose();
+    }
   }, 120_000);
 
   it("mounts a Secret from podlab:secrets (set with --secret), its value nowhere in the stack's files or output", async () => {
