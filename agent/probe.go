@@ -120,8 +120,8 @@ var httpProbeClient = &http.Client{
 // is read up to 10 KiB, and only for the warning: a failure's message never carries it.
 //
 // headers are the probe's httpHeaders: as the kubelet's NewRequestForHTTPGetAction, a header of the
-// same name replaces the default User-Agent or Accept, several of one name are all sent, and "Host"
-// sets the request's host.
+// same name replaces the default User-Agent or Accept (an empty one sends none), several of one name
+// are all sent, and "Host" sets the request's host.
 func doHTTPProbe(ctx context.Context, url string, headers []HTTPHeader) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -134,11 +134,14 @@ func doHTTPProbe(ctx context.Context, url string, headers []HTTPHeader) (string,
 		}
 		req.Header.Add(h.Name, h.Value)
 	}
-	if req.Header.Get("User-Agent") == "" {
+	// Given but empty: none is sent (net/http sends no User-Agent set to "").
+	if _, given := req.Header["User-Agent"]; !given {
 		req.Header.Set("User-Agent", probeUserAgent)
 	}
-	if req.Header.Get("Accept") == "" {
+	if v, given := req.Header["Accept"]; !given {
 		req.Header.Set("Accept", "*/*")
+	} else if len(v) == 1 && v[0] == "" {
+		req.Header.Del("Accept")
 	}
 	res, err := httpProbeClient.Do(req)
 	if err != nil {

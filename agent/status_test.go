@@ -262,3 +262,18 @@ func TestHTTPProbeHeaders(t *testing.T) {
 		t.Fatalf("headers %v, host %q", got, host)
 	}
 }
+
+func TestHTTPProbeEmptyHeadersSendNone(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer srv.Close()
+	if _, err := doHTTPProbe(context.Background(), srv.URL+"/", []HTTPHeader{{"Accept", ""}, {"User-Agent", ""}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["Accept"]; ok {
+		t.Fatalf("an empty Accept sends none, got %v", got)
+	}
+	if ua := got.Get("User-Agent"); ua != "" {
+		t.Fatalf("an empty User-Agent sends none, got %q", ua)
+	}
+}

@@ -25,8 +25,10 @@ export interface ObservedContainer {
 
 /** Which pod volume a mount's source is: by the rendering rules of pod.ts (memberSettings). */
 function volumeOf(spec: PodSpec, source: string | undefined): string {
-  // A mount of a subPath is below its volume's directory.
-  const v = spec.volumes.find((x) => volumeSource(spec.name, x) === source || source?.startsWith(`${volumeSource(spec.name, x)}/`));
+  // The volume whose directory it is, else the one with the longest directory above it (a subPath).
+  const below = spec.volumes.filter((x) => source?.startsWith(`${volumeSource(spec.name, x)}/`))
+    .sort((a, b) => volumeSource(spec.name, b).length - volumeSource(spec.name, a).length);
+  const v = spec.volumes.find((x) => volumeSource(spec.name, x) === source) ?? below[0];
   return v?.name ?? `(unknown ${source})`;
 }
 

@@ -190,7 +190,7 @@ export class DockerPod extends pulumi.ComponentResource {
     // by the old one's delete.
     const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, args.target, { parent: this, deleteBeforeReplace: true });
     // A new pod (a changed spec replaces the sandbox) gets new emptyDirs, as a new Pod does.
-    const volumes = volumesCommand(spec, specLabel(sandboxSpec(spec)), args.target, { parent: this, deleteBeforeReplace: true });
+    const volumes = volumesCommand(spec, specLabel(sandboxSpec(spec)), args.target, { parent: this, deleteBeforeReplace: true }, args.node?.memoryBytes);
 
     // The stack's images when it shares them between pods, else the pod's own.
     const images = args.stackImages ?? new StackImages(`${name}-images`, { parent: this }, `${name}-`);

@@ -73,12 +73,20 @@ write() {
     IFS=/ read -ra parts <<< "${path#*/}"
     for part in "${parts[@]}"; do
       made=$made/$part
+      # A container may have put a link there: never follow one out of the volume (the kubelet's
+      # SafeMakeDir, for CVE-2017-1002101).
+      [ ! -L "$made" ] || fail "subPath $path: $made is a symbolic link, which a subPath may not go through"
       [ -d "$made" ] || { mkdir "$made" && chmod "$(stat -c %a "$root")" "$made"; }
     done
+    case "$(realpath -e "$made")/" in "$(realpath -e "$root")"/*) ;; *) fail "subPath $path leaves its volume" ;; esac
   done <<< "${PODLAB_SUBPATHS:-}"
   ts="..$(date -u +%Y_%m_%d_%H_%M_%S.%N)"
+  local -a list
+  # The names are checked here, in this shell: a check inside $(...) or <(...) could not stop it.
+  for kind in configmap secret projected; do names "$kind" > /dev/null; done
   for kind in configmap secret projected; do
-    for name in $(names "$kind"); do
+    mapfile -t list < <(names "$kind")
+    for name in "${list[@]}"; do
       dir=$volumes/$kind/$name
       mkdir -p "$dir"
       # Secret values never touch the host's disk: the kubelet backs secret, projected and downwardAPI
@@ -104,7 +112,8 @@ write() {
     n=$((n + 1))
   done <<< "${PODLAB_FILES:-}"
   for kind in configmap secret projected; do
-    for name in $(names "$kind"); do
+    mapfile -t list < <(names "$kind")
+    for name in "${list[@]}"; do
       dir=$volumes/$kind/$name
       if [ -n "$group" ]; then find "$dir/$ts" -type d -exec chgrp "$group" {} + -exec chmod g+rxs {} +; fi
       ln -sfn "$ts" "$dir/..data_tmp"

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
+import { emptyDirMemoryBytes } from "../model/volumes";
 import { hostCommand, HostCommand, scriptActions } from "./host-command";
 import { podDir } from "./paths";
 import { DockerTarget } from "./target";
@@ -21,7 +22,7 @@ const SCRIPT = readFileSync(join(__dirname, "volumes.sh"), "utf8");
  * memory-backed emptyDirs with their size (bytes), the emptyDir subPaths mounts use, the pod's fsGroup,
  * and each file as "<configmap|secret|projected>/<volume>/<path> <mode in octal>" with its bytes in base64.
  */
-export function volumesEnvironment(spec: PodSpec): Record<string, string> {
+export function volumesEnvironment(spec: PodSpec, nodeMemoryBytes?: number): Record<string, string> {
   const files = spec.volumes.flatMap((v) =>
     "configMap" in v ? v.configMap.files.map((f) => ({ ...f, line: `configmap/${v.name}/${f.path} ${f.mode.toString(8)}` }))
       : "secret" in v ? v.secret.files.map((f) => ({ ...f, line: `secret/${v.name}/${f.path} ${f.mode.toString(8)}` }))
@@ -32,7 +33,7 @@ export function volumesEnvironment(spec: PodSpec): Record<string, string> {
   const env: Record<string, string> = {
     PODLAB_POD_DIR: podDir(spec.name),
     PODLAB_EMPTY_DIRS: names("emptyDir"),
-    PODLAB_MEMORY_DIRS: spec.volumes.flatMap((v) => ("emptyDir" in v && v.emptyDir.medium === "Memory" ? [`${v.name} ${v.emptyDir.sizeLimitBytes ?? "-"}`] : [])).join("\n"),
+    PODLAB_MEMORY_DIRS: spec.volumes.flatMap((v) => ("emptyDir" in v && v.emptyDir.medium === "Memory" ? [`${v.name} ${emptyDirMemoryBytes(spec, v.emptyDir.sizeLimitBytes, nodeMemoryBytes) ?? "-"}`] : [])).join("\n"),
     PODLAB_SUBPATHS: [...new Set(subPaths)].join("\n"),
     PODLAB_FS_GROUP: spec.fsGroup === undefined ? "" : String(spec.fsGroup),
     PODLAB_CONFIGMAPS: names("configMap"),
@@ -51,9 +52,9 @@ export function volumesEnvironment(spec: PodSpec): Record<string, string> {
  * a secret volume its whole environment is a Pulumi secret: encrypted in the state, "[secret]" in
  * previews.
  */
-export function volumesCommand(spec: PodSpec, podRecord: string, target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
+export function volumesCommand(spec: PodSpec, podRecord: string, target: DockerTarget, opts: pulumi.CustomResourceOptions, nodeMemoryBytes?: number): HostCommand | undefined {
   if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v || "secret" in v || "projected" in v)) return undefined;
-  const { environment, ...actions } = scriptActions("volumes.sh", SCRIPT, volumesEnvironment(spec));
+  const { environment, ...actions } = scriptActions("volumes.sh", SCRIPT, volumesEnvironment(spec, nodeMemoryBytes));
   const secret = spec.volumes.some((v) => "secret" in v || ("projected" in v && v.projected.secret));
   return hostCommand(`${spec.name}-volumes`, {
     ...actions,

@@ -35,7 +35,7 @@ export interface EnvOptions {
   configMaps: Map<string, IConfigMap>;
   /** Docker: refuse what cannot be resolved before anything runs; Kubernetes: resolve what can be. */
   strict: boolean;
-  /** Unknown in the checks made before the engine is asked: spec.nodeName and unset limits read as "". */
+  /** Unknown in the checks made before the engine is asked: spec.nodeName reads as "", an unset limit as 0. */
   node?: NodeFacts;
 }
 
@@ -101,7 +101,8 @@ export function resourceValue(at: string, ref: ResourceFieldRef, self: K8sContai
     const [limit, request] = [text(c.resources?.limits?.[r]), text(c.resources?.requests?.[r])];
     const allocatable = r === "cpu" ? options.node?.cpuMillis : options.node?.memoryBytes;
     const amount = kind === "limits" ? (limit === undefined ? allocatable ?? 0 : parse(limit)) : parse(request ?? limit ?? "0");
-    const divisor = parse(text(ref.divisor) ?? "1");
+    // A zero divisor (kubectl prints `divisor: "0"`) is the kubelet's 1, as an unset one.
+    const divisor = parse(text(ref.divisor) ?? "1") || parse("1");
     if (amount !== undefined && divisor) return String(Math.ceil(amount / divisor));
     if (!options.strict) return undefined;
     throw new PodSpecError(`${where}.divisor`, text(ref.divisor), "is not a divisor the docker platform reads (CPU: 1, 1m; memory: 1, 1k to 1T, 1Ki to 1Ti)");

@@ -7,7 +7,7 @@ import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import { containerEnv, NodeFacts } from "./env";
-import { volumeSpec } from "./volumes";
+import { checkPodVolumeBytes, volumeSpec } from "./volumes";
 import { expand } from "./expansion";
 import { ImageOverride, overrideImage } from "./image-overrides";
 import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy } from "./pod-spec";
@@ -312,5 +312,6 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     spec.terminationGracePeriodSeconds = s.terminationGracePeriodSeconds;
   }
   if (strict) checkWithinPodLimits(source, pod, spec);
+  if (strict) checkPodVolumeBytes(source, spec.volumes);
   return { spec, kubernetesOnly };
 }

@@ -7,7 +7,7 @@ import type { IPod } from "kubernetes-models/v1/Pod";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import { checkHostPath } from "./docker-rules";
 import { fieldValue, NodeFacts, resourceValue } from "./env";
-import { VolumeFile, VolumeSpec } from "./pod-spec";
+import { PodSpec, VolumeFile, VolumeSpec } from "./pod-spec";
 import { parseMemory } from "./quantity";
 import { checkMemory, DNS_LABEL, PodSpecError } from "./validate";
 
@@ -113,12 +113,10 @@ function checkSizes(at: string, files: VolumeFile[]): void {
     if (bytes > MAX_FILE) throw PodSpecError.plain(`${at}: ${f.path}`, `${bytes} bytes is over ${MAX_FILE / 1024} KiB, the most the docker platform writes per file (through its volume command's environment)`);
   }
   if (total > MAX_FILES) throw PodSpecError.plain(at, `${total} bytes is over ${MAX_FILES / 1024 / 1024} MiB, the most the docker platform writes per volume`);
-  const paths = new Set<string>();
-  for (const f of files) {
-    if (paths.has(f.path)) throw new PodSpecError(at, f.path, "is the path of two files of the volume");
-    paths.add(f.path);
-  }
 }
+
+/** One file per path, the last source's, as the kubelet's payload map keeps it (projected collectData). */
+const lastPerPath = (files: VolumeFile[]) => [...new Map(files.map((f) => [f.path, f])).values()];
 
 /**
  * A projected volume's sources (pkg/volume/projected collectData): secret, configMap and downwardAPI
@@ -182,10 +180,41 @@ export function volumeSpec(at: string, v: K8sVolume, pod: IPod, ctx: VolumeConte
     const { files, secret } = v.downwardAPI
       ? { files: downwardFiles(`${at}.downwardAPI`, (v.downwardAPI.items ?? []) as DownwardItem[], pod, mode, ctx), secret: false }
       : projectedSources(at, v.projected!, pod, ctx);
-    if (strict) checkSizes(`${at}.${v.downwardAPI ? "downwardAPI" : "projected"}`, files);
-    return { name: v.name, projected: { files, secret } };
+    const unique = lastPerPath(files);
+    if (strict) checkSizes(`${at}.${v.downwardAPI ? "downwardAPI" : "projected"}`, unique);
+    return { name: v.name, projected: { files: unique, secret } };
   }
   // checkSupported lets no other volume source through on the docker platform; on Kubernetes any is fine.
   if (!strict) return { name: v.name, other: Object.keys(v).find((k) => k !== "name") ?? "unknown" };
   throw new PodSpecError(at, v, "has no volume source podlab renders (emptyDir, hostPath, configMap, secret, downwardAPI, projected)");
+}
+
+// What the volume command's environment holds at most, in base64, for a whole pod: under Linux's
+// ARG_MAX (about 2 MiB of arguments and environment together) with room for the rest.
+const MAX_POD_BASE64 = 1536 * 1024;
+
+/**
+ * All the files a pod's volumes carry to the host must fit one command's environment (base64): refused
+ * on the docker platform before anything is made, with the size, never a value.
+ */
+export function checkPodVolumeBytes(source: string, volumes: VolumeSpec[]): void {
+  const files = volumes.flatMap((v) => ("configMap" in v ? v.configMap.files : "secret" in v ? v.secret.files : "projected" in v ? v.projected.files : []));
+  const total = files.reduce((n, f) => n + f.base64.length, 0);
+  if (total > MAX_POD_BASE64) throw PodSpecError.plain(`${source}: spec.volumes`, `hold ${total} bytes of files in base64, over the ${MAX_POD_BASE64 / 1024} KiB the docker platform's volume command can carry for one pod`);
+}
+
+/**
+ * A memory-backed emptyDir's size in bytes, as the kubelet's calculateEmptyDirMemorySize
+ * (pkg/volume/emptydir, SizeMemoryBackedVolumes) sets it: the smallest of the node's memory, the pod's
+ * memory limit (pod-level, else the sum of its containers' when each has one, or the largest init
+ * container's, whichever is more: ResourceConfigForPod) and the volume's sizeLimit, each when above
+ * zero; undefined when none is known (the tmpfs default, half the host's memory).
+ */
+export function emptyDirMemoryBytes(spec: PodSpec, sizeLimitBytes: number | undefined, nodeMemoryBytes?: number): number | undefined {
+  const apps = spec.containers.map((c) => c.limits.memoryBytes);
+  const inits = spec.initContainers.map((c) => c.limits.memoryBytes);
+  const every = apps.every((m) => m !== undefined) && inits.every((m) => m !== undefined);
+  const podLimit = spec.limits.memoryBytes ?? (every ? Math.max(apps.reduce((n, m) => n! + m!, 0)!, ...inits.map((m) => m!)) : undefined);
+  const known = [nodeMemoryBytes, podLimit, sizeLimitBytes].filter((b): b is number => b !== undefined && b > 0);
+  return known.length ? Math.min(...known) : undefined;
 }

@@ -78,3 +78,10 @@ describe("a container's environment, as the kubelet makes it", () => {
     expect(envOf(p, { configMaps, strict: false })).toEqual([{ name: "L", value: "x" }]);
   });
 });
+
+describe("a divisor of zero", () => {
+  it("is the kubelet's 1, as kubectl prints it (divisor: \"0\")", () => {
+    const p = pod({ env: [{ name: "MEM", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "0" } } }] });
+    expect(asRecord(p)).toEqual({ MEM: String(256 * 2 ** 20) });
+  });
+});
