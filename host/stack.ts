@@ -1,6 +1,7 @@
 // What the live views (scripts/inspect.ts, scripts/compare.ts --live) need of a deployed stack: its
 // pods' layouts, and the host they run on (its `dockerHost` output, else the local engine).
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { DockerTarget, sshHost } from "../components/docker/target";
 import { PodLayout } from "../components/model/layout";
@@ -26,4 +27,9 @@ export async function deployedPods(stack: string): Promise<DeployedPods> {
   if (!Array.isArray(layouts)) throw new Error(`stack ${stack} has no 'layouts' output: run 'pulumi up' on it first`);
   const dockerHost = outputs.dockerHost?.value;
   return { layouts, target: dockerHost ? sshHost(dockerHost, `stack ${stack}'s output dockerHost`) : undefined };
+}
+
+/** A stack's pods (deployedPods), or a file of layouts as a stack exports them (pods on the local host). */
+export async function layoutsFrom(stack: string | undefined, file: string | undefined): Promise<DeployedPods> {
+  return file ? { layouts: JSON.parse(readFileSync(file, "utf8")) as PodLayout[], target: undefined } : deployedPods(stack!);
 }

@@ -52,7 +52,8 @@ export function namespaceRows(p: PodProcesses): NamespaceRow[] {
   return [...rows.values()].sort((a, b) => Number(a.ns) - Number(b.ns) || a.type.localeCompare(b.type));
 }
 
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** A text cut to n characters, its end replaced by "…". */
+export const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** `lsns` for the pod: NS TYPE NPROCS PID COMMAND as lsns prints them, then HOLDER and CONTAINERS. */
 export function lsnsView(title: string, p: PodProcesses): string {
@@ -64,7 +65,8 @@ export function lsnsView(title: string, p: PodProcesses): string {
 /** A container ID in a cgroup's name cut to Docker's short form, as `docker ps` shows it. */
 const shortId = (name: string) => name.replace(/[0-9a-f]{64}/, (id) => `${id.slice(0, 12)}…`);
 
-const mib = (b: number) => `${Math.round((b / 2 ** 20) * 10) / 10}Mi`;
+/** Bytes in MiB with one decimal, as "37.9Mi". */
+export const mib = (b: number) => `${Math.round((b / 2 ** 20) * 10) / 10}Mi`;
 
 /** A cgroup's limits and use as one phrase: memory limit and use (MiB), CPU limit (millicores). */
 export function usagePhrase(u: CgroupUsage | undefined): string {

@@ -6,20 +6,14 @@
 // stacks' outputs: by /proc inode, from Docker (on a docker-host stack's `dockerHost` over SSH, else
 // the local engine) and from the local cluster's container runtime.
 import Table from "cli-table3";
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
 import { localClusterEnv } from "../host/cri";
 import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout, securityDifferences, splitMembers } from "../host/live";
 import { declaredPodLimits, podLimitsReport } from "../host/pod-limits";
-import { DeployedPods, deployedPods } from "../host/stack";
+import { DeployedPods, layoutsFrom } from "../host/stack";
 import { COMPACT } from "../host/view";
-
-/** A stack's layouts and the host its pods run on (deployedPods), or a file of layouts (local). */
-async function layoutsOf(stack: string | undefined, file: string | undefined): Promise<DeployedPods> {
-  return file ? { layouts: JSON.parse(readFileSync(file, "utf8")), target: undefined } : deployedPods(stack!);
-}
 
 const mib = (bytes: number) => `${bytes / 2 ** 20}Mi`;
 const show = (c: ContainerLayout | undefined, field: string): string => {
@@ -92,7 +86,7 @@ async function main() {
   });
   const readLive = async (layout: PodLayout, { target }: DeployedPods): Promise<LivePod> =>
     layout.platform === "docker" ? liveDockerPod(layout.pod, target) : liveKubernetesPod(await localClusterEnv(), layout.pod, values.namespace);
-  const sides = await Promise.all([layoutsOf(values.left, values["left-file"]), layoutsOf(values.right, values["right-file"])]);
+  const sides = await Promise.all([layoutsFrom(values.left, values["left-file"]), layoutsFrom(values.right, values["right-file"])]);
   const [left, right] = sides.map((s) => s.layouts);
   let unexpectedCount = 0;
   for (const l of left) {

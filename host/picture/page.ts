@@ -6,6 +6,7 @@ import { LayoutDifference } from "../../components/model/compare";
 import { NAMESPACES, Namespace } from "../../components/model/layout";
 import type { PodPicture, Side, Snapshot, SourceRead } from "./snapshot";
 import { esc, Mark, Marks, MarkSlot, sideSvg } from "./svg";
+import { mib } from "../walkthrough-views";
 
 /** Where a difference's path ("foo/app: uts namespace", "foo: cgroup parent") shows in the drawing. */
 export function slotOf(path: string): MarkSlot {
@@ -25,7 +26,7 @@ function marksOf(diffs: LayoutDifference[], first: number): Marks {
 /** A difference's value in words: memory in Mi (bytes kept), CPU in millicores, null as none. */
 function value(path: string, v: unknown): string {
   if (v === null || v === undefined) return "none";
-  if (typeof v === "number" && /memory/i.test(path)) return v === 0 ? "none" : `${Math.round((v / 2 ** 20) * 10) / 10}Mi (${v} bytes)`;
+  if (typeof v === "number" && /memory/i.test(path)) return v === 0 ? "none" : `${mib(v)} (${v} bytes)`;
   if (typeof v === "number" && /cpu/i.test(path)) return `${v}m`;
   return typeof v === "string" ? v : JSON.stringify(v);
 }

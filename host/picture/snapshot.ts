@@ -3,14 +3,13 @@
 // (podProcesses), its members' namespaces by inode and memory limits (livePod), and the differences
 // between the platforms, judged as `compare --live` judges them. A side that cannot be read (a stack
 // not deployed, a sandbox being restarted) is kept with its error, so that `--watch` draws it too.
-import { readFileSync } from "node:fs";
 import { compareLayouts, LayoutDifference } from "../../components/model/compare";
 import { Platform, PodLayout } from "../../components/model/layout";
 import { describeTarget } from "../../components/docker/target";
 import { localClusterEnv } from "../cri";
 import { dockerPodMembers, kubernetesPodMembers, LivePod, liveLayout, livePod, securityDifferences, splitMembers } from "../live";
 import { CgroupUsage, PodProcesses, podProcesses } from "../pod-processes";
-import { DeployedPods, deployedPods } from "../stack";
+import { DeployedPods, layoutsFrom } from "../stack";
 
 /**
  * Where one side's pods come from: a stack's outputs, or a file of layouts (pods on the local host).
@@ -98,7 +97,7 @@ async function pods(source: Source): Promise<{ name: string; deployed?: Deployed
   const name = source.file ?? source.stack!;
   const required = source.required ?? true;
   try {
-    const deployed = source.file ? { layouts: JSON.parse(readFileSync(source.file, "utf8")) as PodLayout[], target: undefined } : await deployedPods(source.stack!);
+    const deployed = await layoutsFrom(source.stack, source.file);
     return { name, deployed, required };
   } catch (err) {
     return { name, error: (err as Error).message, required };

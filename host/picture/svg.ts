@@ -4,7 +4,7 @@
 // level's limits and use. All words are SVG <text> (selectable, searchable, printed); colour only
 // repeats what the words say. Marks ("[2]", "[!2]") point to the page's numbered differences.
 import { NAMESPACES, Namespace } from "../../components/model/layout";
-import { namespaceRows, usagePhrase } from "../walkthrough-views";
+import { cut, namespaceRows, usagePhrase } from "../walkthrough-views";
 import { CgroupUsage } from "../pod-processes";
 import type { Side } from "./snapshot";
 
@@ -16,7 +16,6 @@ export type Marks = (slot: MarkSlot) => Mark[];
 
 /** XML's five escapes: every word from the host (commands, images, errors) goes through it. */
 export const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const markText = (m: Mark[]) => m.map((x) => (x.expected ? `[${x.n}]` : `[!${x.n}]`)).join("");
 
 /** Per namespace type: the band's fill and its outline (the row's name says the type too). */
