@@ -9,7 +9,11 @@ package main
 // member that is not running is started when the restart policy says so
 // (kubecontainer.ShouldContainerBeRestarted), after the crash-loop back-off. Init containers come
 // first, one at a time and in order, in every life of the sandbox: no member is started until each
-// has completed in the current sandbox (computePodActions' InitContainersToStart).
+// has completed in the current sandbox (computePodActions' InitContainersToStart). A sidecar (an init
+// container with restartPolicy Always, KEP-753) is not awaited: the next one starts once it runs and
+// its startup probe passed; after that it is kept running as an app container under restartPolicy
+// Always, until every app container has completed for good, when it is stopped (the kubelet's
+// computeInitContainerActions and its termination of restartable init containers).
 
 import "time"
 
@@ -73,8 +77,10 @@ type Pod struct {
 	Sandbox *Observed // nil: no sandbox container
 	// HaveSandboxSnapshot: the agent has seen the sandbox and can make it again.
 	HaveSandboxSnapshot bool
-	// Inits are the init containers, in spec order; Members the app containers.
+	// Inits are the init containers, in spec order; Sidecars those with restartPolicy Always; Members
+	// the app containers.
 	Inits        []string
+	Sidecars     map[string]bool
 	Members      []string             // in spec order
 	Observed     map[string]*Observed // by container name (init or member); missing: no such container
 	HaveSnapshot map[string]bool
@@ -93,6 +99,32 @@ type Pod struct {
 	Initialized bool
 	// Terminal: the pod has Succeeded or Failed; nothing of it runs again.
 	Terminal bool
+	// Started says whether a running container passed its startup probe (nil: all have).
+	Started func(name string) bool
+}
+
+// policyOf is the restart policy that applies to a container: Always for a sidecar, else the pod's.
+func (p Pod) policyOf(name string) RestartPolicy {
+	if p.Sidecars[name] {
+		return Always
+	}
+	return p.Policy
+}
+
+// appDone says whether every app container has completed for good: none runs, and none is to be
+// started again under the pod's restartPolicy. Sidecars are then stopped, and kept stopped.
+func (p Pod) appDone() bool {
+	if p.Policy == Always {
+		return false
+	}
+	for _, name := range p.Members {
+		o := p.Observed[name]
+		code, _, exited := p.lastExit(name)
+		if (o != nil && (o.Running || o.Created)) || !exited || shouldRestart(p.Policy, code) || (p.LivenessFailed[name] && p.Policy != Never) {
+			return false
+		}
+	}
+	return true
 }
 
 // lastExit is how a container's last run ended, from Docker or, for a removed container, from its
@@ -175,7 +207,25 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 	if acts, waits, blocked := planInits(p, now, backoff); blocked {
 		return acts, waits
 	}
-	for _, name := range p.Members {
+	// Sidecars are kept as app containers under restartPolicy Always, until the app has completed.
+	keep := p.Members
+	if p.appDone() {
+		for _, name := range p.Inits {
+			if o := p.Observed[name]; p.Sidecars[name] && o != nil && o.Running {
+				acts = append(acts, Action{Kind: StopMember, Container: name, Reason: "the app containers have completed: a sidecar stops after them"})
+			}
+		}
+	} else {
+		var sidecars []string
+		for _, name := range p.Inits {
+			if p.Sidecars[name] {
+				sidecars = append(sidecars, name)
+			}
+		}
+		keep = append(sidecars, p.Members...)
+	}
+	for _, name := range keep {
+		policy := p.policyOf(name)
 		o := p.Observed[name]
 		switch {
 		case o == nil:
@@ -186,7 +236,7 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 			case !exited:
 				// Removed while it ran (docker rm -f): made again at once, as a killed container.
 				acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "the container was removed", Restart: true})
-			case !shouldRestart(p.Policy, code):
+			case !shouldRestart(policy, code):
 				// Removed after it completed for good: its last status stands, it is not run again.
 			default:
 				if until, in := backoff.InBackOff(name, finished, now); in {
@@ -194,14 +244,14 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 					continue
 				}
 				backoff.Next(name, finished)
-				acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "it exited with code " + itoa(code) + " and was removed; restartPolicy is " + string(p.Policy), Restart: true})
+				acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "it exited with code " + itoa(code) + " and was removed; restartPolicy is " + string(policy), Restart: true})
 			}
 		case o.JoinedID != sb.ID:
 			if p.OtherSandbox != nil && p.OtherSandbox(o.JoinedID) {
 				waits = append(waits, Waiting{Container: name, Reason: "ContainerCreating"})
 				continue
 			}
-			if !o.Running && !shouldRestart(p.Policy, o.ExitCode) && !o.Created {
+			if !o.Running && !shouldRestart(policy, o.ExitCode) && !o.Created {
 				continue
 			}
 			acts = append(acts, Action{Kind: RecreateMember, Container: name, Reason: "it joined sandbox " + short(o.JoinedID) + ", which is gone; the pod's sandbox is " + short(sb.ID), Restart: true})
@@ -214,8 +264,8 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 		case o.Created:
 			acts = append(acts, Action{Kind: StartMember, Container: name, Reason: "the container was created but not started"})
 		default:
-			unhealthy := p.LivenessFailed[name] && p.Policy != Never
-			if !shouldRestart(p.Policy, o.ExitCode) && !unhealthy {
+			unhealthy := p.LivenessFailed[name] && policy != Never
+			if !shouldRestart(policy, o.ExitCode) && !unhealthy {
 				continue // completed for good: terminated, as its status says
 			}
 			// It stopped with an older sandbox (a daemon restart, the sandbox's death), or could not
@@ -229,9 +279,9 @@ func Plan(p Pod, now time.Time, backoff *BackOff) ([]Action, []Waiting) {
 				continue
 			}
 			backoff.Next(name, o.FinishedAt)
-			why := "it exited with code " + itoa(o.ExitCode) + " and restartPolicy is " + string(p.Policy)
+			why := "it exited with code " + itoa(o.ExitCode) + " and restartPolicy is " + string(policy)
 			if unhealthy {
-				why = "it failed its liveness probe and restartPolicy is " + string(p.Policy)
+				why = "it failed its liveness probe and restartPolicy is " + string(policy)
 			}
 			acts = append(acts, Action{Kind: StartMember, Container: name, Reason: why, Restart: true})
 		}
@@ -249,7 +299,16 @@ func planInits(p Pod, now time.Time, backoff *BackOff) (acts []Action, waits []W
 	life := lifeOf(sb)
 	for _, name := range p.Inits {
 		o := p.Observed[name]
+		sidecar := p.Sidecars[name]
+		if sidecar {
+			a, w, wait := planSidecar(p, name, now, backoff)
+			if !wait {
+				continue
+			}
+			acts, waits = append(acts, a...), append(waits, w...)
+		}
 		switch {
+		case sidecar:
 		case o == nil && p.History[name].CompletedIn(life):
 			continue // completed in this sandbox, then removed: done
 		case o == nil:
@@ -292,6 +351,41 @@ func planInits(p Pod, now time.Time, backoff *BackOff) (acts []Action, waits []W
 		return acts, waits, true
 	}
 	return nil, nil, false
+}
+
+// planSidecar is a sidecar's turn among the init containers: wait says the next one must wait for it
+// (it does not run in the current sandbox yet, or its startup probe has not passed).
+func planSidecar(p Pod, name string, now time.Time, backoff *BackOff) (acts []Action, waits []Waiting, wait bool) {
+	sb, o := p.Sandbox, p.Observed[name]
+	switch {
+	case o == nil:
+		if p.HaveSnapshot[name] {
+			return []Action{{Kind: RecreateInit, Container: name, Reason: "the sidecar was removed", Restart: true}}, nil, true
+		}
+		return nil, []Waiting{{Container: name, Reason: "PodInitializing"}}, true
+	case o.JoinedID != sb.ID:
+		if p.OtherSandbox != nil && p.OtherSandbox(o.JoinedID) {
+			return nil, []Waiting{{Container: name, Reason: "PodInitializing"}}, true
+		}
+		return []Action{{Kind: RecreateInit, Container: name, Reason: "it ran in sandbox " + short(o.JoinedID) + ", which is gone", Restart: true}}, nil, true
+	case o.Running && o.StartedAt.Before(sb.StartedAt):
+		return []Action{{Kind: RestartMember, Container: name, Reason: "the sandbox restarted at " + sb.StartedAt.UTC().Format(time.RFC3339) + "; the sidecar still ran in the old sandbox's namespaces", Restart: true}}, nil, true
+	case o.Running:
+		if p.Started != nil && !p.Started(name) {
+			return nil, []Waiting{{Container: name, Reason: "PodInitializing"}}, true
+		}
+		backoff.Forget(name, o.StartedAt, now)
+		return nil, nil, false
+	case o.Created:
+		return []Action{{Kind: StartInit, Container: name, Reason: "init containers start first, in order; a sidecar is not awaited"}}, nil, true
+	case o.StartedAt.Before(sb.StartedAt):
+		return []Action{{Kind: StartInit, Container: name, Reason: "the pod's sandbox started again", Restart: true}}, nil, true
+	}
+	if until, in := backoff.InBackOff(name, o.FinishedAt, now); in {
+		return nil, []Waiting{{Container: name, Reason: "CrashLoopBackOff", Until: until}}, true
+	}
+	backoff.Next(name, o.FinishedAt)
+	return []Action{{Kind: StartInit, Container: name, Reason: "the sidecar exited with code " + itoa(o.ExitCode) + "; a sidecar is always started again", Restart: true}}, nil, true
 }
 
 func short(id string) string {

@@ -45,9 +45,11 @@ type Agent struct {
 	policy  RestartPolicy
 	inits   []string // init containers, in spec order
 	members []string
-	dir     string
-	state   State
-	prober  *Prober
+	// sidecars are the init containers with restartPolicy Always.
+	sidecars map[string]bool
+	dir      string
+	state    State
+	prober   *Prober
 	// wake asks for a sync now (Docker events, probe results).
 	wake chan struct{}
 	// readyAt is when the pod last became Ready (zero while it is not): Kubernetes' Ready condition's
@@ -233,7 +235,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	p := Pod{Policy: a.policy, Inits: a.inits, Members: a.members, Observed: map[string]*Observed{}, HaveSnapshot: map[string]bool{}}
+	p := Pod{Policy: a.policy, Inits: a.inits, Sidecars: a.sidecars, Members: a.members, Observed: map[string]*Observed{}, HaveSnapshot: map[string]bool{}, Started: a.prober.Started}
 	var sandboxID string
 	if len(cs.sandboxes) > 0 {
 		sb := cs.sandboxes[0]
@@ -274,10 +276,10 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 	p.History, p.Initialized, p.Terminal = a.state.History, a.state.Initialized && life != "", a.state.Terminal != ""
 	a.keepCgroup()
 
-	// Probes run against each member's current run inside the sandbox, at the pod's IP.
+	// Probes run against each member's and sidecar's current run inside the sandbox, at the pod's IP.
 	running := map[string]incarnation{}
 	p.LivenessFailed = map[string]bool{}
-	for _, name := range a.members {
+	for _, name := range append(a.sidecarList(), a.members...) {
 		o := p.Observed[name]
 		if o == nil {
 			continue
@@ -391,11 +393,27 @@ func (a *Agent) initializedIn(life string) bool {
 		}
 	}
 	for _, name := range a.inits {
-		if !a.state.History[name].CompletedIn(life) {
+		h := a.state.History[name]
+		// A sidecar is done once it runs in this life (the kubelet waits for it to start, not to end).
+		if a.sidecars[name] && h != nil && h.RunLife == life && a.prober.Started(name) {
+			continue
+		}
+		if !h.CompletedIn(life) {
 			return false
 		}
 	}
 	return true
+}
+
+// sidecarList is the sidecars in spec order.
+func (a *Agent) sidecarList() []string {
+	var out []string
+	for _, name := range a.inits {
+		if a.sidecars[name] {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // sawEnd records how a container's run ended, read just after the agent stopped it and before it is

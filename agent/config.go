@@ -11,14 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
 // PodConfig is one pod as the agent is told it (PODLAB_PODS is a JSON list of these).
 type PodConfig struct {
-	Pod           string                     `json:"pod"`
-	Members       []string                   `json:"members"`
-	Inits         []string                   `json:"initContainers,omitempty"`
+	Pod     string   `json:"pod"`
+	Members []string `json:"members"`
+	Inits   []string `json:"initContainers,omitempty"`
+	// Sidecars are the init containers with restartPolicy Always (Kubernetes 1.29+), by name.
+	Sidecars      []string                   `json:"sidecars,omitempty"`
 	RestartPolicy RestartPolicy              `json:"restartPolicy,omitempty"`
 	Probes        map[string]ContainerProbes `json:"probes,omitempty"`
 	CgroupParent  string                     `json:"cgroupParent,omitempty"`
@@ -36,6 +39,11 @@ func (c *PodConfig) Check() error {
 	}
 	if len(c.Members) == 0 {
 		return fmt.Errorf("pod %s: members is empty", c.Pod)
+	}
+	for _, sc := range c.Sidecars {
+		if !slices.Contains(c.Inits, sc) {
+			return fmt.Errorf("pod %s: sidecar %s is not one of its init containers", c.Pod, sc)
+		}
 	}
 	switch c.RestartPolicy {
 	case "":

@@ -66,7 +66,10 @@ func agentsFromEnv() ([]*Agent, bool) {
 // newAgent is the agent of one pod, its state in dir.
 func newAgent(cli *client.Client, c PodConfig, dir string) *Agent {
 	pod := c.Pod
-	a := &Agent{cli: cli, pod: pod, policy: c.RestartPolicy, inits: c.Inits, members: c.Members, dir: dir, wake: make(chan struct{}, 1), runCtx: context.Background()}
+	a := &Agent{cli: cli, pod: pod, policy: c.RestartPolicy, inits: c.Inits, members: c.Members, dir: dir, wake: make(chan struct{}, 1), runCtx: context.Background(), sidecars: map[string]bool{}}
+	for _, sc := range c.Sidecars {
+		a.sidecars[sc] = true
+	}
 	if c.CgroupParent != "" {
 		driver := c.CgroupDriver
 		if driver == "" {

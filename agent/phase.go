@@ -1,8 +1,10 @@
 package main
 
 // The pod's phase by the kubelet's rules: getPhase in kubernetes pkg/kubelet/kubelet_pods.go
-// (v1.34.4), for a pod without restartable (sidecar) init containers, which podlab does not render,
-// and without the ContainerRestartRules feature gate (off by default in 1.34). A regular init
+// (v1.34.4), without the ContainerRestartRules feature gate (off by default in 1.34). A sidecar
+// (restartable init container) counts as an app container while it runs or waits to run for the
+// first time, keeps the pod Pending until it has started (unless an app container has started
+// already), and is not counted once it has terminated (it is stopped after the app). A regular init
 // container still to run or running makes the pod Pending, even when app containers ran before (its
 // sandbox changed, so it initializes again).
 // A pod under restartPolicy Always is never Succeeded or Failed: with every container stopped it is
@@ -21,9 +23,12 @@ const (
 
 // getPhase computes the phase from the containers' statuses (init containers in spec order, then the
 // app containers). terminal says the pod has already been judged terminal.
-func getPhase(policy RestartPolicy, inits, containers []ContainerStatus, terminal bool) string {
+func getPhase(policy RestartPolicy, inits []ContainerStatus, sidecars map[string]bool, containers []ContainerStatus, terminal bool) string {
 	pendingInitialization, failedInitialization := 0, 0
 	for _, s := range inits {
+		if sidecars[s.Name] {
+			continue // counted below
+		}
 		switch {
 		case s.State.Running != nil:
 			pendingInitialization++
@@ -63,11 +68,39 @@ func getPhase(policy RestartPolicy, inits, containers []ContainerStatus, termina
 			unknown++
 		}
 	}
+	pendingSidecars, appStarted := 0, false
+	for _, s := range containers {
+		if s.State.Running != nil || s.State.Terminated != nil {
+			appStarted = true // kubecontainer.HasAnyRegularContainerStarted
+		}
+	}
+	for _, s := range inits {
+		if !sidecars[s.Name] {
+			continue
+		}
+		switch {
+		case s.State.Running != nil:
+			if !s.Started {
+				pendingSidecars++
+			}
+			running++
+		case s.State.Terminated != nil:
+			// A terminated sidecar does not count toward the phase.
+		case s.State.Waiting != nil:
+			if s.LastState.Terminated == nil {
+				pendingSidecars++
+				waiting++
+			}
+		default:
+			pendingSidecars++
+			unknown++
+		}
+	}
 	if failedInitialization > 0 && policy == Never {
 		return PodFailed
 	}
 	switch {
-	case pendingInitialization > 0:
+	case pendingInitialization > 0 || (pendingSidecars > 0 && !appStarted):
 		return PodPending
 	case waiting > 0:
 		return PodPending

@@ -141,6 +141,25 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 	initialized := true
 	for _, name := range a.inits {
 		cs := a.containerStatus(name, p.Observed[name], a.state.History[name], p.Sandbox, "PodInitializing")
+		if a.sidecars[name] {
+			// A sidecar is Ready as an app container is (its readiness probe), and the pod is Ready only
+			// while it is (the kubelet's ContainersReady counts restartable init containers).
+			if cs.State.Running != nil {
+				cs.Ready = cs.InSandbox && a.prober.Ready(name)
+			}
+			cs.ProbeWarning = a.prober.Warning(name)
+			if w, ok := waiting[name]; ok && (w.Reason == "CrashLoopBackOff" || w.Reason == "Init:CrashLoopBackOff") {
+				backOff(&cs, "CrashLoopBackOff", w, now)
+			}
+			if !cs.Ready {
+				ready = false
+			}
+			if !p.Initialized && !(cs.State.Running != nil && cs.Started) {
+				initialized = false
+			}
+			st.Inits = append(st.Inits, cs)
+			continue
+		}
 		if p.Initialized && p.Observed[name] == nil && cs.State.Terminated == nil {
 			// Removed before this agent saw it run (its status history began after): an app container
 			// started in this sandbox, which only happens once every init container completed in it.
@@ -178,7 +197,7 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 		}
 		st.Containers = append(st.Containers, cs)
 	}
-	st.Phase = getPhase(a.policy, st.Inits, st.Containers, a.state.Terminal != "")
+	st.Phase = getPhase(a.policy, st.Inits, a.sidecars, st.Containers, a.state.Terminal != "")
 	if a.state.Terminal != "" {
 		st.Phase = a.state.Terminal
 	} else if terminalPhase(st.Phase) {

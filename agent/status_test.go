@@ -46,7 +46,7 @@ func TestGetPhaseAsTheKubelet(t *testing.T) {
 		{"terminal stays: all completed", Always, nil, cs(terminated(0)), true, PodSucceeded},
 		{"terminal stays: a failure", Always, nil, cs(terminated(0), terminated(3)), true, PodFailed},
 	} {
-		if got := getPhase(c.policy, c.inits, c.app, c.terminal); got != c.want {
+		if got := getPhase(c.policy, c.inits, nil, c.app, c.terminal); got != c.want {
 			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
 		}
 	}

@@ -5,6 +5,7 @@ import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC } from "../component
 import { PodSpec } from "../components/model/pod-spec";
 import { MIB } from "../components/model/quantity";
 import { asWritten, layoutOrder, mountsLayout } from "../components/docker/layout";
+import { unwrapEnvExec } from "../components/docker/env-exec";
 import { kubernetesLayout } from "../components/kubernetes/layout";
 
 export const DOCKER_CONTAINER = "docker:index/container:Container";
@@ -58,14 +59,15 @@ export function declaredDockerLayout(p: DockerPodResources): PodLayout {
     const member = p.members.find((m) => containerOf(m) === c.name);
     if (!member) return { ...missing(c.name) };
     const net = joinsSandbox(member, "networkMode", p.sandbox) ? "sandbox" : "own";
+    const via = unwrapEnvExec(member.props.entrypoints);
     const image = (member.propertyDependencies.image ?? []).find((d) => d.type === DOCKER_IMAGE)?.props.name ?? member.props.image;
     const layout: ContainerLayout = {
       name: c.name,
       ...(init ? { init: true } : {}),
       image,
       // Unset in the manifest: the image's own, which the provider reads back once deployed.
-      command: c.command.length ? asWritten(c.command, member.props.entrypoints, c.env) : [],
-      args: c.args.length ? asWritten(c.args, member.props.command, c.env) : [],
+      command: c.command.length ? asWritten(c.command, via.entrypoints, c.env, via.wrapped) : [],
+      args: c.args.length ? asWritten(c.args, member.props.command, c.env, via.wrapped) : [],
       memoryBytes: (member.props.memory ?? 0) * MIB,
       ports: c.ports.map((port) => port.containerPort),
       mounts: mountsLayout(p.spec, member.props.mounts ?? [], member.props.volumes ?? []),

@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LABEL_AGENT_OF, LABEL_ROLE } from "../model/labels";
-import { PodSpec } from "../model/pod-spec";
+import { ContainerSpec, PodSpec, ProbeSpec } from "../model/pod-spec";
+import { ENV_EXEC, readsSecretEnv } from "./env-exec";
 import { CgroupDriver, cgroupParent } from "./cgroup";
 import { PodSpecError } from "../model/validate";
 import { hostCommand, HostCommand, HostCommandArgs } from "./host-command";
@@ -29,17 +30,22 @@ const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
 
 /** A pod as the agent is told it (agent/config.go's PodConfig, one entry of PODLAB_PODS). */
 export function agentPodConfig(spec: PodSpec, driver: CgroupDriver): Record<string, unknown> {
-  const probes = Object.fromEntries(spec.containers
+  // An exec probe runs with the container's environment, its secret variables too: through env-exec,
+  // which expands nothing there (no kubelet expands a probe's command).
+  const withEnv = (c: ContainerSpec, p: ProbeSpec): ProbeSpec =>
+    p.exec && readsSecretEnv(c) ? { ...p, exec: { command: [ENV_EXEC, "--no-expand", ...p.exec.command] } } : p;
+  const probes = Object.fromEntries([...spec.initContainers.filter((c) => c.sidecar), ...spec.containers]
     .filter((c) => c.startupProbe || c.readinessProbe || c.livenessProbe)
     .map((c) => [c.name, {
-      ...(c.startupProbe ? { startup: c.startupProbe } : {}),
-      ...(c.readinessProbe ? { readiness: c.readinessProbe } : {}),
-      ...(c.livenessProbe ? { liveness: c.livenessProbe } : {}),
+      ...(c.startupProbe ? { startup: withEnv(c, c.startupProbe) } : {}),
+      ...(c.readinessProbe ? { readiness: withEnv(c, c.readinessProbe) } : {}),
+      ...(c.livenessProbe ? { liveness: withEnv(c, c.livenessProbe) } : {}),
     }]));
   return {
     pod: spec.name,
     members: spec.containers.map((c) => c.name),
     ...(spec.initContainers.length ? { initContainers: spec.initContainers.map((c) => c.name) } : {}),
+    ...(spec.initContainers.some((c) => c.sidecar) ? { sidecars: spec.initContainers.filter((c) => c.sidecar).map((c) => c.name) } : {}),
     restartPolicy: spec.restartPolicy,
     ...(Object.keys(probes).length ? { probes } : {}),
     cgroupParent: cgroupParent(spec.name, driver),

@@ -8,7 +8,17 @@ import { PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
 import { EngineApiError, engineGet, localSocket } from "./engine-api";
+import type { ImageDefaults } from "./env-exec";
 import { describeTarget, DockerTarget, hostPathExists, readHostFile, runOnHost } from "./target";
+
+/** An image as `docker image inspect` and the Engine API's /images/{ref}/json give it (what podlab reads). */
+interface InspectedImage {
+  Id: string;
+  RepoTags?: string[];
+  Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null };
+}
+
+const defaultsOf = (i: InspectedImage): ImageDefaults => ({ entrypoint: i.Config?.Entrypoint ?? [], cmd: i.Config?.Cmd ?? [] });
 
 /** What the program asks the engine before registering anything (see dockerStack). */
 export interface HostFacts {
@@ -17,6 +27,8 @@ export interface HostFacts {
   node: NodeFacts;
   /** The image IDs the engine has, by reference (those it lacks are left out). */
   imageIds: Map<string, string>;
+  /** Those images' own ENTRYPOINT and CMD, by reference (for env-exec: see secret-env.ts). */
+  imageDefaults: Map<string, ImageDefaults>;
   /** The stack (podlab.dev/stack) of every docker-host pod's sandbox on the host, by pod name. */
   owners: Map<string, string>;
   /** The host ports running containers publish. */
@@ -33,14 +45,15 @@ export async function hostFacts(target: DockerTarget, refs: string[]): Promise<H
   const socket = target ? undefined : localSocket();
   if (!socket) {
     const info = engineInfo(target);
-    return { cgroupDriver: info.cgroupDriver, node: info.node, imageIds: imageIds(refs, target), owners: podOwners(target), published: publishedPorts(target) };
+    const images = inspectImages(refs, target);
+    return { cgroupDriver: info.cgroupDriver, node: info.node, imageIds: images.ids, imageDefaults: images.defaults, owners: podOwners(target), published: publishedPorts(target) };
   }
   const wanted = [...new Set(refs)];
   const filter = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
   try {
     const [info, images, sandboxes, running] = await Promise.all([
       engineGet<{ CgroupDriver: string; Name: string; NCPU: number; MemTotal: number }>(socket, "/info"),
-      Promise.all(wanted.map((r) => engineGet<{ Id: string }>(socket, `/images/${encodeURIComponent(r)}/json`))),
+      Promise.all(wanted.map((r) => engineGet<InspectedImage>(socket, `/images/${encodeURIComponent(r)}/json`))),
       engineGet<{ Labels?: Record<string, string> }[]>(socket, `/containers/json?all=1&filters=${filter({ label: [`${LABEL_ROLE}=sandbox`] })}`),
       engineGet<{ Names: string[]; Labels?: Record<string, string>; Ports?: { PublicPort?: number; Type: string }[] }[]>(socket, "/containers/json"),
     ]);
@@ -48,6 +61,7 @@ export async function hostFacts(target: DockerTarget, refs: string[]): Promise<H
       cgroupDriver: checkedDriver(info?.CgroupDriver ?? ""),
       node: { name: info?.Name ?? "", cpuMillis: (info?.NCPU ?? 0) * 1000, memoryBytes: info?.MemTotal ?? 0 },
       imageIds: new Map(wanted.flatMap((r, i) => (images[i] ? [[r, images[i]!.Id] as [string, string]] : []))),
+      imageDefaults: new Map(wanted.flatMap((r, i) => (images[i] ? [[r, defaultsOf(images[i]!)] as [string, ImageDefaults]] : []))),
       owners: new Map((sandboxes ?? []).map((c) => [c.Labels?.[LABEL_POD] ?? "", c.Labels?.[LABEL_STACK] ?? ""] as [string, string]).filter(([pod]) => pod)),
       // A port bound on both IPv4 and IPv6 is listed twice: once is enough.
       published: [...new Map((running ?? []).flatMap((c) => (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({
@@ -115,16 +129,27 @@ export function localImageIds(uses: ImageUse[], target?: DockerTarget, found?: M
 
 /** The image IDs the target's engine has for these references (those it lacks are left out). */
 export function imageIds(refs: string[], target?: DockerTarget): Map<string, string> {
+  return inspectImages(refs, target).ids;
+}
+
+/**
+ * The IDs, and the own ENTRYPOINT and CMD, of the images the target's engine has for these
+ * references, by reference (one `docker image inspect`; those it lacks are left out).
+ */
+export function inspectImages(refs: string[], target?: DockerTarget): { ids: Map<string, string>; defaults: Map<string, ImageDefaults> } {
   const wanted = [...new Set(refs)];
-  const ids = new Map<string, string>();
-  if (wanted.length === 0) return ids;
-  const found = JSON.parse(docker(["image", "inspect", ...wanted], target) || "[]") as { Id: string; RepoTags?: string[] }[];
+  const [ids, defaults] = [new Map<string, string>(), new Map<string, ImageDefaults>()];
+  if (wanted.length === 0) return { ids, defaults };
+  const found = JSON.parse(docker(["image", "inspect", ...wanted], target) || "[]") as InspectedImage[];
   const withTag = (r: string) => (r.includes("@") || /:[^/]+$/.test(r) ? r : `${r}:latest`);
   for (const ref of wanted) {
     const image = found.find((i) => i.Id === ref || (i.RepoTags ?? []).includes(withTag(ref)));
-    if (image) ids.set(ref, image.Id);
+    if (image) {
+      ids.set(ref, image.Id);
+      defaults.set(ref, defaultsOf(image));
+    }
   }
-  return ids;
+  return { ids, defaults };
 }
 
 /**

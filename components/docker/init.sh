@@ -6,16 +6,46 @@
 # environment only (names were checked against the DNS-label pattern first):
 #   PODLAB_POD                    the pod's name
 #   PODLAB_INIT_CONTAINERS        the init containers' names, space-separated, in order
+#   PODLAB_SIDECARS               those of them that are sidecars (restartPolicy: Always), space-separated:
+#                                 started and not awaited; the next one starts once it runs (the pod's
+#                                 agent keeps it running after, and waits for a startupProbe)
 #   PODLAB_RESTART_POLICY         Always | OnFailure | Never
 #   PODLAB_READY_TIMEOUT_SECONDS  how long the pod may take to get ready
 set -euo pipefail
 : "${PODLAB_POD:?}" "${PODLAB_INIT_CONTAINERS:?}" "${PODLAB_RESTART_POLICY:?}" "${PODLAB_READY_TIMEOUT_SECONDS:?}"
 deadline=$((SECONDS + PODLAB_READY_TIMEOUT_SECONDS))
 
+is_sidecar() { case " ${PODLAB_SIDECARS:-} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
 for name in $PODLAB_INIT_CONTAINERS; do
   container="$PODLAB_POD-$name"
   delay=10
   restarts=0
+  while is_sidecar "$name"; do
+    # A sidecar: started, then the next init container once it runs (the kubelet's "started"). One
+    # that exits is started again after the back-off, whatever the pod's restartPolicy.
+    started=$SECONDS
+    docker start "$container" > /dev/null
+    sleep 1
+    if [ "$(docker inspect --format '{{.State.Running}}' "$container")" = true ]; then
+      echo "sidecar $name started in $((SECONDS - started))s ($restarts restarts)"
+      break
+    fi
+    code=$(docker inspect --format '{{.State.ExitCode}}' "$container")
+    if [ $((SECONDS + delay)) -ge "$deadline" ]; then
+      {
+        echo "pod $PODLAB_POD: sidecar $name does not keep running: exit code $code, $restarts restarts"
+        echo "  last log lines:"
+        docker logs --tail 10 "$container" 2>&1 | sed 's/^/    /'
+      } >&2
+      exit 1
+    fi
+    echo "sidecar $name exited with code $code: starting it again in ${delay}s (CrashLoopBackOff)"
+    sleep "$delay"
+    delay=$((delay * 2 > 300 ? 300 : delay * 2))
+    restarts=$((restarts + 1))
+  done
+  is_sidecar "$name" && continue
   while :; do
     started=$SECONDS
     left=$((deadline - SECONDS))

@@ -21,6 +21,7 @@ export function initCommandArgs(spec: PodSpec, timeoutSeconds: number, triggers:
     environment: {
       PODLAB_POD: spec.name,
       PODLAB_INIT_CONTAINERS: spec.initContainers.map((c) => c.name).join(" "),
+      ...(spec.initContainers.some((c) => c.sidecar) ? { PODLAB_SIDECARS: spec.initContainers.filter((c) => c.sidecar).map((c) => c.name).join(" ") } : {}),
       PODLAB_RESTART_POLICY: spec.restartPolicy,
       PODLAB_READY_TIMEOUT_SECONDS: String(timeoutSeconds),
     },

@@ -3,6 +3,7 @@ import { ContainerLayout, initFirst, mountText, NamespaceHolding, PodLayout } fr
 import { PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
 import { expandArgs } from "../model/expansion";
+import { isEnvExecMount, unwrapEnvExec } from "./env-exec";
 import { volumeSource } from "./paths";
 
 /** What the provider reports for one member container. */
@@ -40,15 +41,17 @@ function holding(mode: string | undefined, sandboxId: string): NamespaceHolding 
  * A command or args list as the manifest writes it, when Docker runs its $(VAR) expansion (see
  * expansion.ts): so that both platforms' layouts show the same words. Anything else, as observed.
  */
-export function asWritten(written: string[], observed: string[] | undefined, env: { name: string; value: string }[]): string[] {
-  const expanded = expandArgs(written, env);
+export function asWritten(written: string[], observed: string[] | undefined, env: { name: string; value: string }[], viaEnvExec = false): string[] {
+  // Through env-exec (secret-env.ts) the words are kept as written: env-exec expands them.
+  const expanded = viaEnvExec ? written : expandArgs(written, env);
   return observed && expanded.length === observed.length && expanded.every((w, i) => w === observed[i]) ? written : observed ?? [];
 }
 
 /** A member's `--mount`s and `-v` binds as the layout writes mounts ("<volume>:<path>[:ro]"). */
 export function mountsLayout(spec: PodSpec, mounts: ObservedContainer["mounts"], volumes: ObservedContainer["volumes"]): string[] {
   return [
-    ...mounts.map((m) => mountText(volumeOf(spec, m.source), m.target, m.readOnly ?? false)),
+    // env-exec's mounts are podlab's means, not the manifest's volumes.
+    ...mounts.filter((m) => !isEnvExecMount(m.target)).map((m) => mountText(volumeOf(spec, m.source), m.target, m.readOnly ?? false)),
     ...volumes.map((v) => mountText(volumeOf(spec, v.hostPath), v.containerPath ?? "", v.readOnly ?? false)),
   ].sort();
 }
@@ -62,13 +65,14 @@ export function dockerLayout(spec: PodSpec, sandboxId: string, cgroupParent: str
   const containers = observed.map((o, i): ContainerLayout => {
     const net = holding(o.networkMode, sandboxId);
     const { c, init } = order[i];
+    const via = unwrapEnvExec(o.entrypoints);
     const layout: ContainerLayout = {
       name: o.name,
       ...(init ? { init: true } : {}),
       image: o.image,
       // An empty command or args means "the image's default", as in a Kubernetes container spec.
-      command: c.command.length ? asWritten(c.command, o.entrypoints, c.env) : [],
-      args: c.args.length ? asWritten(c.args, o.command, c.env) : [],
+      command: c.command.length ? asWritten(c.command, via.entrypoints, c.env, via.wrapped) : [],
+      args: c.args.length ? asWritten(c.args, o.command, c.env, via.wrapped) : [],
       memoryBytes: o.memory * MIB,
       ports: c.ports.map((p) => p.containerPort),
       mounts: mountsLayout(spec, o.mounts, o.volumes),

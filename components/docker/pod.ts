@@ -20,6 +20,8 @@ import { hostCommand, HostCommand } from "./host-command";
 import { volumeSource } from "./paths";
 import { DockerTarget } from "./target";
 import { volumesCommand } from "./volumes";
+import { ENV_EXEC_DIR, ENV_FILE, envExecArgs, envExecVolume, ImageDefaults, readsSecretEnv, secretEnvDir } from "./env-exec";
+import { secretEnvCommand } from "./secret-env";
 import { StackImages } from "./images";
 import { initCommand } from "./init";
 import { dockerLayout, layoutOrder } from "./layout";
@@ -40,7 +42,15 @@ export interface DockerPodArgs {
    * env from an unset limit. Unset (tests under mocks): "" and 0.
    */
   node?: NodeFacts;
-  /** The image of the sandbox container that holds the pod's namespaces (a pause program). */
+  /**
+   * Each image's own ENTRYPOINT and CMD, by reference (dockerStack asks the engine): a container that
+   * reads a Secret in its env and sets no command starts through env-exec, which must be told them.
+   */
+  imageDefaults?: Map<string, ImageDefaults>;
+  /**
+   * The image of the sandbox container that holds the pod's namespaces (a pause program). A pod whose
+   * env reads a Secret needs podlab's (it carries env-exec at /.podlab/env-exec).
+   */
   sandboxImage: string;
   /** Docker's cgroup driver; see host.ts for detecting it. */
   cgroupDriver: CgroupDriver;
@@ -180,6 +190,9 @@ export class DockerPod extends pulumi.ComponentResource {
     checkImage("sandboxImage", args.sandboxImage);
     if (!CGROUP_DRIVERS.includes(args.cgroupDriver)) throw new PodSpecError("cgroupDriver", args.cgroupDriver, "is not cgroupfs or systemd");
     checkImage("agentImage", args.agentImage);
+    // What env-exec needs, known before anything is made.
+    spec.initContainers.forEach((c, i) => readsSecretEnv(c) && envExecArgs(`${source}: spec.initContainers[${i}]`, c, args.imageDefaults?.get(c.image)));
+    spec.containers.forEach((c, i) => readsSecretEnv(c) && envExecArgs(`${source}: spec.containers[${i}]`, c, args.imageDefaults?.get(c.image)));
     const readyTimeout = readyTimeoutSeconds("readyTimeout", args.readyTimeout);
     const minReady = minReadySeconds("minReadySeconds", args.minReadySeconds, readyTimeout);
     super("podlab:docker:Pod", name, {}, opts);
@@ -199,8 +212,19 @@ export class DockerPod extends pulumi.ComponentResource {
     // Fixed container names: an old container must go before its replacement can take the name.
     // The cgroup parent is a plain value, so that a pod-level limit change (an update of the cgroup
     // in place) shows on the cgroup alone; a new cgroup still makes new containers (replaceWith).
-    const containerOpts = { parent: this, deleteBeforeReplace: true, dependsOn: [cgroup, ...(volumes ? [volumes] : [])], replaceWith: [cgroup] };
-    const published = spec.containers.flatMap((c) =>
+    // Variables read from a Secret: a tmpfs file per container, and env-exec to read it (secret-env.ts).
+    // A change to them replaces the command, and with it the pod, as a new Pod reads the new values.
+    const secretEnv = secretEnvCommand(spec, args.target, { parent: this, deleteBeforeReplace: true });
+    // Docker fills a volume from the image once, when it is new: a new sandbox image makes a new one.
+    const envExec = secretEnv ? new docker.Volume(envExecVolume(name), {
+      name: envExecVolume(name), labels: [{ label: LABEL_POD, value: name }, { label: "podlab.dev/sandbox-image", value: image(args.sandboxImage).imageId }],
+    }, { parent: this, deleteBeforeReplace: true }) : undefined;
+    const containerOpts = {
+      parent: this, deleteBeforeReplace: true, dependsOn: [cgroup, ...(volumes ? [volumes] : []), ...(secretEnv ? [secretEnv, envExec!] : [])],
+      replaceWith: [cgroup, ...(secretEnv ? [secretEnv, envExec!] : [])],
+    };
+    // Sidecars are in the pod's network too: their host ports are published as the app containers'.
+    const published = [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers].flatMap((c) =>
       c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: p.protocol.toLowerCase() })),
     );
     this.sandbox = new docker.Container(`${name}-sandbox`, {
@@ -215,6 +239,8 @@ export class DockerPod extends pulumi.ComponentResource {
       // The agent restarts the sandbox, and then the members inside it: Docker's restart policy
       // would start them in no particular order (members first fail to join a sandbox not yet up).
       restart: "no",
+      // Docker fills a new volume from the image's files at its mount point: env-exec, for the members.
+      ...(envExec ? { mounts: [{ type: "volume", source: envExec.name, target: ENV_EXEC_DIR }] } : {}),
       // What changes in place is left out of this label (see sandboxSpec): a changed label would
       // replace the sandbox and with it the whole pod.
       labels: labels(name, "sandbox", "sandbox", { [LABEL_SPEC]: specLabel(sandboxSpec(spec)), [LABEL_STACK]: stackIdentity() }),
@@ -222,7 +248,8 @@ export class DockerPod extends pulumi.ComponentResource {
 
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
     // A container of the pod (init or member): in the sandbox's namespaces, under the pod's cgroup.
-    const podContainer = (c: ContainerSpec, role: Role): docker.ContainerArgs => {
+    const podContainer = (c: ContainerSpec, role: Role, at: string): docker.ContainerArgs => {
+      const settings = memberSettings(spec, c);
       const containerArgs: docker.ContainerArgs = {
         name: `${name}-${c.name}`,
         image: image(c.image).imageId,
@@ -232,13 +259,24 @@ export class DockerPod extends pulumi.ComponentResource {
         // shareProcessNamespace: pause becomes the members' PID 1.
         ...(spec.shareProcessNamespace ? { pidMode: joinSandbox } : {}),
         // Docker has no $(VAR) expansion: the model's env is already the kubelet's final one (env.ts).
-        envs: c.env.map((e) => `${e.name}=${e.value}`),
-        ...memberSettings(spec, c),
+        // A Secret's values stay out: env-exec reads them (see below).
+        envs: c.env.filter((e) => !e.secret).map((e) => `${e.name}=${e.value}`),
+        ...settings,
         // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
         restart: "no",
         labels: labels(name, role, c.name),
       };
       // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
+      if (readsSecretEnv(c)) {
+        // env-exec first: it adds the secret variables, then expands command and args as the kubelet does.
+        const { entrypoints, command } = envExecArgs(at, c, args.imageDefaults?.get(c.image));
+        containerArgs.entrypoints = entrypoints;
+        if (command.length) containerArgs.command = command;
+        containerArgs.mounts = [...(settings.mounts as docker.types.input.ContainerMount[] ?? []),
+          { type: "volume", source: envExecVolume(name), target: ENV_EXEC_DIR, readOnly: true },
+          { type: "bind", source: `${secretEnvDir(name)}/${c.name}`, target: ENV_FILE, readOnly: true }];
+        return containerArgs;
+      }
       if (c.command.length) containerArgs.entrypoints = expandArgs(c.command, c.env);
       if (c.args.length) containerArgs.command = expandArgs(c.args, c.env);
       return containerArgs;
@@ -246,19 +284,19 @@ export class DockerPod extends pulumi.ComponentResource {
     // Init containers are created, not started: the gate `<pod>-init` runs them in order, and every
     // member waits for it.
     this.initContainers = {};
-    for (const c of spec.initContainers) {
-      this.initContainers[c.name] = new docker.Container(`${name}-${c.name}`, { ...podContainer(c, "init"), start: false, mustRun: false }, containerOpts);
-    }
+    spec.initContainers.forEach((c, i) => {
+      this.initContainers[c.name] = new docker.Container(`${name}-${c.name}`, { ...podContainer(c, "init", `${source}: spec.initContainers[${i}]`), start: false, mustRun: false }, containerOpts);
+    });
     const inits = Object.values(this.initContainers);
     this.init = initCommand(spec, readyTimeout, this.sandbox, inits, args.target, { parent: this });
     this.containers = {};
-    for (const c of spec.containers) {
+    spec.containers.forEach((c, i) => {
       this.containers[c.name] = new docker.Container(`${name}-${c.name}`, {
-        ...podContainer(c, "member"),
+        ...podContainer(c, "member", `${source}: spec.containers[${i}]`),
         // A member that exited for good is no drift under OnFailure and Never.
         mustRun: spec.restartPolicy === "Always",
       }, { ...containerOpts, dependsOn: [...containerOpts.dependsOn, ...(this.init ? [this.init] : [])] });
-    }
+    });
 
     const members = Object.values(this.containers);
     this.parts = [cgroup, this.sandbox, ...inits, ...members];

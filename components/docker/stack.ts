@@ -6,13 +6,14 @@ import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
-import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, hostFacts, localImageIds, remoteImageIds } from "./host";
+import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, hostFacts, inspectImages, localImageIds, remoteImageIds } from "./host";
 import { mkdirSync } from "node:fs";
 import { hostPathExists, sshControlDir, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
 import { StackImages } from "./images";
 import { DockerPod, stackIdentity } from "./pod";
 import { agentContainerName, DockerAgent } from "./agent";
 import { LABEL_STACK } from "../model/labels";
+import { readsSecretEnv } from "./env-exec";
 
 /**
  * podlab:cgroupDriver: "auto" (the default) takes the engine's; an explicit driver must be the
@@ -83,6 +84,10 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const facts = await hostFacts(target, target ? [] : uses.map((u) => u.ref));
   const driver = cgroupDriver(config, () => facts.cgroupDriver);
   const { ids: imageIds, copy } = target ? remoteImageIds(uses, target) : { ids: localImageIds(uses, undefined, facts.imageIds), copy: [] };
+  // env-exec's images (secret-env.ts): a remote host's copied ones are as the local engine has them.
+  const needDefaults = pods.flatMap(({ spec }) => [...spec.initContainers, ...spec.containers].filter((c) => readsSecretEnv(c) && !c.command.length).map((c) => c.image));
+  const imageDefaults = !target ? facts.imageDefaults : new Map([
+    ...inspectImages(needDefaults.filter((r) => copy.includes(r))).defaults, ...inspectImages(needDefaults.filter((r) => !copy.includes(r)), target).defaults]);
   checkPodNames(pods, facts.owners, stackIdentity());
   checkHostPorts(pods, facts.published, () => boundPorts(target));
   checkHostPaths(pods, (p) => hostPathExists(target, p));
@@ -93,7 +98,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps, secrets: input.manifests.secrets,
-    sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target, agent: "stack", node: facts.node,
+    sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target, agent: "stack", node: facts.node, imageDefaults,
   }, opts));
   // One agent keeps every pod of the stack on this host, as the kubelet is one per node.
   new DockerAgent("agent", {

@@ -5,6 +5,7 @@
 // is final: renderers pass it on as it is, and expand command and args against it.
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import { expand } from "./expansion";
 import { LABEL_POD } from "./labels";
 import { parseCpu, parseMemory } from "./quantity";
@@ -14,10 +15,15 @@ type K8sContainer = NonNullable<IPod["spec"]>["containers"][number];
 type K8sEnvVar = NonNullable<K8sContainer["env"]>[number];
 type ResourceFieldRef = NonNullable<NonNullable<K8sEnvVar["valueFrom"]>["resourceFieldRef"]>;
 
-/** One variable of a container's final environment. */
+/**
+ * One variable of a container's final environment. `secret`: its value comes from a Secret (a
+ * secretKeyRef, an envFrom secretRef, or a literal whose $(VAR) expansion read one): renderers keep it
+ * inside Pulumi secrets, out of labels and out of a container's visible configuration.
+ */
 export interface EnvVar {
   name: string;
   value: string;
+  secret?: true;
 }
 
 /**
@@ -33,6 +39,8 @@ export interface NodeFacts {
 
 export interface EnvOptions {
   configMaps: Map<string, IConfigMap>;
+  /** Secrets of the stack's manifests (and podlab:secrets), by name. */
+  secrets?: Map<string, ISecret>;
   /** Docker: refuse what cannot be resolved before anything runs; Kubernetes: resolve what can be. */
   strict: boolean;
   /** Unknown in the checks made before the engine is asked: spec.nodeName reads as "", an unset limit as 0. */
@@ -111,51 +119,71 @@ export function resourceValue(at: string, ref: ResourceFieldRef, self: K8sContai
   throw new PodSpecError(`${where}.resource`, ref.resource, "is not rendered on the docker platform (limits.cpu, limits.memory, requests.cpu and requests.memory are)");
 }
 
-/** A ConfigMap of the manifests; undefined when absent and optional (or, on Kubernetes, absent). */
-function configMapOf(at: string, name: string, optional: boolean | undefined, options: EnvOptions): IConfigMap | undefined {
-  const cm = options.configMaps.get(name);
-  if (cm || optional || !options.strict) return cm;
-  throw new PodSpecError(at, name, "is not the name of a ConfigMap in the stack's manifests (mark the reference optional: true to run without it)");
+/** A ConfigMap or Secret of the manifests; undefined when absent and optional (or, on Kubernetes, absent). */
+function objectOf<T>(kind: "ConfigMap" | "Secret", at: string, name: string, optional: boolean | undefined, options: EnvOptions): T | undefined {
+  const found = (kind === "ConfigMap" ? options.configMaps : options.secrets ?? new Map()).get(name) as T | undefined;
+  if (found || optional || !options.strict) return found;
+  throw new PodSpecError(at, name, `is not the name of a ${kind} in the stack's manifests (mark the reference optional: true to run without it)`);
 }
 
 /**
- * The container's final environment, in the order names first appear, each with its last value.
- * Throws a PodSpecError (on the docker platform) naming the field for a ConfigMap or key that is
- * missing and not optional, a secret source (not rendered yet), and a field or resource the docker
- * platform cannot give. On Kubernetes what cannot be resolved here is left out (the kubelet resolves it).
+ * A Secret's keys and values as text: `stringData` written over `data` (base64), as the API server
+ * merges them; the kubelet hands a value to the runtime as its bytes (a Go string of them).
+ */
+export function secretData(secret: ISecret | undefined): Map<string, string> {
+  const out = new Map(Object.entries(secret?.data ?? {}).map(([k, b64]) => [k, Buffer.from(b64, "base64").toString("utf8")] as [string, string]));
+  for (const [k, text] of Object.entries(secret?.stringData ?? {})) out.set(k, text);
+  return out;
+}
+
+const byName = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The container's final environment, in the order names first appear, each with its last value, a
+ * value read from a Secret marked `secret`. Throws a PodSpecError (on the docker platform) naming the
+ * field for a ConfigMap, Secret or key that is missing and not optional, and for a field or resource
+ * the docker platform cannot give. On Kubernetes what cannot be resolved here is left out (the kubelet
+ * resolves it).
  */
 export function containerEnv(at: string, c: K8sContainer, pod: IPod, options: EnvOptions): EnvVar[] {
-  const vars = new Map<string, string>();
+  const vars = new Map<string, { value: string; secret: boolean }>();
   (c.envFrom ?? []).forEach((from, i) => {
     const here = `${at}.envFrom[${i}]`;
-    if (from.secretRef) {
-      if (options.strict) throw PodSpecError.plain(`${here}.secretRef`, "Secrets are not rendered on the docker platform yet (see the README's support table)");
-      return;
-    }
-    const ref = from.configMapRef!;
-    const cm = configMapOf(`${here}.configMapRef.name`, ref.name ?? "", ref.optional, options);
-    for (const [key, value] of Object.entries(cm?.data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const [kind, ref] = from.secretRef ? ["Secret", from.secretRef] as const : ["ConfigMap", from.configMapRef!] as const;
+    const field = kind === "Secret" ? "secretRef" : "configMapRef";
+    const found = objectOf<IConfigMap | ISecret>(kind, `${here}.${field}.name`, ref.name ?? "", ref.optional, options);
+    const data = kind === "Secret" ? secretData(found as ISecret | undefined) : new Map(Object.entries((found as IConfigMap | undefined)?.data ?? {}));
+    for (const [key, value] of [...data].sort(byName)) {
       const name = `${from.prefix ?? ""}${key}`;
-      if (RELAXED_ENV_NAME.test(name)) vars.set(name, value);
+      if (RELAXED_ENV_NAME.test(name)) vars.set(name, { value, secret: kind === "Secret" });
     }
   });
   (c.env ?? []).forEach((e, j) => {
     const here = `${at}.env[${j}]`;
     const from = e.valueFrom;
     if (!from) {
-      vars.set(e.name, expand(e.value ?? "", (n) => vars.get(n)));
+      // A literal that reads a secret variable holds its value: it is secret too.
+      let secret = false;
+      const value = expand(e.value ?? "", (n) => {
+        const v = vars.get(n);
+        if (v?.secret) secret = true;
+        return v?.value;
+      });
+      vars.set(e.name, { value, secret });
       return;
     }
     let value: string | undefined;
-    if (from.secretKeyRef) {
-      if (options.strict) throw PodSpecError.plain(`${here}.valueFrom.secretKeyRef`, "Secrets are not rendered on the docker platform yet (see the README's support table)");
-    } else if (from.configMapKeyRef) {
-      const ref = from.configMapKeyRef;
-      const cm = configMapOf(`${here}.valueFrom.configMapKeyRef.name`, ref.name ?? "", ref.optional, options);
-      value = cm?.data?.[ref.key];
-      if (cm && value === undefined && !ref.optional && options.strict) {
-        throw new PodSpecError(`${here}.valueFrom.configMapKeyRef.key`, ref.key, `is not a key of ConfigMap ${ref.name} (mark the reference optional: true to run without it)`);
+    if (from.secretKeyRef || from.configMapKeyRef) {
+      const [kind, ref] = from.secretKeyRef ? ["Secret", from.secretKeyRef] as const : ["ConfigMap", from.configMapKeyRef!] as const;
+      const field = `${here}.valueFrom.${kind === "Secret" ? "secretKeyRef" : "configMapKeyRef"}`;
+      const found = objectOf<IConfigMap | ISecret>(kind, `${field}.name`, ref.name ?? "", ref.optional, options);
+      value = kind === "Secret" ? secretData(found as ISecret | undefined).get(ref.key) : (found as IConfigMap | undefined)?.data?.[ref.key];
+      if (found && value === undefined && !ref.optional && options.strict) {
+        throw new PodSpecError(`${field}.key`, ref.key, `is not a key of ${kind} ${ref.name} (mark the reference optional: true to run without it)`);
       }
+      // An optional reference that finds nothing sets no variable, as the kubelet does.
+      if (value !== undefined) vars.set(e.name, { value, secret: kind === "Secret" });
+      return;
     } else if (from.fieldRef) {
       value = fieldValue(`${here}.valueFrom`, from.fieldRef.fieldPath, pod, options);
     } else if (from.resourceFieldRef) {
@@ -163,8 +191,7 @@ export function containerEnv(at: string, c: K8sContainer, pod: IPod, options: En
     } else if (options.strict) {
       throw PodSpecError.plain(`${here}.valueFrom`, `${Object.keys(from).join(", ")} is not rendered on the docker platform (see the README's support table)`);
     }
-    // An optional reference that finds nothing sets no variable, as the kubelet does.
-    if (value !== undefined) vars.set(e.name, value);
+    if (value !== undefined) vars.set(e.name, { value, secret: false });
   });
-  return [...vars].map(([name, value]) => ({ name, value }));
+  return [...vars].map(([name, v]) => ({ name, value: v.value, ...(v.secret ? { secret: true as const } : {}) }));
 }

@@ -6,7 +6,7 @@
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import { containerEnv, NodeFacts } from "./env";
+import { containerEnv, EnvVar, NodeFacts } from "./env";
 import { checkPodVolumeBytes, volumeSpec } from "./volumes";
 import { expand } from "./expansion";
 import { ImageOverride, overrideImage } from "./image-overrides";
@@ -134,10 +134,14 @@ function readProbe(at: string, p: K8sProbe, ports: { name?: string; containerPor
  * does (kubecontainer.ExpandContainerVolumeMounts); either must stay inside the volume (the API server
  * checks subPath; the kubelet refuses an expansion that leaves it, or that keeps a $( it could not expand).
  */
-function mountSubPath(at: string, m: NonNullable<K8sContainer["volumeMounts"]>[number], env: { name: string; value: string }[], strict: boolean): string | undefined {
+function mountSubPath(at: string, m: NonNullable<K8sContainer["volumeMounts"]>[number], env: EnvVar[], strict: boolean): string | undefined {
   if (m.subPathExpr === undefined) return m.subPath || undefined;
-  const values = new Map(env.map((e) => [e.name, e.value]));
-  const path = expand(m.subPathExpr, (n) => values.get(n));
+  const values = new Map(env.map((e) => [e.name, e]));
+  const path = expand(m.subPathExpr, (n) => {
+    // A bind mount's source is in the container's configuration, which `docker inspect` shows.
+    if (strict && values.get(n)?.secret) throw new PodSpecError(`${at}.subPathExpr`, m.subPathExpr, `reads ${n}, a variable from a Secret: a path made of a secret is not rendered on the docker platform`);
+    return values.get(n)?.value;
+  });
   if (strict && (path.startsWith("/") || path.split("/").includes("..") || path.includes("$("))) {
     throw new PodSpecError(`${at}.subPathExpr`, m.subPathExpr, `expands to ${JSON.stringify(path)}, which is not a relative path inside the volume`);
   }
@@ -153,7 +157,7 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
   (c.env ?? []).forEach((e, j) => {
     if (strict && !ENV_NAME.test(e.name)) throw new PodSpecError(`${at}.env[${j}].name`, e.name, "is not a valid environment variable name");
   });
-  const env = containerEnv(at, c, manifest, { configMaps: options.configMaps, strict, node: options.node });
+  const env = containerEnv(at, c, manifest, { configMaps: options.configMaps, secrets: options.secrets, strict, node: options.node });
   const sc = c.securityContext ?? {};
   const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
   const runAsGroup = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
@@ -197,6 +201,8 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
     tty: c.tty ?? false,
   };
   if (c.workingDir !== undefined) spec.workingDir = c.workingDir;
+  // The API server takes restartPolicy on init containers only, and Always only (a sidecar).
+  if (c.restartPolicy === "Always") spec.sidecar = true;
   const startup = c.startupProbe && probe(`${at}.startupProbe`, c.startupProbe, c.ports ?? [], true, strict);
   if (startup) spec.startupProbe = startup;
   const readiness = c.readinessProbe && probe(`${at}.readinessProbe`, c.readinessProbe, c.ports ?? [], false, strict);

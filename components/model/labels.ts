@@ -18,8 +18,12 @@ export type Role = "sandbox" | "member" | "init";
  * Pod (a ConfigMap update restarts no Pod), and could exceed what a label or annotation holds.
  */
 export function specLabel(spec: PodSpec): string {
+  // A secret variable is recorded by name only: its value reaches the host inside a Pulumi secret.
+  const noSecrets = (cs: PodSpec["containers"]) => cs.map((c) => ({ ...c, env: c.env.map((e) => (e.secret ? { name: e.name, value: "", secret: true } : e)) }));
   return JSON.stringify({
     ...spec,
+    initContainers: noSecrets(spec.initContainers),
+    containers: noSecrets(spec.containers),
     // Files are left out: a ConfigMap's change updates them in place, and a Secret's values must
     // never reach a label or annotation (which `docker inspect` and kubectl show in plain text).
     volumes: spec.volumes.map((v) => ("configMap" in v ? { name: v.name, configMap: { name: v.configMap.name, files: [] } }

@@ -1,6 +1,7 @@
 // The one Pod model. Users write Kubernetes Pod manifests (manifest.ts); from-manifest.ts turns each
 // into a PodSpec, and the Docker and Kubernetes components both render from it, so any layout
 // difference between the two stacks can only come from the platform (see layout.ts).
+import type { EnvVar } from "./env";
 
 /**
  * The Pod's spec.restartPolicy: which exited containers are started again, pod-wide
@@ -62,9 +63,10 @@ export interface ContainerSpec {
   args: string[];
   /**
    * The final environment, as the kubelet makes it (env.ts): envFrom's variables, then env's, $(VAR)
-   * in literal values already expanded; command and args are expanded against it at rendering.
+   * in literal values already expanded; command and args are expanded against it at rendering. A
+   * variable marked `secret` holds a Secret's value (env.ts EnvVar).
    */
-  env: { name: string; value: string }[];
+  env: EnvVar[];
   workingDir?: string;
   ports: PortSpec[];
   /** resources.limits: a memory limit in bytes, a CPU limit in millicores. */
@@ -95,7 +97,14 @@ export interface ContainerSpec {
   /** stdin: the container's stdin is kept open (Docker `--interactive`); tty: it gets a terminal (`--tty`). */
   stdin: boolean;
   tty: boolean;
-  /** Readiness: the container is Ready only while it passes (app containers only). */
+  /**
+   * An init container's restartPolicy Always: a sidecar (Kubernetes 1.29+, KEP-753): started in
+   * order among the init containers and not awaited (the next one starts once it runs, and its
+   * startupProbe passed), restarted whenever it exits, ready by its readinessProbe as an app
+   * container, and stopped after the app containers.
+   */
+  sidecar?: true;
+  /** Readiness: the container is Ready only while it passes (app containers and sidecars). */
   readinessProbe?: ProbeSpec;
   /** Startup: readiness and liveness wait until it passes; failing it failureThreshold times kills the container. */
   startupProbe?: ProbeSpec;

@@ -2,6 +2,7 @@
 // network and IPC namespaces (by /proc inode), under the pod's cgroup, with its limit; and nothing of
 // a pod is left after destroy.
 import execa from "execa";
+import { existsSync } from "node:fs";
 import { expect } from "vitest";
 import { LABEL_POD } from "../../components/model/labels";
 import { AgentPodStatus, agentsOf, agentStatus } from "../../host/agent";
@@ -30,6 +31,9 @@ export async function expectNothingLeft(pod: string): Promise<void> {
   expect(stdout, `containers labelled ${LABEL_POD}=${pod}`).toBe("");
   expect((await agentsOf(pod)).map((a) => a.name), `agents keeping ${pod}`).toEqual([]);
   expect(cgroupDirs(`pod-${pod}`), `cgroups of ${pod}`).toEqual([]);
+  // env-exec's volume, and the tmpfs of the pod's secret variables (components/docker/env-exec.ts).
+  expect((await execa("docker", ["volume", "ls", "-q", "--filter", `name=^${pod}-env-exec$`])).stdout, `volumes of ${pod}`).toBe("");
+  expect(existsSync(`/var/lib/podlab/secret-env/${pod}`), `secret variables of ${pod}`).toBe(false);
 }
 
 /** The HTTP status of a GET on the host's loopback address, or 0 when nothing answers. */

@@ -265,6 +265,67 @@ describe("DockerPod", () => {
     expect(layout.containers.map((c) => [c.name, c.init ?? false])).toEqual([["setup", true], ["migrate", true], ["app", false], ["sidecar", false]]);
   });
 
+  it("hands sidecars (init containers with restartPolicy Always) to the gate and the agent, and publishes their host ports", async () => {
+    const manifest: any = namedPod("withsc");
+    manifest.spec.restartPolicy = "Never";
+    manifest.spec.initContainers = [
+      { name: "proxy", image: "curlimages/curl", restartPolicy: "Always", ports: [{ containerPort: 8080, hostPort: 18080 }], readinessProbe: { tcpSocket: { port: 8080 } } },
+      { name: "setup", image: "curlimages/curl", command: ["true"] },
+    ];
+    const made = new DockerPod("withsc", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" });
+    await settled(made);
+    expect(byName("withsc-proxy")!.inputs).toMatchObject({ start: false, mustRun: false, restart: "no" });
+    expect(byName("withsc-init")!.inputs.environment).toMatchObject({ PODLAB_INIT_CONTAINERS: "proxy setup", PODLAB_SIDECARS: "proxy" });
+    expect(byName("withsc-sandbox")!.inputs.ports).toEqual([{ internal: 8080, external: 18080, ip: "0.0.0.0", protocol: "tcp" }]);
+    const config = JSON.parse(byName("withsc-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, ""))[0];
+    expect(config).toMatchObject({ initContainers: ["proxy", "setup"], sidecars: ["proxy"], restartPolicy: "Never" });
+    expect(config.probes.proxy.readiness.tcpSocket).toEqual({ port: 8080 });
+  });
+
+  it("keeps a Secret's variables out of the container's configuration: env-exec reads them from a tmpfs file", async () => {
+    const manifest: any = namedPod("sec");
+    Object.assign(manifest.spec.containers[0], {
+      command: ["/bin/app"], args: ["--password=$(PASS)", "--region=$(REGION)"],
+      env: [{ name: "REGION", value: "eu" }, { name: "PASS", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }],
+    });
+    Object.assign(manifest.spec.containers[1], { envFrom: [{ secretRef: { name: "db" }, prefix: "DB_" }], command: undefined });
+    const secrets = new Map([["db", { apiVersion: "v1" as const, kind: "Secret" as const, metadata: { name: "db" }, stringData: { password: "s3cr$t" } }]]);
+    const imageDefaults = new Map([["podlab/curl:0.1", { entrypoint: ["/bin/sh", "-c"], cmd: ["echo $HOME"] }]]);
+    const opts = { manifest, secrets, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" as const };
+    // The sidecar sets no command: env-exec must be told its image's own.
+    expect(() => new DockerPod("sec", opts)).toThrow("Pod sec: spec.containers[1].command: podlab needs the image podlab/curl:0.1's ENTRYPOINT and CMD to start it through env-exec");
+    expect(registered.filter((r) => r.name.startsWith("sec"))).toEqual([]);
+    const pod = new DockerPod("sec", { ...opts, imageDefaults });
+    await settled(pod);
+    const app = byName("sec-app")!.inputs;
+    expect(app.envs).toEqual(["REGION=eu"]);
+    // As written: env-exec expands them with the secret variables.
+    expect(app.entrypoints).toEqual(["/.podlab/env-exec", "/bin/app"]);
+    expect(app.command).toEqual(["--password=$(PASS)", "--region=$(REGION)"]);
+    expect(app.mounts).toEqual([
+      { type: "volume", source: "sec-env-exec", target: "/.podlab", readOnly: true },
+      { type: "bind", source: "/var/lib/podlab/secret-env/sec/app", target: "/.podlab-env", readOnly: true },
+    ]);
+    // The image's own words are not the kubelet's to expand: each $ doubled for env-exec.
+    expect(byName("sec-sidecar")!.inputs).toMatchObject({ entrypoints: ["/.podlab/env-exec", "/bin/sh", "-c"], command: ["echo $$HOME"] });
+    expect(byName("sec-sandbox")!.inputs.mounts).toEqual([{ type: "volume", source: "sec-env-exec", target: "/.podlab" }]);
+    expect(byName("sec-env-exec")!.type).toBe("docker:index/volume:Volume");
+    // A Pulumi secret: the mocks see it wrapped, under the secret signature.
+    const wrapped = byName("sec-secret-env")!.inputs.environment;
+    expect(wrapped["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(byName("sec-secret-env")!.inputs.triggers["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    const env = wrapped.value;
+    expect(env).toMatchObject({ PODLAB_ENV_DIR: "/var/lib/podlab/secret-env/sec", PODLAB_ENV_CONTAINERS: "app\nsidecar" });
+    expect(JSON.parse(Buffer.from(env.PODLAB_ENV_0, "base64").toString())).toEqual({ env: { PASS: "s3cr$t" }, expandWith: ["REGION", "PASS"] });
+    expect(JSON.parse(Buffer.from(env.PODLAB_ENV_1, "base64").toString())).toEqual({ env: { DB_password: "s3cr$t" }, expandWith: ["DB_password"] });
+    // Nothing else holds the value: not the labels, not the other commands.
+    const plain = JSON.stringify(registered.filter((r) => r.name !== "sec-secret-env").map((r) => r.inputs));
+    expect(plain).not.toContain("s3cr$t");
+    // The layout shows the command as written, and no mount the manifest did not ask for.
+    const layout = await valueOf(pod.layout);
+    expect(layout.containers.find((c) => c.name === "app")).toMatchObject({ command: ["/bin/app"], args: ["--password=$(PASS)", "--region=$(REGION)"], mounts: [] });
+  });
+
   it("refuses bad input before registering anything", () => {
     const pod = fooPod();
     pod.spec!.containers[0].resources!.limits!.memory = "256Xi";

@@ -2,13 +2,17 @@
 // literal values expanded against the variables so far, values from other sources taken as they are.
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import { describe, expect, it } from "vitest";
 import { containerEnv, EnvOptions } from "../../components/model/env";
 
 const cm = (name: string, data: Record<string, string>): [string, IConfigMap] => [name, { apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data }];
 const configMaps = new Map([cm("settings", { "log.level": "debug", "REGION": "eu-1", "bad=key": "x", "REF": "$(A)" }), cm("more", { REGION: "us-2" })]);
 const node = { name: "box", cpuMillis: 2000, memoryBytes: 8 * 2 ** 30 };
-const docker: EnvOptions = { configMaps, strict: true, node };
+// data in base64, stringData written over it, as the API server merges them.
+const secrets = new Map<string, ISecret>([["db", { apiVersion: "v1", kind: "Secret", metadata: { name: "db" },
+  data: { PASSWORD: Buffer.from("hunter2").toString("base64"), USER: Buffer.from("old").toString("base64") }, stringData: { USER: "admin" } }]]);
+const docker: EnvOptions = { configMaps, secrets, strict: true, node };
 
 function pod(container: object, extra: object = {}): IPod {
   return {
@@ -62,14 +66,29 @@ describe("a container's environment, as the kubelet makes it", () => {
     expect(refuse([{ name: "X", valueFrom: { configMapKeyRef: { name: "settings", key: "nope" } } }])).toThrow(
       'Pod web: spec.containers[0].env[0].valueFrom.configMapKeyRef.key: "nope" is not a key of ConfigMap settings (mark the reference optional: true to run without it)');
     expect(refuse([], [{ configMapRef: { name: "absent" } }])).toThrow('Pod web: spec.containers[0].envFrom[0].configMapRef.name: "absent" is not the name of a ConfigMap');
-    expect(refuse([{ name: "X", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }])).toThrow(
-      "Pod web: spec.containers[0].env[0].valueFrom.secretKeyRef: Secrets are not rendered on the docker platform yet");
-    expect(refuse([], [{ secretRef: { name: "s" } }])).toThrow("Pod web: spec.containers[0].envFrom[0].secretRef: Secrets are not rendered on the docker platform yet");
+    expect(refuse([{ name: "X", valueFrom: { secretKeyRef: { name: "absent", key: "k" } } }])).toThrow(
+      'Pod web: spec.containers[0].env[0].valueFrom.secretKeyRef.name: "absent" is not the name of a Secret in the stack\'s manifests (mark the reference optional: true to run without it)');
+    expect(refuse([{ name: "X", valueFrom: { secretKeyRef: { name: "db", key: "nope" } } }])).toThrow(
+      'Pod web: spec.containers[0].env[0].valueFrom.secretKeyRef.key: "nope" is not a key of Secret db (mark the reference optional: true to run without it)');
+    expect(refuse([], [{ secretRef: { name: "absent" } }])).toThrow('Pod web: spec.containers[0].envFrom[0].secretRef.name: "absent" is not the name of a Secret in the stack\'s manifests');
     expect(refuse([{ name: "X", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }])).toThrow(
       'Pod web: spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "status.podIP" is not rendered on the docker platform: the pod\'s and host\'s addresses');
     expect(refuse([{ name: "X", valueFrom: { fieldRef: { fieldPath: "metadata.uid" } } }])).toThrow("a Docker pod has no UID");
     expect(refuse([{ name: "X", valueFrom: { resourceFieldRef: { resource: "limits.ephemeral-storage" } } }])).toThrow(
       'Pod web: spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: "limits.ephemeral-storage" is not rendered on the docker platform');
+  });
+
+  it("reads Secrets as ConfigMaps, and marks every value a Secret gave, or a literal that read one, secret", () => {
+    const p = pod({
+      envFrom: [{ secretRef: { name: "db" }, prefix: "DB_" }, { secretRef: { name: "absent", optional: true } }],
+      env: [{ name: "PASS", valueFrom: { secretKeyRef: { name: "db", key: "PASSWORD" } } }, { name: "URL", value: "pg://$(DB_USER):$(PASS)@db" },
+        { name: "PLAIN", value: "$(NONE)" }, { name: "GONE", valueFrom: { secretKeyRef: { name: "db", key: "nope", optional: true } } },
+        { name: "DB_USER", value: "override" }],
+    });
+    expect(envOf(p)).toEqual([
+      { name: "DB_PASSWORD", value: "hunter2", secret: true }, { name: "DB_USER", value: "override" },
+      { name: "PASS", value: "hunter2", secret: true }, { name: "URL", value: "pg://admin:hunter2@db", secret: true }, { name: "PLAIN", value: "$(NONE)" },
+    ]);
   });
 
   it("on Kubernetes refuses nothing: what the cluster holds or the kubelet knows is left to them", () => {

@@ -98,7 +98,7 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.hostNetwork = false))).not.toThrow();
     expect(bad((p) => (p.spec.containers[0].env = [{ name: "A", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]))).not.toThrow();
     expect(bad((p) => (p.spec.containers[0].env = [{ name: "A", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }]))).toThrow(
-      `${SRC}: spec.containers[0].env[0].valueFrom.secretKeyRef: Secrets (secretKeyRef) are not rendered on the docker platform (see the README's support table)`,
+      `${SRC}: spec.containers[0].env[0].valueFrom.secretKeyRef.name: "s" is not the name of a Secret in the stack's manifests (mark the reference optional: true to run without it)`,
     );
     expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } }]))).not.toThrow();
     expect(bad((p) => (p.spec.volumes = [{ name: "m", emptyDir: { sizeLimit: "1Gi" } }]))).toThrow(
@@ -106,8 +106,10 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.containers[0].stdinOnce = true))).toThrow(`${SRC}: spec.containers[0].stdinOnce: true is not rendered on the docker platform`);
     expect(bad((p) => (p.spec.containers[0].volumeMounts = [{ name: "m", mountPath: "/m", subPathExpr: "$(NOPE)/x" }], p.spec.volumes = [{ name: "m", emptyDir: {} }]))).toThrow(
       `${SRC}: spec.containers[0].volumeMounts[0].subPathExpr: "$(NOPE)/x" expands to "$(NOPE)/x", which is not a relative path inside the volume`);
-    expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox", ports: [{ containerPort: 80 }] }]))).toThrow(
-      `${SRC}: spec.initContainers[0].ports: ports of init containers (sidecar-style init containers) are not rendered on the docker platform`,
+    // A sidecar (restartPolicy: Always) with its ports and probes is rendered.
+    expect(bad((p) => (p.spec.initContainers = [{ name: "proxy", image: "busybox", restartPolicy: "Always", ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 } } }]))).not.toThrow();
+    expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox", lifecycle: { preStop: { exec: { command: ["true"] } } } }]))).toThrow(
+      `${SRC}: spec.initContainers[0].lifecycle: lifecycle hooks are not rendered on the docker platform`,
     );
     expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).not.toThrow();
     expect(bad((p) => (p.spec.containers[0].readinessProbe = { grpc: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].readinessProbe.grpc: gRPC probes are not rendered on the docker platform`);

@@ -1,0 +1,40 @@
+# The secret variables of a pod's containers (those read from a Secret) as files on a tmpfs, one per
+# container, which the container bind-mounts read-only at /.podlab-env and env-exec reads
+# (agent/envexec): Docker would show them in the container's configuration. Run by the command
+# provider with bash; every value comes from the environment, which is a Pulumi secret:
+#   PODLAB_ENV_DIR         /var/lib/podlab/secret-env/<pod>: a tmpfs, so the values never reach a disk
+#   PODLAB_ENV_CONTAINERS  the containers' names, one per line
+#   PODLAB_ENV_<n>         the n-th container's file (from 0), in base64; never printed
+set -euo pipefail
+: "${PODLAB_ENV_DIR:?}" "${1:?action}"
+fail() { echo "podlab secret-env: $*" >&2; exit 1; }
+[[ "$PODLAB_ENV_DIR" =~ ^/var/lib/podlab/secret-env/[a-z0-9-]+$ ]] || fail "unexpected directory $PODLAB_ENV_DIR"
+
+write() {
+  local name var n=0
+  mkdir -p "$PODLAB_ENV_DIR"
+  if ! mountpoint -q "$PODLAB_ENV_DIR"; then mount -t tmpfs -o mode=0755,size=16m tmpfs "$PODLAB_ENV_DIR"; fi
+  while IFS= read -r name; do
+    [ -n "$name" ] || continue
+    [[ "$name" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || fail "unexpected container name $name"
+    var="PODLAB_ENV_$n"
+    # Readable by the container's user, whoever the image makes it: the file is mounted in its
+    # container alone, whose processes see the values in their environment anyway.
+    (umask 0333 && printf '%s' "${!var}" | base64 -d > "$PODLAB_ENV_DIR/.$name.tmp")
+    mv -f "$PODLAB_ENV_DIR/.$name.tmp" "$PODLAB_ENV_DIR/$name"
+    n=$((n + 1))
+  done <<< "${PODLAB_ENV_CONTAINERS:-}"
+  echo "secret variables of $n containers under $PODLAB_ENV_DIR"
+}
+
+remove() {
+  if mountpoint -q "$PODLAB_ENV_DIR"; then umount "$PODLAB_ENV_DIR"; fi
+  rm -rf "$PODLAB_ENV_DIR"
+  echo "removed $PODLAB_ENV_DIR"
+}
+
+case "$1" in
+  create | update) write ;;
+  delete) remove ;;
+  *) fail "unknown action $1" ;;
+esac
