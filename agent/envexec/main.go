@@ -1,10 +1,12 @@
-// env-exec: the first program of a docker-host container whose environment reads a Secret. Docker
-// keeps a container's Env in its configuration, where `docker inspect` shows it to anyone who can
-// reach the engine; so podlab leaves the secret variables out of it and writes them to a file on a
-// tmpfs, bind-mounted read-only at /.podlab-env (components/docker/secret-env.ts envFile: JSON, "env"
-// the secret variables by name, "expandWith" the names of all the container's variables). env-exec
-// adds them to its environment, expands $(VAR) in its arguments against the container's variables as
-// the kubelet expands a container's command and args (k8s.io/kubernetes
+// env-exec: the first program of a docker-host container whose environment Docker cannot be given in
+// its configuration: variables read from a Secret (Docker keeps a container's Env where `docker
+// inspect` shows it to anyone who can reach the engine) and variables known only when the container
+// starts (the pod's and the host's IPs, from fieldRef status.podIP(s) and status.hostIP(s)). podlab
+// writes the container's whole environment, in the kubelet's order, to a file on a tmpfs,
+// bind-mounted read-only at /.podlab-env (components/docker/env-exec.ts envFile). env-exec makes the
+// variables in that order as the kubelet's makeEnvironmentVariables does (a literal with $(VAR)
+// expanded against the variables before it), expands $(VAR) in its arguments against them as the
+// kubelet expands a container's command and args (k8s.io/kubernetes
 // third_party/forked/golang/expansion; podlab doubles each $ of an image's own ENTRYPOINT and CMD,
 // which the kubelet leaves alone), and executes the result in its place, found through PATH as runc
 // finds a container's first program.
@@ -15,10 +17,15 @@
 package main
 
 import (
+	"bufio"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 )
 
@@ -60,32 +67,120 @@ func main() {
 	}
 }
 
-// envFile is what /.podlab-env holds.
-type envFile struct {
-	Env        map[string]string `json:"env"`
-	ExpandWith []string          `json:"expandWith"`
+// Var is one variable of /.podlab-env: a value, a status field read now, or a literal to expand.
+type Var struct {
+	Name   string  `json:"name"`
+	Value  *string `json:"value,omitempty"`
+	Field  string  `json:"field,omitempty"`
+	Expand *string `json:"expand,omitempty"`
 }
 
-// loadEnv sets the secret variables of file and returns the names $(VAR) may expand.
+// envFile is what /.podlab-env holds.
+type envFile struct {
+	Env []Var `json:"env"`
+}
+
+// loadEnv sets the container's variables from file, in order, and returns their names: the only
+// ones $(VAR) may expand.
 func loadEnv(file string) (map[string]bool, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("the container's secret variables: %w", err)
+		return nil, fmt.Errorf("the container's variables: %w", err)
 	}
 	var f envFile
 	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("the container's secret variables in %s: %w", file, err)
+		return nil, fmt.Errorf("the container's variables in %s: %w", file, err)
 	}
-	for name, value := range f.Env {
+	vars, names := map[string]string{}, map[string]bool{}
+	lookup := func(n string) (string, bool) { v, ok := vars[n]; return v, ok }
+	for _, v := range f.Env {
+		var value string
+		switch {
+		case v.Value != nil:
+			value = *v.Value
+		case v.Expand != nil:
+			value = Expand(*v.Expand, lookup)
+		case v.Field != "":
+			if value, err = statusField(v.Field); err != nil {
+				return nil, fmt.Errorf("%s from %s: %w", v.Name, v.Field, err)
+			}
+		}
+		vars[v.Name], names[v.Name] = value, true
+	}
+	for name, value := range vars {
 		if err := os.Setenv(name, value); err != nil {
 			return nil, fmt.Errorf("setting %s: %w", name, err)
 		}
 	}
-	names := map[string]bool{}
-	for _, n := range f.ExpandWith {
-		names[n] = true
-	}
 	return names, nil
+}
+
+// statusField reads a status field in the pod's network namespace, which the container shares: the
+// pod's IPs are its interfaces' addresses (IPv4 first, as the kubelet lists podIPs), and the host's
+// is the default gateway, the Docker host's address on the pod's network (a Docker host has no
+// node InternalIP a pod could be told otherwise). The plural fields are comma-separated, as the
+// kubelet writes them.
+func statusField(field string) (string, error) {
+	switch field {
+	case "status.podIP", "status.podIPs":
+		ips, err := podIPs()
+		if err != nil || len(ips) == 0 {
+			return "", fmt.Errorf("no address on the pod's network (%v)", err)
+		}
+		if field == "status.podIP" {
+			return ips[0], nil
+		}
+		return strings.Join(ips, ","), nil
+	case "status.hostIP", "status.hostIPs":
+		return defaultGateway("/proc/net/route")
+	}
+	return "", fmt.Errorf("unknown field")
+}
+
+// podIPs are the global unicast addresses of the network namespace's interfaces, IPv4 first.
+func podIPs() ([]string, error) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, err
+	}
+	var v4, v6 []string
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || !n.IP.IsGlobalUnicast() {
+			continue
+		}
+		if n.IP.To4() != nil {
+			v4 = append(v4, n.IP.String())
+		} else {
+			v6 = append(v6, n.IP.String())
+		}
+	}
+	return append(v4, v6...), nil
+}
+
+// defaultGateway is the IPv4 gateway of the default route in a /proc/net/route table (the kernel's
+// net/ipv4/fib_trie.c: hex, in host byte order).
+func defaultGateway(table string) (string, error) {
+	f, err := os.Open(table)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 3 || fields[1] != "00000000" {
+			continue
+		}
+		b, err := hex.DecodeString(fields[2])
+		if err != nil || len(b) != 4 {
+			continue
+		}
+		ip := make(net.IP, 4)
+		binary.BigEndian.PutUint32(ip, binary.LittleEndian.Uint32(b))
+		return ip.String(), nil
+	}
+	return "", fmt.Errorf("no default route in %s", table)
 }
 
 func fail(code int, msg string) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,16 +30,19 @@ func TestExpandAsTheKubelet(t *testing.T) {
 	}
 }
 
-func TestLoadEnvSetsTheFilesVariables(t *testing.T) {
+func TestLoadEnvMakesTheVariablesInOrder(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "env")
-	if err := os.WriteFile(file, []byte(`{"env":{"PODLAB_T_PASS":"line1\nline2","PODLAB_T_E":""},"expandWith":["PODLAB_T_PASS","A"]}`), 0o444); err != nil {
+	body := `{"env":[{"name":"PODLAB_T_PASS","value":"line1\nline2"},{"name":"PODLAB_T_E","value":""},
+		{"name":"PODLAB_T_URL","expand":"x://$(PODLAB_T_E)$(PODLAB_T_IP):$(PODLAB_T_LATER)"},{"name":"PODLAB_T_IP","field":"status.podIP"},
+		{"name":"PODLAB_T_LATER","value":"1"}]}`
+	if err := os.WriteFile(file, []byte(body), 0o444); err != nil {
 		t.Fatal(err)
 	}
 	names, err := loadEnv(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !names["A"] || !names["PODLAB_T_PASS"] || names["PATH"] {
+	if !names["PODLAB_T_PASS"] || !names["PODLAB_T_URL"] || names["PATH"] {
 		t.Errorf("names = %v", names)
 	}
 	if v := os.Getenv("PODLAB_T_PASS"); v != "line1\nline2" {
@@ -47,7 +51,27 @@ func TestLoadEnvSetsTheFilesVariables(t *testing.T) {
 	if v, ok := os.LookupEnv("PODLAB_T_E"); !ok || v != "" {
 		t.Errorf("PODLAB_T_E = %q, %v", v, ok)
 	}
+	// Expanded against the variables before it only, as the kubelet does.
+	if v := os.Getenv("PODLAB_T_URL"); v != "x://$(PODLAB_T_IP):$(PODLAB_T_LATER)" {
+		t.Errorf("PODLAB_T_URL = %q", v)
+	}
+	if ip := net.ParseIP(os.Getenv("PODLAB_T_IP")); ip == nil {
+		t.Errorf("PODLAB_T_IP = %q", os.Getenv("PODLAB_T_IP"))
+	}
 	if _, err := loadEnv(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Error("a missing file is no error")
+	}
+}
+
+func TestDefaultGatewayFromTheRouteTable(t *testing.T) {
+	table := filepath.Join(t.TempDir(), "route")
+	body := "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n" +
+		"eth0\t0011AC0A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n" +
+		"eth0\t00000000\t010011AC\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+	if err := os.WriteFile(table, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if gw, err := defaultGateway(table); err != nil || gw != "172.17.0.1" {
+		t.Fatalf("gateway %q, %v", gw, err)
 	}
 }

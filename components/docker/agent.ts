@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LABEL_AGENT_OF, LABEL_ROLE } from "../model/labels";
 import { ContainerSpec, PodSpec, ProbeSpec } from "../model/pod-spec";
-import { ENV_EXEC, readsSecretEnv } from "./env-exec";
+import { ENV_EXEC, usesEnvExec } from "./env-exec";
 import { CgroupDriver, cgroupParent } from "./cgroup";
 import { PodSpecError } from "../model/validate";
 import { hostCommand, HostCommand, HostCommandArgs } from "./host-command";
@@ -33,7 +33,7 @@ export function agentPodConfig(spec: PodSpec, driver: CgroupDriver): Record<stri
   // An exec probe runs with the container's environment, its secret variables too: through env-exec,
   // which expands nothing there (no kubelet expands a probe's command).
   const withEnv = (c: ContainerSpec, p: ProbeSpec): ProbeSpec =>
-    p.exec && readsSecretEnv(c) ? { ...p, exec: { command: [ENV_EXEC, "--no-expand", ...p.exec.command] } } : p;
+    p.exec && usesEnvExec(c) ? { ...p, exec: { command: [ENV_EXEC, "--no-expand", ...p.exec.command] } } : p;
   const probes = Object.fromEntries([...spec.initContainers.filter((c) => c.sidecar), ...spec.containers]
     .filter((c) => c.startupProbe || c.readinessProbe || c.livenessProbe)
     .map((c) => [c.name, {

@@ -1,9 +1,11 @@
-// A container's variables read from a Secret, kept out of its Docker configuration: Docker keeps a
-// container's Env where `docker inspect` shows it to anyone who reaches the engine, where the kubelet
-// hands env to the runtime at start. podlab writes them to a tmpfs file per container (secret-env.sh,
-// the command `<pod>-secret-env`, its environment a Pulumi secret), mounted read-only at ENV_FILE,
-// and starts the container through env-exec (agent/envexec, in the sandbox image), which adds them to
-// its environment, expands $(VAR) in the command as the kubelet does, and executes it.
+// A container's variables that Docker cannot be given in its configuration: those read from a Secret
+// (Docker keeps a container's Env where `docker inspect` shows it to anyone who reaches the engine,
+// where the kubelet hands env to the runtime at start), and those known only when the container
+// starts (the pod's and the host's IPs). podlab writes the container's whole environment, in the
+// kubelet's order, to a tmpfs file per container (env-files.sh, the command `<pod>-env`, its
+// environment a Pulumi secret when a Secret is in it), mounted read-only at ENV_FILE, and starts the
+// container through env-exec (agent/envexec, in the sandbox image), which makes the variables, expands
+// $(VAR) in the command as the kubelet does, and executes it.
 // Plain functions without Pulumi, so that the policy pack and the layouts can use them too.
 import { ContainerSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
@@ -14,14 +16,17 @@ export const ENV_EXEC = `${ENV_EXEC_DIR}/env-exec`;
 /** Where a container finds its secret variables (a JSON object, see envFile). */
 export const ENV_FILE = "/.podlab-env";
 
-/** The host directory (a tmpfs) of a pod's secret variables, a file per container. */
-export const secretEnvDir = (pod: string) => `/var/lib/podlab/secret-env/${pod}`;
+/** The host directory (a tmpfs) of a pod's env files, a file per container that starts through env-exec. */
+export const envFilesDir = (pod: string) => `/var/lib/podlab/env/${pod}`;
 
 /** The Docker volume that carries env-exec into a pod's containers. */
 export const envExecVolume = (pod: string) => `${pod}-env-exec`;
 
-/** Whether a container reads a Secret in its environment, and so starts through env-exec. */
-export const readsSecretEnv = (c: ContainerSpec) => c.env.some((e) => e.secret);
+/** Whether a container starts through env-exec: its env reads a Secret, or a value known only at its start. */
+export const usesEnvExec = (c: ContainerSpec) => c.env.some((e) => e.secret || e.runtime);
+
+/** Whether a container's env reads a Secret. */
+export const readsSecret = (c: ContainerSpec) => c.env.some((e) => e.secret);
 
 /** A container's image's own ENTRYPOINT and CMD (`docker image inspect` Config), which env-exec must be told. */
 export interface ImageDefaults {
@@ -30,11 +35,14 @@ export interface ImageDefaults {
 }
 
 /**
- * The file env-exec reads (JSON): `env`, the secret variables by name; `expandWith`, the names of all
- * the container's variables, the only ones the kubelet expands $(VAR) against (never the image's ENV).
+ * The file env-exec reads (JSON): `env`, the container's variables in the kubelet's order, each
+ * `{name, value}`, `{name, field}` (a status field env-exec reads at the start: status.podIP(s), the
+ * address of the pod's interface; status.hostIP(s), its default gateway, the Docker host on the pod's
+ * network) or `{name, expand}` (a literal expanded then against the variables before it). env-exec
+ * expands $(VAR) in the command against these variables only (never the image's ENV).
  */
 export function envFile(c: ContainerSpec): string {
-  return JSON.stringify({ env: Object.fromEntries(c.env.filter((e) => e.secret).map((e) => [e.name, e.value])), expandWith: c.env.map((e) => e.name) });
+  return JSON.stringify({ env: c.env.map((e) => (e.runtime === "expand" ? { name: e.name, expand: e.value } : e.runtime ? { name: e.name, field: e.runtime } : { name: e.name, value: e.value })) });
 }
 
 // env-exec expands every argument: an image's own words, which the kubelet leaves alone, get each $ doubled.

@@ -27,7 +27,7 @@ export interface HostFacts {
   node: NodeFacts;
   /** The image IDs the engine has, by reference (those it lacks are left out). */
   imageIds: Map<string, string>;
-  /** Those images' own ENTRYPOINT and CMD, by reference (for env-exec: see secret-env.ts). */
+  /** Those images' own ENTRYPOINT and CMD, by reference (for env-exec: see env-exec.ts). */
   imageDefaults: Map<string, ImageDefaults>;
   /** The stack (podlab.dev/stack) of every docker-host pod's sandbox on the host, by pod name. */
   owners: Map<string, string>;

@@ -42,7 +42,7 @@ function holding(mode: string | undefined, sandboxId: string): NamespaceHolding 
  * expansion.ts): so that both platforms' layouts show the same words. Anything else, as observed.
  */
 export function asWritten(written: string[], observed: string[] | undefined, env: { name: string; value: string }[], viaEnvExec = false): string[] {
-  // Through env-exec (secret-env.ts) the words are kept as written: env-exec expands them.
+  // Through env-exec (env-exec.ts) the words are kept as written: env-exec expands them.
   const expanded = viaEnvExec ? written : expandArgs(written, env);
   return observed && expanded.length === observed.length && expanded.every((w, i) => w === observed[i]) ? written : observed ?? [];
 }

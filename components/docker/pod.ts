@@ -20,8 +20,8 @@ import { hostCommand, HostCommand } from "./host-command";
 import { volumeSource } from "./paths";
 import { DockerTarget } from "./target";
 import { volumesCommand } from "./volumes";
-import { ENV_EXEC_DIR, ENV_FILE, envExecArgs, envExecVolume, ImageDefaults, readsSecretEnv, secretEnvDir } from "./env-exec";
-import { secretEnvCommand } from "./secret-env";
+import { ENV_EXEC_DIR, ENV_FILE, envExecArgs, envExecVolume, envFilesDir, ImageDefaults, usesEnvExec } from "./env-exec";
+import { envFilesCommand } from "./env-files";
 import { StackImages } from "./images";
 import { initCommand } from "./init";
 import { dockerLayout, layoutOrder } from "./layout";
@@ -191,8 +191,8 @@ export class DockerPod extends pulumi.ComponentResource {
     if (!CGROUP_DRIVERS.includes(args.cgroupDriver)) throw new PodSpecError("cgroupDriver", args.cgroupDriver, "is not cgroupfs or systemd");
     checkImage("agentImage", args.agentImage);
     // What env-exec needs, known before anything is made.
-    spec.initContainers.forEach((c, i) => readsSecretEnv(c) && envExecArgs(`${source}: spec.initContainers[${i}]`, c, args.imageDefaults?.get(c.image)));
-    spec.containers.forEach((c, i) => readsSecretEnv(c) && envExecArgs(`${source}: spec.containers[${i}]`, c, args.imageDefaults?.get(c.image)));
+    spec.initContainers.forEach((c, i) => usesEnvExec(c) && envExecArgs(`${source}: spec.initContainers[${i}]`, c, args.imageDefaults?.get(c.image)));
+    spec.containers.forEach((c, i) => usesEnvExec(c) && envExecArgs(`${source}: spec.containers[${i}]`, c, args.imageDefaults?.get(c.image)));
     const readyTimeout = readyTimeoutSeconds("readyTimeout", args.readyTimeout);
     const minReady = minReadySeconds("minReadySeconds", args.minReadySeconds, readyTimeout);
     super("podlab:docker:Pod", name, {}, opts);
@@ -212,16 +212,17 @@ export class DockerPod extends pulumi.ComponentResource {
     // Fixed container names: an old container must go before its replacement can take the name.
     // The cgroup parent is a plain value, so that a pod-level limit change (an update of the cgroup
     // in place) shows on the cgroup alone; a new cgroup still makes new containers (replaceWith).
-    // Variables read from a Secret: a tmpfs file per container, and env-exec to read it (secret-env.ts).
-    // A change to them replaces the command, and with it the pod, as a new Pod reads the new values.
-    const secretEnv = secretEnvCommand(spec, args.target, { parent: this, deleteBeforeReplace: true });
+    // Variables read from a Secret or known only at the start: a tmpfs file per container, and env-exec
+    // to read it (env-exec.ts). A change to them replaces the command, and with it the pod, as a new Pod
+    // reads the new values.
+    const envFiles = envFilesCommand(spec, args.target, { parent: this, deleteBeforeReplace: true });
     // Docker fills a volume from the image once, when it is new: a new sandbox image makes a new one.
-    const envExec = secretEnv ? new docker.Volume(envExecVolume(name), {
+    const envExec = envFiles ? new docker.Volume(envExecVolume(name), {
       name: envExecVolume(name), labels: [{ label: LABEL_POD, value: name }, { label: "podlab.dev/sandbox-image", value: image(args.sandboxImage).imageId }],
     }, { parent: this, deleteBeforeReplace: true }) : undefined;
     const containerOpts = {
-      parent: this, deleteBeforeReplace: true, dependsOn: [cgroup, ...(volumes ? [volumes] : []), ...(secretEnv ? [secretEnv, envExec!] : [])],
-      replaceWith: [cgroup, ...(secretEnv ? [secretEnv, envExec!] : [])],
+      parent: this, deleteBeforeReplace: true, dependsOn: [cgroup, ...(volumes ? [volumes] : []), ...(envFiles ? [envFiles, envExec!] : [])],
+      replaceWith: [cgroup, ...(envFiles ? [envFiles, envExec!] : [])],
     };
     // Sidecars are in the pod's network too: their host ports are published as the app containers'.
     const published = [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers].flatMap((c) =>
@@ -259,22 +260,22 @@ export class DockerPod extends pulumi.ComponentResource {
         // shareProcessNamespace: pause becomes the members' PID 1.
         ...(spec.shareProcessNamespace ? { pidMode: joinSandbox } : {}),
         // Docker has no $(VAR) expansion: the model's env is already the kubelet's final one (env.ts).
-        // A Secret's values stay out: env-exec reads them (see below).
-        envs: c.env.filter((e) => !e.secret).map((e) => `${e.name}=${e.value}`),
+        // A Secret's values stay out, and what is known only at the start: env-exec makes them (see below).
+        envs: c.env.filter((e) => !e.secret && !e.runtime).map((e) => `${e.name}=${e.value}`),
         ...settings,
         // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
         restart: "no",
         labels: labels(name, role, c.name),
       };
       // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
-      if (readsSecretEnv(c)) {
-        // env-exec first: it adds the secret variables, then expands command and args as the kubelet does.
+      if (usesEnvExec(c)) {
+        // env-exec first: it makes the variables, then expands command and args as the kubelet does.
         const { entrypoints, command } = envExecArgs(at, c, args.imageDefaults?.get(c.image));
         containerArgs.entrypoints = entrypoints;
         if (command.length) containerArgs.command = command;
         containerArgs.mounts = [...(settings.mounts as docker.types.input.ContainerMount[] ?? []),
           { type: "volume", source: envExecVolume(name), target: ENV_EXEC_DIR, readOnly: true },
-          { type: "bind", source: `${secretEnvDir(name)}/${c.name}`, target: ENV_FILE, readOnly: true }];
+          { type: "bind", source: `${envFilesDir(name)}/${c.name}`, target: ENV_FILE, readOnly: true }];
         return containerArgs;
       }
       if (c.command.length) containerArgs.entrypoints = expandArgs(c.command, c.env);

@@ -13,7 +13,7 @@ import { StackImages } from "./images";
 import { DockerPod, stackIdentity } from "./pod";
 import { agentContainerName, DockerAgent } from "./agent";
 import { LABEL_STACK } from "../model/labels";
-import { readsSecretEnv } from "./env-exec";
+import { usesEnvExec } from "./env-exec";
 
 /**
  * podlab:cgroupDriver: "auto" (the default) takes the engine's; an explicit driver must be the
@@ -84,8 +84,8 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const facts = await hostFacts(target, target ? [] : uses.map((u) => u.ref));
   const driver = cgroupDriver(config, () => facts.cgroupDriver);
   const { ids: imageIds, copy } = target ? remoteImageIds(uses, target) : { ids: localImageIds(uses, undefined, facts.imageIds), copy: [] };
-  // env-exec's images (secret-env.ts): a remote host's copied ones are as the local engine has them.
-  const needDefaults = pods.flatMap(({ spec }) => [...spec.initContainers, ...spec.containers].filter((c) => readsSecretEnv(c) && !c.command.length).map((c) => c.image));
+  // env-exec's images (env-exec.ts): a remote host's copied ones are as the local engine has them.
+  const needDefaults = pods.flatMap(({ spec }) => [...spec.initContainers, ...spec.containers].filter((c) => usesEnvExec(c) && !c.command.length).map((c) => c.image));
   const imageDefaults = !target ? facts.imageDefaults : new Map([
     ...inspectImages(needDefaults.filter((r) => copy.includes(r))).defaults, ...inspectImages(needDefaults.filter((r) => !copy.includes(r)), target).defaults]);
   checkPodNames(pods, facts.owners, stackIdentity());

@@ -24,7 +24,21 @@ export interface EnvVar {
   name: string;
   value: string;
   secret?: true;
+  /**
+   * Known only when the container starts: a status field (the pod's or the host's IP, `value` ""), or
+   * "expand", a literal whose $(VAR) reads one (`value` as written, expanded then against the
+   * variables before it). On the docker platform env-exec makes them (env-exec.ts).
+   */
+  runtime?: StatusField | "expand";
 }
+
+/**
+ * The status fields fieldRef reads that only exist once the pod runs (the kubelet's
+ * podFieldSelectorRuntimeValue): the pod's IPs, and the host's.
+ */
+export const STATUS_FIELDS = ["status.podIP", "status.podIPs", "status.hostIP", "status.hostIPs"] as const;
+export type StatusField = (typeof STATUS_FIELDS)[number];
+const isStatusField = (f: string): f is StatusField => (STATUS_FIELDS as readonly string[]).includes(f);
 
 /**
  * What the node tells a pod, on the docker platform the Docker host (`docker info`): its name for
@@ -83,7 +97,7 @@ export function fieldValue(at: string, fieldPath: string, pod: IPod, options: En
     "spec.serviceAccountName": "a Docker host has no Kubernetes API identities",
   };
   throw new PodSpecError(`${at}.fieldRef.fieldPath`, fieldPath,
-    `is not rendered on the docker platform: ${why[fieldPath] ?? "the pod's and host's addresses are not given to its containers there (metadata.name, metadata.namespace, metadata.labels['…'], metadata.annotations['…'] and spec.nodeName are)"}`);
+    `is not rendered on the docker platform: ${why[fieldPath] ?? "metadata.name, metadata.namespace, metadata.labels['…'], metadata.annotations['…'], spec.nodeName and, in env, status.podIP(s) and status.hostIP(s) are"}`);
 }
 
 /**
@@ -146,7 +160,7 @@ const byName = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a
  * resolves it).
  */
 export function containerEnv(at: string, c: K8sContainer, pod: IPod, options: EnvOptions): EnvVar[] {
-  const vars = new Map<string, { value: string; secret: boolean }>();
+  const vars = new Map<string, { value: string; secret: boolean; runtime?: EnvVar["runtime"] }>();
   (c.envFrom ?? []).forEach((from, i) => {
     const here = `${at}.envFrom[${i}]`;
     const [kind, ref] = from.secretRef ? ["Secret", from.secretRef] as const : ["ConfigMap", from.configMapRef!] as const;
@@ -162,14 +176,20 @@ export function containerEnv(at: string, c: K8sContainer, pod: IPod, options: En
     const here = `${at}.env[${j}]`;
     const from = e.valueFrom;
     if (!from) {
-      // A literal that reads a secret variable holds its value: it is secret too.
-      let secret = false;
+      // A literal that reads a secret variable holds its value: it is secret too. One that reads a
+      // variable known only at the container's start is expanded then, as written.
+      let [secret, runtime] = [false, false];
       const value = expand(e.value ?? "", (n) => {
         const v = vars.get(n);
         if (v?.secret) secret = true;
+        if (v?.runtime) runtime = true;
         return v?.value;
       });
-      vars.set(e.name, { value, secret });
+      vars.set(e.name, runtime ? { value: e.value ?? "", secret, runtime: "expand" } : { value, secret });
+      return;
+    }
+    if (from.fieldRef && isStatusField(from.fieldRef.fieldPath)) {
+      vars.set(e.name, { value: "", secret: false, runtime: from.fieldRef.fieldPath });
       return;
     }
     let value: string | undefined;
@@ -193,5 +213,5 @@ export function containerEnv(at: string, c: K8sContainer, pod: IPod, options: En
     }
     if (value !== undefined) vars.set(e.name, { value, secret: false });
   });
-  return [...vars].map(([name, v]) => ({ name, value: v.value, ...(v.secret ? { secret: true as const } : {}) }));
+  return [...vars].map(([name, v]) => ({ name, value: v.value, ...(v.secret ? { secret: true as const } : {}), ...(v.runtime ? { runtime: v.runtime } : {}) }));
 }

@@ -140,6 +140,7 @@ function mountSubPath(at: string, m: NonNullable<K8sContainer["volumeMounts"]>[n
   const path = expand(m.subPathExpr, (n) => {
     // A bind mount's source is in the container's configuration, which `docker inspect` shows.
     if (strict && values.get(n)?.secret) throw new PodSpecError(`${at}.subPathExpr`, m.subPathExpr, `reads ${n}, a variable from a Secret: a path made of a secret is not rendered on the docker platform`);
+    if (strict && values.get(n)?.runtime) throw new PodSpecError(`${at}.subPathExpr`, m.subPathExpr, `reads ${n}, a variable known only when the container starts: not rendered on the docker platform, where a mount's source is fixed when the container is made`);
     return values.get(n)?.value;
   });
   if (strict && (path.startsWith("/") || path.split("/").includes("..") || path.includes("$("))) {

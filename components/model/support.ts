@@ -26,7 +26,7 @@ const CONTAINER: FieldSupport[] = [
   { path: "env[].valueFrom.configMapKeyRef.name", docker: "the key's value in the ConfigMap of that name in the manifests, as written (no $(VAR) expansion); a missing one is refused unless optional" },
   { path: "env[].valueFrom.configMapKeyRef.key", docker: "the key to read; a missing one is refused unless optional" },
   { path: "env[].valueFrom.configMapKeyRef.optional", docker: "true: a missing ConfigMap or key sets no variable, as the kubelet does" },
-  { path: "env[].valueFrom.fieldRef.fieldPath", docker: "metadata.name; metadata.namespace (the manifest's, else default); metadata.labels['…'] and metadata.annotations['…']; spec.nodeName: the Docker host's name (`docker info`). The pod's and host's IPs, metadata.uid and spec.serviceAccountName are refused" },
+  { path: "env[].valueFrom.fieldRef.fieldPath", docker: "metadata.name; metadata.namespace (the manifest's, else default); metadata.labels['…'] and metadata.annotations['…']; spec.nodeName: the Docker host's name (`docker info`); status.podIP and status.podIPs: the pod's address on its network, status.hostIP and status.hostIPs: its gateway, the Docker host on the pod's network, both read by env-exec when the container starts (see Secrets in env). metadata.uid and spec.serviceAccountName are refused" },
   { path: "env[].valueFrom.fieldRef.apiVersion", docker: "v1" },
   { path: "env[].valueFrom.resourceFieldRef.resource", docker: "limits.cpu, limits.memory, requests.cpu, requests.memory, divided by the divisor and rounded up as the kubelet does; an unset limit is the Docker host's CPUs or memory (the kubelet's node allocatable)" },
   { path: "env[].valueFrom.resourceFieldRef.containerName", docker: "the container whose resources are read (default: this one)" },
@@ -98,7 +98,7 @@ export const POD_FIELDS: readonly FieldSupport[] = [
   { path: "spec.containers[].ports[].name", docker: "names the port for probes (and for Services, on Kubernetes)" },
   ...CONTAINER.map((f) => ({ ...f, path: `spec.initContainers[].${f.path}` })),
   // Sidecars (restartPolicy: Always) only: the API server refuses probes on other init containers.
-  { path: "spec.initContainers[].restartPolicy", docker: "Always: a sidecar container, kept by the pod's agent as the kubelet keeps one: started in order among the init containers and not awaited (the next starts once it runs and its startupProbe passed), restarted whenever it exits (with the back-off), Ready by its readinessProbe, stopped after the app containers" },
+  { path: "spec.initContainers[].restartPolicy", docker: "Always: a sidecar container, kept by the pod's agent as the kubelet keeps one: started in order among the init containers and not awaited (the next starts once it runs and, when the agent starts it, its startupProbe passed), restarted whenever it exits (with the back-off), Ready by its readinessProbe, stopped after the app containers" },
   ...PROBE.map((f) => ({ ...f, path: `spec.initContainers[].readinessProbe.${f.path}`, docker: `a sidecar's readiness: ${f.docker}` })),
   ...PROBE.map((f) => ({ ...f, path: `spec.initContainers[].livenessProbe.${f.path}`, docker: `a sidecar's liveness (a failed one kills it): ${f.docker}` })),
   ...PROBE.map((f) => ({ ...f, path: `spec.initContainers[].startupProbe.${f.path}`, docker: `a sidecar's startup (the next init container waits for it): ${f.docker}` })),

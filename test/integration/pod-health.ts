@@ -33,7 +33,7 @@ export async function expectNothingLeft(pod: string): Promise<void> {
   expect(cgroupDirs(`pod-${pod}`), `cgroups of ${pod}`).toEqual([]);
   // env-exec's volume, and the tmpfs of the pod's secret variables (components/docker/env-exec.ts).
   expect((await execa("docker", ["volume", "ls", "-q", "--filter", `name=^${pod}-env-exec$`])).stdout, `volumes of ${pod}`).toBe("");
-  expect(existsSync(`/var/lib/podlab/secret-env/${pod}`), `secret variables of ${pod}`).toBe(false);
+  expect(existsSync(`/var/lib/podlab/env/${pod}`), `env files of ${pod}`).toBe(false);
 }
 
 /** The HTTP status of a GET on the host's loopback address, or 0 when nothing answers. */

@@ -304,26 +304,38 @@ describe("DockerPod", () => {
     expect(app.command).toEqual(["--password=$(PASS)", "--region=$(REGION)"]);
     expect(app.mounts).toEqual([
       { type: "volume", source: "sec-env-exec", target: "/.podlab", readOnly: true },
-      { type: "bind", source: "/var/lib/podlab/secret-env/sec/app", target: "/.podlab-env", readOnly: true },
+      { type: "bind", source: "/var/lib/podlab/env/sec/app", target: "/.podlab-env", readOnly: true },
     ]);
     // The image's own words are not the kubelet's to expand: each $ doubled for env-exec.
     expect(byName("sec-sidecar")!.inputs).toMatchObject({ entrypoints: ["/.podlab/env-exec", "/bin/sh", "-c"], command: ["echo $$HOME"] });
     expect(byName("sec-sandbox")!.inputs.mounts).toEqual([{ type: "volume", source: "sec-env-exec", target: "/.podlab" }]);
     expect(byName("sec-env-exec")!.type).toBe("docker:index/volume:Volume");
     // A Pulumi secret: the mocks see it wrapped, under the secret signature.
-    const wrapped = byName("sec-secret-env")!.inputs.environment;
+    const wrapped = byName("sec-env")!.inputs.environment;
     expect(wrapped["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
-    expect(byName("sec-secret-env")!.inputs.triggers["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(byName("sec-env")!.inputs.triggers["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
     const env = wrapped.value;
-    expect(env).toMatchObject({ PODLAB_ENV_DIR: "/var/lib/podlab/secret-env/sec", PODLAB_ENV_CONTAINERS: "app\nsidecar" });
-    expect(JSON.parse(Buffer.from(env.PODLAB_ENV_0, "base64").toString())).toEqual({ env: { PASS: "s3cr$t" }, expandWith: ["REGION", "PASS"] });
-    expect(JSON.parse(Buffer.from(env.PODLAB_ENV_1, "base64").toString())).toEqual({ env: { DB_password: "s3cr$t" }, expandWith: ["DB_password"] });
+    expect(env).toMatchObject({ PODLAB_ENV_DIR: "/var/lib/podlab/env/sec", PODLAB_ENV_CONTAINERS: "app\nsidecar" });
+    expect(JSON.parse(Buffer.from(env.PODLAB_ENV_0, "base64").toString())).toEqual({ env: [{ name: "REGION", value: "eu" }, { name: "PASS", value: "s3cr$t" }] });
+    expect(JSON.parse(Buffer.from(env.PODLAB_ENV_1, "base64").toString())).toEqual({ env: [{ name: "DB_password", value: "s3cr$t" }] });
     // Nothing else holds the value: not the labels, not the other commands.
-    const plain = JSON.stringify(registered.filter((r) => r.name !== "sec-secret-env").map((r) => r.inputs));
+    const plain = JSON.stringify(registered.filter((r) => r.name !== "sec-env").map((r) => r.inputs));
     expect(plain).not.toContain("s3cr$t");
     // The layout shows the command as written, and no mount the manifest did not ask for.
     const layout = await valueOf(pod.layout);
     expect(layout.containers.find((c) => c.name === "app")).toMatchObject({ command: ["/bin/app"], args: ["--password=$(PASS)", "--region=$(REGION)"], mounts: [] });
+  });
+
+  it("starts a container whose env reads the pod's IP through env-exec, its file no secret", async () => {
+    const manifest: any = namedPod("ips");
+    manifest.spec.containers[1].env = [{ name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }, { name: "URL", value: "http://$(IP)" }, { name: "K", value: "v" }];
+    const pod = make(manifest);
+    await settled(pod);
+    expect(byName("ips-sidecar")!.inputs).toMatchObject({ envs: ["K=v"], entrypoints: ["/.podlab/env-exec", "/bin/sleep", "3650d"] });
+    expect(byName("ips-app")!.inputs.entrypoints).toBeUndefined();
+    const env = byName("ips-env")!.inputs.environment;
+    expect(env["4dabf18193072939515e22adb298388d"]).toBeUndefined();
+    expect(JSON.parse(Buffer.from(env.PODLAB_ENV_0, "base64").toString())).toEqual({ env: [{ name: "IP", field: "status.podIP" }, { name: "URL", expand: "http://$(IP)" }, { name: "K", value: "v" }] });
   });
 
   it("refuses bad input before registering anything", () => {

@@ -71,8 +71,8 @@ describe("a container's environment, as the kubelet makes it", () => {
     expect(refuse([{ name: "X", valueFrom: { secretKeyRef: { name: "db", key: "nope" } } }])).toThrow(
       'Pod web: spec.containers[0].env[0].valueFrom.secretKeyRef.key: "nope" is not a key of Secret db (mark the reference optional: true to run without it)');
     expect(refuse([], [{ secretRef: { name: "absent" } }])).toThrow('Pod web: spec.containers[0].envFrom[0].secretRef.name: "absent" is not the name of a Secret in the stack\'s manifests');
-    expect(refuse([{ name: "X", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }])).toThrow(
-      'Pod web: spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "status.podIP" is not rendered on the docker platform: the pod\'s and host\'s addresses');
+    expect(refuse([{ name: "X", valueFrom: { fieldRef: { fieldPath: "spec.serviceAccountName" } } }])).toThrow(
+      'Pod web: spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "spec.serviceAccountName" is not rendered on the docker platform: a Docker host has no Kubernetes API identities');
     expect(refuse([{ name: "X", valueFrom: { fieldRef: { fieldPath: "metadata.uid" } } }])).toThrow("a Docker pod has no UID");
     expect(refuse([{ name: "X", valueFrom: { resourceFieldRef: { resource: "limits.ephemeral-storage" } } }])).toThrow(
       'Pod web: spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: "limits.ephemeral-storage" is not rendered on the docker platform');
@@ -91,10 +91,17 @@ describe("a container's environment, as the kubelet makes it", () => {
     ]);
   });
 
+  it("leaves the pod's and host's IPs, and literals that read them, to the container's start", () => {
+    const p = pod({ env: [{ name: "A", value: "a" }, { name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+      { name: "URL", value: "http://$(IP):$(A)/$$x" }, { name: "HOSTS", valueFrom: { fieldRef: { fieldPath: "status.hostIPs" } } }, { name: "B", value: "$(A)" }] });
+    expect(envOf(p)).toEqual([{ name: "A", value: "a" }, { name: "IP", value: "", runtime: "status.podIP" },
+      { name: "URL", value: "http://$(IP):$(A)/$$x", runtime: "expand" }, { name: "HOSTS", value: "", runtime: "status.hostIPs" }, { name: "B", value: "a" }]);
+  });
+
   it("on Kubernetes refuses nothing: what the cluster holds or the kubelet knows is left to them", () => {
     const p = pod({ envFrom: [{ secretRef: { name: "s" } }, { configMapRef: { name: "in-cluster" } }],
       env: [{ name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }, { name: "K", valueFrom: { configMapKeyRef: { name: "in-cluster", key: "k" } } }, { name: "L", value: "x" }] });
-    expect(envOf(p, { configMaps, strict: false })).toEqual([{ name: "L", value: "x" }]);
+    expect(envOf(p, { configMaps, strict: false })).toEqual([{ name: "IP", value: "", runtime: "status.podIP" }, { name: "L", value: "x" }]);
   });
 });
 

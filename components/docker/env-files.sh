@@ -1,14 +1,15 @@
-# The secret variables of a pod's containers (those read from a Secret) as files on a tmpfs, one per
-# container, which the container bind-mounts read-only at /.podlab-env and env-exec reads
-# (agent/envexec): Docker would show them in the container's configuration. Run by the command
-# provider with bash; every value comes from the environment, which is a Pulumi secret:
-#   PODLAB_ENV_DIR         /var/lib/podlab/secret-env/<pod>: a tmpfs, so the values never reach a disk
+# The environment of a pod's containers that start through env-exec (agent/envexec: their env reads a
+# Secret, which Docker would show in the container's configuration, or the pod's or host's IP, known
+# only at the start) as files on a tmpfs, one per container, which the container bind-mounts
+# read-only at /.podlab-env. Run by the command provider with bash; every value comes from the
+# environment, which is a Pulumi secret when a Secret is in it:
+#   PODLAB_ENV_DIR         /var/lib/podlab/env/<pod>: a tmpfs, so a secret never reaches a disk
 #   PODLAB_ENV_CONTAINERS  the containers' names, one per line
 #   PODLAB_ENV_<n>         the n-th container's file (from 0), in base64; never printed
 set -euo pipefail
 : "${PODLAB_ENV_DIR:?}" "${1:?action}"
-fail() { echo "podlab secret-env: $*" >&2; exit 1; }
-[[ "$PODLAB_ENV_DIR" =~ ^/var/lib/podlab/secret-env/[a-z0-9-]+$ ]] || fail "unexpected directory $PODLAB_ENV_DIR"
+fail() { echo "podlab env-files: $*" >&2; exit 1; }
+[[ "$PODLAB_ENV_DIR" =~ ^/var/lib/podlab/env/[a-z0-9-]+$ ]] || fail "unexpected directory $PODLAB_ENV_DIR"
 
 write() {
   local name var n=0
@@ -24,7 +25,7 @@ write() {
     mv -f "$PODLAB_ENV_DIR/.$name.tmp" "$PODLAB_ENV_DIR/$name"
     n=$((n + 1))
   done <<< "${PODLAB_ENV_CONTAINERS:-}"
-  echo "secret variables of $n containers under $PODLAB_ENV_DIR"
+  echo "the environment of $n containers under $PODLAB_ENV_DIR"
 }
 
 remove() {

@@ -1,11 +1,14 @@
-// Secrets in env on both stacks: secretKeyRef, envFrom secretRef, a literal and a command that read
-// them; on the Docker host the values reach the processes through env-exec and a tmpfs file, and are
-// nowhere in `docker inspect`, the state or Pulumi's output; a restarted container reads them again;
-// a changed Secret replaces the pod with the new values, as a new Pod on Kubernetes reads them.
+// What Docker cannot be given in a container's configuration, through env-exec, on both stacks:
+// Secrets in env (secretKeyRef, envFrom secretRef, a literal and a command that read them), whose
+// values reach the processes through a tmpfs file and are nowhere in `docker inspect`, the state or
+// Pulumi's output; and the pod's and host's IPs (fieldRef status.podIP, status.hostIP), known only at
+// the start. A restarted container reads them again; a changed Secret replaces the pod with the new
+// values, as a new Pod on Kubernetes reads them.
 import execa from "execa";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubectl } from "../../host/cri";
 import { liveKubernetesPod } from "../../host/live";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
@@ -35,6 +38,9 @@ function docs(password = SECRET) {
               { name: "PASS", valueFrom: { secretKeyRef: { name: `${name}-db`, key: "PASSWORD" } } },
               { name: "URL", value: "pg://$(PASS)@db.$(REGION)" },
               { name: "GONE", valueFrom: { secretKeyRef: { name: `${name}-absent`, key: "x", optional: true } } },
+              { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+              { name: "HOST_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } },
+              { name: "ADDR", value: "$(POD_IP):8080" },
             ],
           },
           {
@@ -52,10 +58,16 @@ function docs(password = SECRET) {
 /** The variables of a process (/proc/<pid>/environ) that the test set. */
 function environOf(pid: number): Record<string, string> {
   const all = Object.fromEntries(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-  return Object.fromEntries(Object.entries(all).filter(([k]) => ["REGION", "PASS", "URL", "GONE", "DB_PASSWORD", "DB_USER"].includes(k)));
+  return Object.fromEntries(Object.entries(all).filter(([k]) => ["REGION", "PASS", "URL", "GONE", "DB_PASSWORD", "DB_USER", "POD_IP", "HOST_IP", "ADDR"].includes(k)));
 }
-const expected = (password: string) => ({
-  app: { REGION: "eu-1", PASS: password, URL: `pg://${password}@db.eu-1` },
+/** The pod's and the host's IPs, as each platform has them: the docker host is on the pod's network at its gateway. */
+type Ips = { pod: string; host: string };
+const dockerIps = async (): Promise<Ips> => {
+  const [pod, host] = (await execa("docker", ["inspect", "-f", "{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}}", `${name}-sandbox`])).stdout.split(" ");
+  return { pod, host };
+};
+const expected = (password: string, ips: Ips) => ({
+  app: { REGION: "eu-1", PASS: password, URL: `pg://${password}@db.eu-1`, POD_IP: ips.pod, HOST_IP: ips.host, ADDR: `${ips.pod}:8080` },
   sidecar: { DB_PASSWORD: password, DB_USER: "admin" },
 });
 
@@ -63,7 +75,7 @@ function filesBelow(dir: string): string {
   return readdirSync(dir, { recursive: true, encoding: "utf8" }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).map((f) => readFileSync(f, "latin1")).join("\n");
 }
 
-describe("Secrets in env on the docker-host stack", () => {
+describe("Secrets and IPs in env on the docker-host stack", () => {
   let stack: ScratchStack;
   const outputs: string[] = [];
 
@@ -75,9 +87,9 @@ describe("Secrets in env on the docker-host stack", () => {
 
   afterAll(() => destroyAndCheck(stack, name), 300_000);
 
-  it("gives the processes the variables a kubelet gives, and expands the command with them", async () => {
+  it("gives the processes the variables a kubelet gives, the pod's IP and the host's, and expands the command with them", async () => {
     const pod = await wholePod(name, ["app", "sidecar"]);
-    expect({ app: environOf(pod.members.app.pid), sidecar: environOf(pod.members.sidecar.pid) }).toEqual(expected(SECRET));
+    expect({ app: environOf(pod.members.app.pid), sidecar: environOf(pod.members.sidecar.pid) }).toEqual(expected(SECRET, await dockerIps()));
     expect((await execa("docker", ["exec", `${name}-app`, "cat", "/tmp/said"])).stdout).toBe(`url=pg://${SECRET}@db.eu-1`);
     // The sidecar's image CMD runs (sleep infinity), and its exec probe saw the variable: it is Ready.
     expect(readFileSync(`/proc/${pod.members.sidecar.pid}/cmdline`, "utf8").split("\0").filter(Boolean)).toEqual(["sleep", "infinity"]);
@@ -93,7 +105,7 @@ describe("Secrets in env on the docker-host stack", () => {
     for (const [where, text] of Object.entries(places)) {
       for (const form of forms(SECRET)) expect(text.includes(form), `${where} holds ${form}`).toBe(false);
     }
-    expect(readFileSync("/proc/self/mountinfo", "utf8")).toMatch(new RegExp(` /var/lib/podlab/secret-env/${name} .* - tmpfs `));
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).toMatch(new RegExp(` /var/lib/podlab/env/${name} .* - tmpfs `));
   }, 120_000);
 
   it("gives a restarted container the variables again", async () => {
@@ -105,7 +117,7 @@ describe("Secrets in env on the docker-host stack", () => {
       await new Promise((r) => setTimeout(r, 1000));
       after = await waitWhole(name, ["app", "sidecar"]);
     }
-    expect(environOf(after.members.app.pid)).toEqual(expected(SECRET).app);
+    expect(environOf(after.members.app.pid)).toEqual(expected(SECRET, await dockerIps()).app);
   }, 120_000);
 
   it("replaces the pod when the Secret changes, with the new values, which stay out of the state", async () => {
@@ -113,11 +125,11 @@ describe("Secrets in env on the docker-host stack", () => {
     stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: docs(ROTATED) });
     const preview = await stack.preview({ diff: true });
     const replaced = preview.steps.filter((s) => s.op === "replace" || s.op === "create-replacement").map((s) => s.urn.split("::").pop());
-    expect(replaced).toEqual(expect.arrayContaining([`${name}-secret-env`, `${name}-sandbox`, `${name}-app`, `${name}-sidecar`]));
+    expect(replaced).toEqual(expect.arrayContaining([`${name}-env`, `${name}-sandbox`, `${name}-app`, `${name}-sidecar`]));
     outputs.push(preview.stdout, (await stack.up()).stdout);
     const after = await wholePod(name, ["app", "sidecar"]);
     expect(after.sandbox.id).not.toBe(before.sandbox.id);
-    expect({ app: environOf(after.members.app.pid), sidecar: environOf(after.members.sidecar.pid) }).toEqual(expected(ROTATED));
+    expect({ app: environOf(after.members.app.pid), sidecar: environOf(after.members.sidecar.pid) }).toEqual(expected(ROTATED, await dockerIps()));
     const text = filesBelow(join(stack.dir, ".state")) + outputs.join("\n");
     for (const form of [...forms(SECRET), ...forms(ROTATED)]) expect(text.includes(form), form).toBe(false);
   }, 300_000);
@@ -131,7 +143,8 @@ describe("Secrets in env on the docker-host stack", () => {
       const up = await kube.up();
       const pod = await liveKubernetesPod(cluster, name);
       const pidOf = (c: string) => pod.containers.find((x) => x.name === c)!.pid;
-      expect({ app: environOf(pidOf("app")), sidecar: environOf(pidOf("sidecar")) }).toEqual(expected(SECRET));
+      const status = JSON.parse((await kubectl(cluster, "get", "pod", name, "-o", "json")).stdout).status;
+      expect({ app: environOf(pidOf("app")), sidecar: environOf(pidOf("sidecar")) }).toEqual(expected(SECRET, { pod: status.podIP, host: status.hostIP }));
       const text = filesBelow(join(kube.dir, ".state")) + up.stdout;
       for (const form of forms(SECRET)) expect(text.includes(form), form).toBe(false);
     } finally {
