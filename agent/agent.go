@@ -37,6 +37,14 @@ type State struct {
 	Initialized bool   `json:"initialized"`
 	// Terminal is the pod's phase once it has Succeeded or Failed: it stays so.
 	Terminal string `json:"terminal,omitempty"`
+	// PostStarted is each container's run whose postStart hook completed.
+	PostStarted map[string]Run `json:"postStarted,omitempty"`
+}
+
+// Run names one run of a container in the state file.
+type Run struct {
+	ID      string    `json:"id"`
+	Started time.Time `json:"started"`
 }
 
 type Agent struct {
@@ -50,6 +58,12 @@ type Agent struct {
 	dir      string
 	state    State
 	prober   *Prober
+	hooks    *Hooks
+	// grace is the pod's terminationGracePeriodSeconds: what a stop with a preStop hook gets.
+	grace time.Duration
+	// ip is the sandbox's address as the last sync saw it (for hooks run outside a sync).
+	ipMu sync.Mutex
+	ip   string
 	// wake asks for a sync now (Docker events, probe results).
 	wake chan struct{}
 	// readyAt is when the pod last became Ready (zero while it is not): Kubernetes' Ready condition's
@@ -94,6 +108,26 @@ func (a *Agent) load() {
 	if a.state.History == nil {
 		a.state.History = map[string]*History{}
 	}
+	done := map[string]incarnation{}
+	for name, r := range a.state.PostStarted {
+		done[name] = incarnation{r.ID, r.Started}
+	}
+	a.hooks.mu.Lock()
+	a.hooks.done = done
+	a.hooks.mu.Unlock()
+}
+
+// podIP is the sandbox's address as the last sync saw it.
+func (a *Agent) podIP() string {
+	a.ipMu.Lock()
+	defer a.ipMu.Unlock()
+	return a.ip
+}
+
+// started says whether a container's current run has started: its startup probe passed and its
+// postStart hook completed (the kubelet's Started).
+func (a *Agent) started(name string, o *Observed) bool {
+	return o != nil && a.prober.Started(name) && a.hooks.PostStarted(name, incarnation{o.ID, o.StartedAt})
 }
 
 // history is a container's history, made on first use.
@@ -235,7 +269,8 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	p := Pod{Policy: a.policy, Inits: a.inits, Sidecars: a.sidecars, Members: a.members, Observed: map[string]*Observed{}, HaveSnapshot: map[string]bool{}, Started: a.prober.Started}
+	p := Pod{Policy: a.policy, Inits: a.inits, Sidecars: a.sidecars, Members: a.members, Observed: map[string]*Observed{}, HaveSnapshot: map[string]bool{}}
+	p.Started = func(name string) bool { return a.started(name, p.Observed[name]) }
 	var sandboxID string
 	if len(cs.sandboxes) > 0 {
 		sb := cs.sandboxes[0]
@@ -296,6 +331,10 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 		podIP = cs.sandboxes[0].NetworkSettings.IPAddress
 	}
 	a.prober.Update(a.runCtx, running, podIP)
+	a.ipMu.Lock()
+	a.ip = podIP
+	a.ipMu.Unlock()
+	a.hooks.Update(a.runCtx, running, podIP)
 
 	now := time.Now()
 	acts, waits := Plan(p, now, a.state.BackOff)
@@ -307,7 +346,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = a.do(ctx, act, cs, sandboxID)
+			errs[i] = a.do(ctx, act, cs, sandboxID, podIP)
 		}()
 	}
 	wg.Wait()
@@ -329,6 +368,10 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 		}
 		log.Printf("pod %s: %s %s: %s (restarts: %d)", a.pod, act.Kind, act.Container, act.Reason, count)
 	}
+	a.state.PostStarted = map[string]Run{}
+	for name, inc := range a.hooks.Done() {
+		a.state.PostStarted[name] = Run{inc.id, inc.started}
+	}
 	if err := writeJSON(a.statePath(), a.state); err != nil {
 		log.Printf("pod %s: writing state: %v", a.pod, err)
 	}
@@ -341,7 +384,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 	return len(acts) > 0, nil
 }
 
-func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID string) error {
+func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID, podIP string) error {
 	member := func() string { return cs.members[act.Container].ID }
 	switch act.Kind {
 	case StartSandbox:
@@ -354,15 +397,22 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID 
 		id := member()
 		return a.cli.ContainerStart(ctx, id, startOptions)
 	case RestartMember:
+		// Cut off from its pod's network already: its preStop hook and stop get repairGrace together.
 		id := member()
-		if err := stop(ctx, a.cli, id, repairGrace); err != nil {
+		if err := stop(ctx, a.cli, id, a.hooks.PreStop(ctx, act.Container, id, podIP, repairGrace)); err != nil {
 			return err
 		}
 		a.sawEnd(ctx, act.Container, id)
 		return a.cli.ContainerStart(ctx, id, startOptions)
 	case StopMember:
+		// The pod is done with it (a sidecar after the app, a pod that is not restarted): its preStop
+		// hook runs within the pod's grace period, as the kubelet's killContainer.
 		id := member()
-		return stop(ctx, a.cli, id, repairGrace)
+		grace := repairGrace
+		if a.hooks.HasPreStop(act.Container) {
+			grace = a.grace
+		}
+		return stop(ctx, a.cli, id, a.hooks.PreStop(ctx, act.Container, id, podIP, grace))
 	case RecreateMember, RecreateInit:
 		// From the container itself while it exists, else from the last snapshot of it.
 		s, ok := a.state.Snapshots[act.Container]

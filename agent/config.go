@@ -24,8 +24,12 @@ type PodConfig struct {
 	Sidecars      []string                   `json:"sidecars,omitempty"`
 	RestartPolicy RestartPolicy              `json:"restartPolicy,omitempty"`
 	Probes        map[string]ContainerProbes `json:"probes,omitempty"`
-	CgroupParent  string                     `json:"cgroupParent,omitempty"`
-	CgroupDriver  string                     `json:"cgroupDriver,omitempty"`
+	// Hooks are the containers' lifecycle hooks, by name.
+	Hooks map[string]ContainerHooks `json:"hooks,omitempty"`
+	// TerminationGracePeriodSeconds is the pod's (unset: Kubernetes' 30): what a stop with a preStop hook gets.
+	TerminationGracePeriodSeconds *int   `json:"terminationGracePeriodSeconds,omitempty"`
+	CgroupParent                  string `json:"cgroupParent,omitempty"`
+	CgroupDriver                  string `json:"cgroupDriver,omitempty"`
 }
 
 // A pod's name is a DNS label (the API server's rule for metadata.name as podlab uses it): it names

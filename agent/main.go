@@ -80,14 +80,24 @@ func newAgent(cli *client.Client, c PodConfig, dir string) *Agent {
 			LimitsFile: filepath.Join(envOr("PODLAB_POD_LIMITS_DIR", "/var/lib/podlab/pod-limits"), pod),
 		}
 	}
-	a.prober = NewProber(c.Probes, dockerProbe(cli), func(id string) {
-		// The container's own stop timeout: the pod's terminationGracePeriodSeconds, as the kubelet.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		if err := cli.ContainerStop(ctx, id, container.StopOptions{}); err != nil {
-			log.Printf("pod %s: stopping %s after its liveness probe failed: %v", pod, short(id), err)
+	a.grace = 30 * time.Second
+	if c.TerminationGracePeriodSeconds != nil {
+		a.grace = time.Duration(*c.TerminationGracePeriodSeconds) * time.Second
+	}
+	// A container killed by the kubelet (a failed liveness or startup probe, a failed postStart
+	// hook) gets its preStop hook first, within the pod's terminationGracePeriodSeconds.
+	kill := func(why string) func(name, id string) {
+		return func(name, id string) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			left := a.hooks.PreStop(ctx, name, id, a.podIP(), a.grace)
+			if err := stop(ctx, cli, id, left); err != nil {
+				log.Printf("pod %s: stopping %s after %s: %v", pod, short(id), why, err)
+			}
 		}
-	}, a.poke)
+	}
+	a.prober = NewProber(c.Probes, dockerProbe(cli), kill("its probe failed"), a.poke)
+	a.hooks = NewHooks(c.Hooks, dockerProbe(cli), kill("its postStart hook failed"), a.poke, nil)
 	return a
 }
 

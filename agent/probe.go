@@ -18,6 +18,9 @@ package main
 //     (a redirect to another host) is a Warning; the body is read up to 10 KiB.
 //   - pkg/probe/tcp: a connection within timeoutSeconds passes. pkg/probe/exec: exit code 0 passes;
 //     the timeout is honoured (since 1.20).
+//   - pkg/probe/grpc: grpc.health.v1.Health/Check over a plaintext connection, with User-Agent
+//     kube-probe/<version>, within timeoutSeconds; SERVING passes, any other status fails ("service
+//     unhealthy (responded with …)"), and so does a failed connection or call (grpc.go).
 //   - Named ports are resolved from the container's ports by name (pkg/probe/util.go,
 //     ResolveContainerPort) by podlab before the agent starts (components/model/from-manifest.ts).
 // exec runs in the container; httpGet and tcpSocket go from the agent to the pod's IP, as the
@@ -56,6 +59,11 @@ type Probe struct {
 	TCPSocket *struct {
 		Port int `json:"port"`
 	} `json:"tcpSocket,omitempty"`
+	// GRPC is a gRPC health check (grpc.health.v1.Health/Check) of Service ("" : the server's own).
+	GRPC *struct {
+		Port    int    `json:"port"`
+		Service string `json:"service"`
+	} `json:"grpc,omitempty"`
 	InitialDelaySeconds int `json:"initialDelaySeconds"`
 	PeriodSeconds       int `json:"periodSeconds"`
 	TimeoutSeconds      int `json:"timeoutSeconds"`
@@ -194,6 +202,8 @@ func dockerProbe(cli *client.Client) probeFunc {
 			return "", nil
 		case p.HTTPGet != nil:
 			return doHTTPProbe(ctx, "http://"+net.JoinHostPort(podIP, strconv.Itoa(p.HTTPGet.Port))+p.HTTPGet.Path, p.HTTPGet.Headers)
+		case p.GRPC != nil:
+			return doGRPCProbe(ctx, net.JoinHostPort(podIP, strconv.Itoa(p.GRPC.Port)), p.GRPC.Service)
 		case p.TCPSocket != nil:
 			// The kubelet's tcp probe (pkg/probe/tcp): a connection within the timeout passes.
 			var d net.Dialer
@@ -230,13 +240,13 @@ type Prober struct {
 	// whatever their exit code, when the restart policy is applied.
 	failedLiveness map[incarnation]bool
 	// stop stops a container (with its own stop timeout); changed wakes the agent's sync.
-	stop    func(id string)
+	stop    func(name, id string)
 	changed func()
 	// warnings holds each container's last probe warning, in the kubelet's ProbeWarning words.
 	warnings map[string]string
 }
 
-func NewProber(specs map[string]ContainerProbes, run probeFunc, stop func(id string), changed func()) *Prober {
+func NewProber(specs map[string]ContainerProbes, run probeFunc, stop func(name, id string), changed func()) *Prober {
 	return &Prober{specs: specs, run: run, workers: map[string]*probeWorkers{}, failedLiveness: map[incarnation]bool{}, stop: stop, changed: changed, warnings: map[string]string{}}
 }
 
@@ -391,7 +401,7 @@ func (pr *Prober) work(ctx context.Context, name string, w *probeWorkers, p *Pro
 			pr.mu.Lock()
 			pr.failedLiveness[w.inc] = true
 			pr.mu.Unlock()
-			pr.stop(w.inc.id)
+			pr.stop(name, w.inc.id)
 			pr.changed()
 			return
 		}

@@ -40,7 +40,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 func TestReadinessFollowsThresholds(t *testing.T) {
 	f := &fakeProbe{}
-	pr := NewProber(map[string]ContainerProbes{"app": {Readiness: fastProbe(1, 2)}}, f.run, func(string) {}, func() {})
+	pr := NewProber(map[string]ContainerProbes{"app": {Readiness: fastProbe(1, 2)}}, f.run, func(string, string) {}, func() {})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if pr.Ready("app") {
@@ -63,7 +63,7 @@ func TestLivenessFailureStopsTheContainerOnce(t *testing.T) {
 	f := &fakeProbe{}
 	var mu sync.Mutex
 	var stopped []string
-	pr := NewProber(map[string]ContainerProbes{"app": {Liveness: fastProbe(1, 2)}}, f.run, func(id string) {
+	pr := NewProber(map[string]ContainerProbes{"app": {Liveness: fastProbe(1, 2)}}, f.run, func(_, id string) {
 		mu.Lock()
 		stopped = append(stopped, id)
 		mu.Unlock()
@@ -123,7 +123,7 @@ func TestStartupProbeHoldsLivenessAndReadinessUntilItPasses(t *testing.T) {
 	startup, liveness, readiness := fastProbe(1, 30), fastProbe(1, 1), fastProbe(1, 1)
 	k := &kindProbe{pass: map[*Probe]bool{}, calls: map[*Probe]int{}}
 	var stops atomic.Int32
-	pr := NewProber(map[string]ContainerProbes{"app": {Startup: startup, Liveness: liveness, Readiness: readiness}}, k.run, func(string) { stops.Add(1) }, func() {})
+	pr := NewProber(map[string]ContainerProbes{"app": {Startup: startup, Liveness: liveness, Readiness: readiness}}, k.run, func(string, string) { stops.Add(1) }, func() {})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr.Update(ctx, map[string]incarnation{"app": {"a1", time.Now()}}, "10.0.0.2")
@@ -152,7 +152,7 @@ func TestStartupProbeFailureStopsTheContainer(t *testing.T) {
 	startup := fastProbe(1, 2)
 	k := &kindProbe{pass: map[*Probe]bool{}, calls: map[*Probe]int{}}
 	var stopped atomic.Value
-	pr := NewProber(map[string]ContainerProbes{"app": {Startup: startup}}, k.run, func(id string) { stopped.Store(id) }, func() {})
+	pr := NewProber(map[string]ContainerProbes{"app": {Startup: startup}}, k.run, func(_, id string) { stopped.Store(id) }, func() {})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	started := time.Now()

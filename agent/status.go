@@ -87,11 +87,21 @@ func (a *Agent) containerStatus(name string, o *Observed, h *History, sb *Observ
 	case o != nil && o.Running:
 		cs.ContainerID = "docker://" + o.ID
 		cs.State = ContainerState{Running: &ContainerStateRunning{StartedAt: o.StartedAt}}
-		cs.Started = a.prober.Started(name)
+		cs.Started = a.started(name, o)
+		if !a.hooks.PostStarted(name, incarnation{o.ID, o.StartedAt}) {
+			// The kubelet does not call a container running before its postStart hook completed.
+			cs.State = waitingState("ContainerCreating")
+		}
 		cs.InSandbox = sb != nil && sb.Running && o.JoinedID == sb.ID && !o.StartedAt.Before(sb.StartedAt)
 	case o != nil && ended(o):
 		cs.ContainerID = "docker://" + o.ID
 		cs.State = ContainerState{Terminated: terminatedOf(o)}
+		if msg := a.hooks.Failed(incarnation{o.ID, o.StartedAt}); msg != "" {
+			// Killed for a failed postStart hook: the kubelet's status says so while it waits to
+			// start again (its reason cache, pkg/kubelet/kuberuntime ErrPostStartHook).
+			cs.LastState.Terminated = cs.State.Terminated
+			cs.State = ContainerState{Waiting: &ContainerStateWaiting{Reason: "PostStartHookError", Message: msg}}
+		}
 	case o != nil:
 		cs.ContainerID = "docker://" + o.ID // created, not started yet
 	case h != nil && h.Ended != nil:
@@ -145,7 +155,7 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 			// A sidecar is Ready as an app container is (its readiness probe), and the pod is Ready only
 			// while it is (the kubelet's ContainersReady counts restartable init containers).
 			if cs.State.Running != nil {
-				cs.Ready = cs.InSandbox && a.prober.Ready(name)
+				cs.Ready = cs.InSandbox && a.prober.Ready(name) && cs.Started
 			}
 			cs.ProbeWarning = a.prober.Warning(name)
 			if w, ok := waiting[name]; ok && (w.Reason == "CrashLoopBackOff" || w.Reason == "Init:CrashLoopBackOff") {
@@ -181,7 +191,7 @@ func (a *Agent) status(p Pod, waits []Waiting, now time.Time) PodStatus {
 	for _, name := range a.members {
 		cs := a.containerStatus(name, p.Observed[name], a.state.History[name], p.Sandbox, "ContainerCreating")
 		if cs.State.Running != nil {
-			cs.Ready = cs.InSandbox && a.prober.Ready(name)
+			cs.Ready = cs.InSandbox && a.prober.Ready(name) && cs.Started
 		}
 		cs.ProbeWarning = a.prober.Warning(name)
 		if w, ok := waiting[name]; ok && w.Reason == "CrashLoopBackOff" {

@@ -19,7 +19,7 @@ export function supportTable(): string {
     "| Pod manifest field | on the docker platform |",
     "|---|---|",
     ...rows,
-    "| anything else | refused before any resource exists, at the shallowest path without a row here, by the feature's name: `<file>: Pod <name>: spec.containers[0].lifecycle: lifecycle hooks are not rendered on the docker platform` |",
+    "| anything else | refused before any resource exists, at the shallowest path without a row here, by the feature's name: `<file>: Pod <name>: spec.containers[0].securityContext.privileged: privileged containers are not rendered on the docker platform` |",
   ].join("\n");
 }
 

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LABEL_AGENT_OF, LABEL_ROLE } from "../model/labels";
-import { ContainerSpec, PodSpec, ProbeSpec } from "../model/pod-spec";
+import { ContainerSpec, HookSpec, PodSpec, ProbeSpec } from "../model/pod-spec";
 import { ENV_EXEC, usesEnvExec } from "./env-exec";
 import { CgroupDriver, cgroupParent } from "./cgroup";
 import { PodSpecError } from "../model/validate";
@@ -32,8 +32,14 @@ const WAIT_SCRIPT = readFileSync(join(__dirname, "wait-ready.sh"), "utf8");
 export function agentPodConfig(spec: PodSpec, driver: CgroupDriver): Record<string, unknown> {
   // An exec probe runs with the container's environment, its secret variables too: through env-exec,
   // which expands nothing there (no kubelet expands a probe's command).
-  const withEnv = (c: ContainerSpec, p: ProbeSpec): ProbeSpec =>
+  const withEnv = <T extends ProbeSpec | HookSpec>(c: ContainerSpec, p: T): T =>
     p.exec && usesEnvExec(c) ? { ...p, exec: { command: [ENV_EXEC, "--no-expand", ...p.exec.command] } } : p;
+  const hooks = Object.fromEntries([...spec.initContainers.filter((c) => c.sidecar), ...spec.containers]
+    .filter((c) => c.lifecycle)
+    .map((c) => [c.name, {
+      ...(c.lifecycle!.postStart ? { postStart: withEnv(c, c.lifecycle!.postStart) } : {}),
+      ...(c.lifecycle!.preStop ? { preStop: withEnv(c, c.lifecycle!.preStop) } : {}),
+    }]));
   const probes = Object.fromEntries([...spec.initContainers.filter((c) => c.sidecar), ...spec.containers]
     .filter((c) => c.startupProbe || c.readinessProbe || c.livenessProbe)
     .map((c) => [c.name, {
@@ -48,6 +54,8 @@ export function agentPodConfig(spec: PodSpec, driver: CgroupDriver): Record<stri
     ...(spec.initContainers.some((c) => c.sidecar) ? { sidecars: spec.initContainers.filter((c) => c.sidecar).map((c) => c.name) } : {}),
     restartPolicy: spec.restartPolicy,
     ...(Object.keys(probes).length ? { probes } : {}),
+    ...(Object.keys(hooks).length ? { hooks } : {}),
+    ...(spec.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds } : {}),
     cgroupParent: cgroupParent(spec.name, driver),
     cgroupDriver: driver,
   };

@@ -22,6 +22,7 @@ import { DockerTarget } from "./target";
 import { volumesCommand } from "./volumes";
 import { ENV_EXEC_DIR, ENV_FILE, envExecArgs, envExecVolume, envFilesDir, ImageDefaults, usesEnvExec } from "./env-exec";
 import { envFilesCommand } from "./env-files";
+import { preStopCommand } from "./pre-stop";
 import { StackImages } from "./images";
 import { initCommand } from "./init";
 import { dockerLayout, layoutOrder } from "./layout";
@@ -300,6 +301,11 @@ export class DockerPod extends pulumi.ComponentResource {
     });
 
     const members = Object.values(this.containers);
+    // The preStop hooks, deleted (run) before any container is: the kubelet runs every container's
+    // hook at once when a pod ends, sidecars' too, and stops the sidecars after the app containers,
+    // as Pulumi deletes them (the app containers depend on the sidecars, through the init gate).
+    const stopped = [...spec.initContainers.filter((c) => c.sidecar).map((c) => this.initContainers[c.name]), ...members];
+    preStopCommand(`${name}-pre-stop`, spec, [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers], args.target, { parent: this, dependsOn: stopped, replaceWith: stopped });
     this.parts = [cgroup, this.sandbox, ...inits, ...members];
     if (args.agent !== "stack") {
       ({ container: this.agent, ready: this.ready } = agentAndGate(`${name}-agent`, `${name}-ready`, {

@@ -10,7 +10,7 @@ import { containerEnv, EnvVar, NodeFacts } from "./env";
 import { checkPodVolumeBytes, volumeSpec } from "./volumes";
 import { expand } from "./expansion";
 import { ImageOverride, overrideImage } from "./image-overrides";
-import { ContainerSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy } from "./pod-spec";
+import { ContainerSpec, HookSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy } from "./pod-spec";
 import { checkSupported } from "./support";
 import { parseMemory } from "./quantity";
 import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
@@ -90,18 +90,40 @@ function probe(at: string, p: K8sProbe, ports: { name?: string; containerPort: n
   }
 }
 
-function readProbe(at: string, p: K8sProbe, ports: { name?: string; containerPort: number }[], liveness: boolean, strict: boolean): ProbeSpec {
-  const handlers = (["exec", "httpGet", "tcpSocket"] as const).filter((h) => p[h] !== undefined);
-  if (handlers.length !== 1) throw new PodSpecError(at, p, "must have exactly one handler: exec, httpGet or tcpSocket");
-  const port = (field: string, value: number | string) => {
-    if (typeof value === "number") {
-      if (!Number.isInteger(value) || value < 1 || value > 65535) throw new PodSpecError(`${at}.${field}`, value, "is not a port number (1 to 65535)");
-      return value;
-    }
-    const named = ports.find((x) => x.name === value);
-    if (!named) throw new PodSpecError(`${at}.${field}`, value, "is not the name of one of the container's ports");
-    return named.containerPort;
-  };
+type Ports = { name?: string; containerPort: number }[];
+type K8sHandler = Pick<K8sProbe, "exec" | "httpGet" | "tcpSocket">;
+
+/** A port of a handler: a number, or the name of one of the container's ports (pkg/probe/util.go ResolveContainerPort). */
+function handlerPort(at: string, value: number | string, ports: Ports): number {
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 1 || value > 65535) throw new PodSpecError(at, value, "is not a port number (1 to 65535)");
+    return value;
+  }
+  const named = ports.find((x) => x.name === value);
+  if (!named) throw new PodSpecError(at, value, "is not the name of one of the container's ports");
+  return named.containerPort;
+}
+
+/** A probe's or a lifecycle hook's exec, httpGet or tcpSocket action (the one given). */
+function readHandler(at: string, h: K8sHandler, ports: Ports, strict: boolean): Pick<ProbeSpec, "exec" | "httpGet" | "tcpSocket"> {
+  const out: Pick<ProbeSpec, "exec" | "httpGet" | "tcpSocket"> = {};
+  if (h.exec) {
+    if (!h.exec.command?.length) throw new PodSpecError(`${at}.exec.command`, h.exec.command, "must name a command");
+    out.exec = { command: h.exec.command };
+  }
+  if (h.httpGet) {
+    if (strict && (h.httpGet.scheme ?? "HTTP") !== "HTTP") throw new PodSpecError(`${at}.httpGet.scheme`, h.httpGet.scheme, "is not supported on the docker platform (HTTP only)");
+    const path = h.httpGet.path ?? "/";
+    if (!path.startsWith("/") || /[\s]/.test(path)) throw new PodSpecError(`${at}.httpGet.path`, path, "is not a URL path");
+    out.httpGet = { path, port: handlerPort(`${at}.httpGet.port`, h.httpGet.port, ports), ...(h.httpGet.httpHeaders?.length ? { headers: h.httpGet.httpHeaders.map((x) => ({ name: x.name, value: x.value })) } : {}) };
+  }
+  if (h.tcpSocket) out.tcpSocket = { port: handlerPort(`${at}.tcpSocket.port`, h.tcpSocket.port, ports) };
+  return out;
+}
+
+function readProbe(at: string, p: K8sProbe, ports: Ports, liveness: boolean, strict: boolean): ProbeSpec {
+  const handlers = (["exec", "httpGet", "tcpSocket", "grpc"] as const).filter((h) => p[h] !== undefined);
+  if (handlers.length !== 1) throw new PodSpecError(at, p, "must have exactly one handler: exec, httpGet, tcpSocket or grpc");
   const count = (field: "initialDelaySeconds" | "periodSeconds" | "timeoutSeconds" | "successThreshold" | "failureThreshold", dflt: number, min: number) => {
     const v = p[field] ?? dflt;
     if (!Number.isInteger(v) || v < min) throw new PodSpecError(`${at}.${field}`, v, `is not a whole number of at least ${min}`);
@@ -113,20 +135,21 @@ function readProbe(at: string, p: K8sProbe, ports: { name?: string; containerPor
     timeoutSeconds: count("timeoutSeconds", 1, 1),
     successThreshold: count("successThreshold", 1, 1),
     failureThreshold: count("failureThreshold", 3, 1),
+    ...readHandler(at, p, ports, strict),
+    // gRPC's port is a number: the API server refuses a name there.
+    ...(p.grpc ? { grpc: { port: handlerPort(`${at}.grpc.port`, p.grpc.port, ports), service: p.grpc.service ?? "" } } : {}),
   };
   if (liveness && out.successThreshold !== 1) throw new PodSpecError(`${at}.successThreshold`, out.successThreshold, "must be 1 for a liveness probe");
-  if (p.exec) {
-    if (!p.exec.command?.length) throw new PodSpecError(`${at}.exec.command`, p.exec.command, "must name a command");
-    out.exec = { command: p.exec.command };
-  }
-  if (p.httpGet) {
-    if (strict && (p.httpGet.scheme ?? "HTTP") !== "HTTP") throw new PodSpecError(`${at}.httpGet.scheme`, p.httpGet.scheme, "is not supported on the docker platform (HTTP only)");
-    const path = p.httpGet.path ?? "/";
-    if (!path.startsWith("/") || /[\s]/.test(path)) throw new PodSpecError(`${at}.httpGet.path`, path, "is not a URL path");
-    out.httpGet = { path, port: port("httpGet.port", p.httpGet.port), ...(p.httpGet.httpHeaders?.length ? { headers: p.httpGet.httpHeaders.map((h) => ({ name: h.name, value: h.value })) } : {}) };
-  }
-  if (p.tcpSocket) out.tcpSocket = { port: port("tcpSocket.port", p.tcpSocket.port) };
   return out;
+}
+
+/**
+ * A lifecycle hook (postStart, preStop): exec, httpGet, or sleep (PodLifecycleSleepAction). The
+ * support table refuses tcpSocket on the docker platform, which no kubelet runs.
+ */
+function readHook(at: string, h: NonNullable<NonNullable<K8sContainer["lifecycle"]>["postStart"]>, ports: Ports, strict: boolean): HookSpec {
+  if (h.sleep) return { sleep: { seconds: h.sleep.seconds } };
+  return readHandler(at, h, ports, strict);
 }
 
 /**
@@ -210,6 +233,9 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
   if (readiness) spec.readinessProbe = readiness;
   const liveness = c.livenessProbe && probe(`${at}.livenessProbe`, c.livenessProbe, c.ports ?? [], true, strict);
   if (liveness) spec.livenessProbe = liveness;
+  const hooks = { postStart: c.lifecycle?.postStart && readHook(`${at}.lifecycle.postStart`, c.lifecycle.postStart, c.ports ?? [], strict),
+    preStop: c.lifecycle?.preStop && readHook(`${at}.lifecycle.preStop`, c.lifecycle.preStop, c.ports ?? [], strict) };
+  if (hooks.postStart || hooks.preStop) spec.lifecycle = { ...(hooks.postStart ? { postStart: hooks.postStart } : {}), ...(hooks.preStop ? { preStop: hooks.preStop } : {}) };
   // What the API server refuses: a request above its limit (said again for a model made without it).
   for (const r of strict ? (["memoryBytes", "cpuMillis"] as const) : []) {
     const [req, lim] = [spec.requests[r], spec.limits[r]];

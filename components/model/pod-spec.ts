@@ -38,7 +38,7 @@ export interface MountSpec {
 
 /**
  * A readiness or liveness probe, with Kubernetes' defaults filled in (seconds; thresholds are counts
- * of consecutive results). Exactly one of exec, httpGet (to the pod's IP) and tcpSocket is set; a
+ * of consecutive results). Exactly one of exec, httpGet (to the pod's IP), tcpSocket and grpc is set; a
  * named port is resolved to its number.
  */
 export interface ProbeSpec {
@@ -46,11 +46,24 @@ export interface ProbeSpec {
   /** headers: httpHeaders, in order (the agent sends them as the kubelet does; "Host" sets the host). */
   httpGet?: { path: string; port: number; headers?: { name: string; value: string }[] };
   tcpSocket?: { port: number };
+  /** A gRPC health check (grpc.health.v1) of service ("" the server's own) at the pod's IP. */
+  grpc?: { port: number; service: string };
   initialDelaySeconds: number;
   periodSeconds: number;
   timeoutSeconds: number;
   successThreshold: number;
   failureThreshold: number;
+}
+
+/**
+ * A lifecycle hook's action (the Pod API's LifecycleHandler): exec (in the container), httpGet (to
+ * the pod's IP) or sleep (seconds). A named port is resolved to its number.
+ */
+export interface HookSpec {
+  exec?: { command: string[] };
+  httpGet?: { path: string; port: number; headers?: { name: string; value: string }[] };
+  tcpSocket?: { port: number };
+  sleep?: { seconds: number };
 }
 
 /** A validated container: quantities parsed, defaults filled in, images already overridden. */
@@ -110,6 +123,11 @@ export interface ContainerSpec {
   startupProbe?: ProbeSpec;
   /** Liveness: failing it failureThreshold times in a row kills the container (restartPolicy decides). */
   livenessProbe?: ProbeSpec;
+  /**
+   * Lifecycle hooks: postStart runs right after each start (the container has not started until it
+   * completed; a failure kills it); preStop before each stop, within the pod's grace period.
+   */
+  lifecycle?: { postStart?: HookSpec; preStop?: HookSpec };
 }
 
 /**

@@ -73,11 +73,28 @@ const PROBE: FieldSupport[] = [
   { path: "httpGet.httpHeaders[].name", docker: "a header the GET sends, as the kubelet sends it (replaces the default User-Agent or Accept; Host sets the host)" },
   { path: "httpGet.httpHeaders[].value", docker: "its value" },
   { path: "tcpSocket.port", docker: "a TCP connection from the agent to the pod's IP; a number or a port's name" },
+  { path: "grpc.port", docker: "gRPC health check (grpc.health.v1.Health/Check, plaintext) from the agent to the pod's IP; SERVING passes" },
+  { path: "grpc.service", docker: "the service the check names (default \"\": the server's own health)" },
   { path: "initialDelaySeconds", docker: "seconds after the container starts before the first probe (default 0)" },
   { path: "periodSeconds", docker: "seconds between probes (default 10)" },
   { path: "timeoutSeconds", docker: "seconds a probe may take (default 1)" },
   { path: "successThreshold", docker: "passes in a row that make it pass (default 1; 1 for liveness)" },
   { path: "failureThreshold", docker: "failures in a row that make it fail (default 3)" },
+];
+
+/** The fields of a lifecycle hook's handler (postStart, preStop), with what the pod's agent does. */
+const HOOK: FieldSupport[] = [
+  { path: "exec.command", docker: "run in the container (`docker exec`); a non-zero exit code fails the hook" },
+  { path: "httpGet.path", docker: "GET from the agent to the pod's IP; 200 to 399 passes" },
+  { path: "httpGet.port", docker: "a number, or the name of one of the container's ports" },
+  { path: "httpGet.scheme", docker: "HTTP only" },
+  { path: "httpGet.httpHeaders[].name", docker: "a header the GET sends" },
+  { path: "httpGet.httpHeaders[].value", docker: "its value" },
+  { path: "sleep.seconds", docker: "the agent waits that long (PodLifecycleSleepAction)" },
+];
+const hooks = (at: string): FieldSupport[] => [
+  ...HOOK.map((f) => ({ ...f, path: `${at}.lifecycle.postStart.${f.path}`, docker: `postStart, run by the pod's agent after each start (the container is not started, nor Ready, until it completed; a failure kills it, PostStartHookError): ${f.docker}` })),
+  ...HOOK.map((f) => ({ ...f, path: `${at}.lifecycle.preStop.${f.path}`, docker: `preStop, run before each stop the agent makes and by \`pulumi destroy\` or a replacement of the pod (\`<pod>-pre-stop\`, every container's at once), within terminationGracePeriodSeconds: ${f.docker}` })),
 ];
 
 /** Every supported field of a Pod manifest. Anything else is refused on the docker platform. */
@@ -92,6 +109,7 @@ export const POD_FIELDS: readonly FieldSupport[] = [
   ...PROBE.map((f) => ({ ...f, path: `spec.containers[].readinessProbe.${f.path}`, docker: `readiness: ${f.docker}` })),
   ...PROBE.map((f) => ({ ...f, path: `spec.containers[].livenessProbe.${f.path}`, docker: `liveness (a failed one kills the container): ${f.docker}` })),
   ...PROBE.map((f) => ({ ...f, path: `spec.containers[].startupProbe.${f.path}`, docker: `startup (readiness and liveness wait for it; a failed one kills the container): ${f.docker}` })),
+  ...hooks("spec.containers[]"),
   { path: "spec.containers[].ports[].containerPort", docker: "the pod's port (unique in the pod: one network namespace)" },
   { path: "spec.containers[].ports[].hostPort", docker: "`--publish` on the sandbox (joiners of its network cannot publish)" },
   { path: "spec.containers[].ports[].protocol", docker: "TCP or UDP in `--publish`" },
@@ -102,6 +120,7 @@ export const POD_FIELDS: readonly FieldSupport[] = [
   ...PROBE.map((f) => ({ ...f, path: `spec.initContainers[].readinessProbe.${f.path}`, docker: `a sidecar's readiness: ${f.docker}` })),
   ...PROBE.map((f) => ({ ...f, path: `spec.initContainers[].livenessProbe.${f.path}`, docker: `a sidecar's liveness (a failed one kills it): ${f.docker}` })),
   ...PROBE.map((f) => ({ ...f, path: `spec.initContainers[].startupProbe.${f.path}`, docker: `a sidecar's startup (the next init container waits for it): ${f.docker}` })),
+  ...hooks("spec.initContainers[]"),
   { path: "spec.initContainers[].ports[].containerPort", docker: "a sidecar's port, as an app container's" },
   { path: "spec.initContainers[].ports[].hostPort", docker: "`--publish` on the sandbox" },
   { path: "spec.initContainers[].ports[].protocol", docker: "TCP or UDP in `--publish`" },
@@ -173,10 +192,12 @@ export const POD_FIELDS: readonly FieldSupport[] = [
 
 /**
  * The names of constructs the docker platform does not render, by their generic path's last part (or
- * whole path), for messages: "spec.containers[0].lifecycle: lifecycle hooks are not rendered ...".
+ * whole path), for messages: "spec.containers[0].securityContext.privileged: privileged containers are not rendered ...".
  */
 const FEATURES: Record<string, string> = {
   "lifecycle": "lifecycle hooks",
+  "postStart.tcpSocket": "tcpSocket lifecycle handlers (deprecated: no kubelet runs them)", "preStop.tcpSocket": "tcpSocket lifecycle handlers (deprecated: no kubelet runs them)",
+  "lifecycle.stopSignal": "stop signals (ContainerStopSignals)",
   "startupProbe": "startup probes",
   "readinessProbe": "readiness probes of init containers",
   "livenessProbe": "liveness probes of init containers",
@@ -243,8 +264,8 @@ function hasRowBelow(path: string): boolean {
 /**
  * Refuses any field of a Pod manifest (already accepted by the API server's validation) that the
  * docker platform does not render and that is not Kubernetes-only, at the shallowest path with no row
- * in the table, naming the feature: "spec.containers[0].lifecycle: lifecycle hooks are not rendered on
- * the docker platform". Returns the Kubernetes-only fields it found, to say they were left out.
+ * in the table, naming the feature: "spec.containers[0].securityContext.privileged: privileged
+ * containers are not rendered on the docker platform". Returns the Kubernetes-only fields it found, to say they were left out.
  * `source` prefixes messages ("pods/foo.yaml: Pod foo"). Throws a PodSpecError with the path.
  */
 export function checkSupported(pod: object, source: string): string[] {

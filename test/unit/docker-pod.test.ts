@@ -282,6 +282,27 @@ describe("DockerPod", () => {
     expect(config.probes.proxy.readiness.tcpSocket).toEqual({ port: 8080 });
   });
 
+  it("hands lifecycle hooks to the agent, and preStop hooks to the commands that run them on destroy", async () => {
+    const manifest: any = namedPod("hooked");
+    manifest.spec.terminationGracePeriodSeconds = 5;
+    manifest.spec.initContainers = [{ name: "proxy", image: "curlimages/curl", restartPolicy: "Always", lifecycle: { preStop: { sleep: { seconds: 2 } } } }];
+    manifest.spec.containers[0].ports = [{ name: "web", containerPort: 80 }];
+    manifest.spec.containers[0].lifecycle = { postStart: { exec: { command: ["sh", "-c", "echo hi > /tmp/hi"] } }, preStop: { httpGet: { path: "/quit", port: "web", httpHeaders: [{ name: "X-Why", value: "stop" }] } } };
+    const made = make(manifest);
+    await settled(made);
+    const config = JSON.parse(byName("hooked-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, ""))[0];
+    expect(config.terminationGracePeriodSeconds).toBe(5);
+    expect(config.hooks).toEqual({
+      proxy: { preStop: { sleep: { seconds: 2 } } },
+      app: { postStart: { exec: { command: ["sh", "-c", "echo hi > /tmp/hi"] } }, preStop: { httpGet: { path: "/quit", port: 80, headers: [{ name: "X-Why", value: "stop" }] } } },
+    });
+    // Every container's preStop hook at once, sidecars' too, as the kubelet's.
+    expect(byName("hooked-pre-stop")!.inputs.environment).toMatchObject({
+      PODLAB_POD: "hooked", PODLAB_GRACE_SECONDS: "5", PODLAB_HOOKS: "proxy\napp", PODLAB_HOOK_0_KIND: "sleep", PODLAB_HOOK_0_SECONDS: "2",
+      PODLAB_HOOK_1_KIND: "httpGet", PODLAB_HOOK_1_PORT: "80", PODLAB_HOOK_1_PATH: "/quit", PODLAB_HOOK_1_HEADERS: "X-Why: stop",
+    });
+  });
+
   it("keeps a Secret's variables out of the container's configuration: env-exec reads them from a tmpfs file", async () => {
     const manifest: any = namedPod("sec");
     Object.assign(manifest.spec.containers[0], {

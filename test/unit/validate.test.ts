@@ -108,20 +108,22 @@ describe("the Pod model from a manifest", () => {
       `${SRC}: spec.containers[0].volumeMounts[0].subPathExpr: "$(NOPE)/x" expands to "$(NOPE)/x", which is not a relative path inside the volume`);
     // A sidecar (restartPolicy: Always) with its ports and probes is rendered.
     expect(bad((p) => (p.spec.initContainers = [{ name: "proxy", image: "busybox", restartPolicy: "Always", ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 } } }]))).not.toThrow();
-    expect(bad((p) => (p.spec.initContainers = [{ name: "init", image: "busybox", lifecycle: { preStop: { exec: { command: ["true"] } } } }]))).toThrow(
-      `${SRC}: spec.initContainers[0].lifecycle: lifecycle hooks are not rendered on the docker platform`,
-    );
+    expect(bad((p) => (p.spec.initContainers = [{ name: "proxy", image: "busybox", restartPolicy: "Always", lifecycle: { preStop: { sleep: { seconds: 1 } } } }]))).not.toThrow();
+    expect(bad((p) => (p.spec.containers[0].lifecycle = { postStart: { exec: { command: ["/bin/sh"] } }, preStop: { httpGet: { path: "/quit", port: 80 } } }))).not.toThrow();
     expect(bad((p) => (p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 } }))).not.toThrow();
-    expect(bad((p) => (p.spec.containers[0].readinessProbe = { grpc: { port: 80 } }))).toThrow(`${SRC}: spec.containers[0].readinessProbe.grpc: gRPC probes are not rendered on the docker platform`);
+    expect(bad((p) => (p.spec.containers[0].readinessProbe = { grpc: { port: 80 } }))).not.toThrow();
     // The shallowest path without a row in the table, and the feature's name (issue 18, case 5).
-    expect(bad((p) => (p.spec.containers[0].lifecycle = { postStart: { exec: { command: ["/bin/sh"] } } }))).toThrow(
-      `${SRC}: spec.containers[0].lifecycle: lifecycle hooks are not rendered on the docker platform (see the README's support table)`,
+    expect(bad((p) => (p.spec.containers[0].lifecycle = { preStop: { tcpSocket: { port: 80 } } }))).toThrow(
+      `${SRC}: spec.containers[0].lifecycle.preStop.tcpSocket: tcpSocket lifecycle handlers (deprecated: no kubelet runs them) are not rendered on the docker platform (see the README's support table)`,
+    );
+    expect(bad((p) => (p.spec.containers[0].lifecycle = { stopSignal: "SIGUSR1" }))).toThrow(
+      `${SRC}: spec.containers[0].lifecycle.stopSignal: stop signals (ContainerStopSignals) are not rendered on the docker platform`,
     );
     expect(bad((p) => (p.spec.volumes = [{ name: "d", downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] } }]))).not.toThrow();
     expect(bad((p) => (p.spec.volumes = [{ name: "t", projected: { sources: [{ serviceAccountToken: { path: "token" } }] } }]))).toThrow(
       `${SRC}: spec.volumes[0].projected.sources[0].serviceAccountToken: service account tokens (a Docker host has no Kubernetes API) are not rendered on the docker platform`,
     );
-    expect(bad((p) => (p.spec.containers[0].livenessProbe = { grpc: { port: 9090 } }))).toThrow(`${SRC}: spec.containers[0].livenessProbe.grpc: gRPC probes are not rendered on the docker platform`);
+    expect(bad((p) => (p.spec.volumes = [{ name: "n", nfs: { server: "nas", path: "/export" } }]))).toThrow(`${SRC}: spec.volumes[0].nfs: NFS volumes are not rendered on the docker platform`);
     expect(bad((p) => (p.spec.containers[0].securityContext = { privileged: true }))).toThrow(`${SRC}: spec.containers[0].securityContext.privileged: privileged containers are not rendered on the docker platform`);
   });
   it("leaves to Kubernetes what only the docker platform cannot do", () => {
@@ -240,6 +242,7 @@ describe("the Pod model from a manifest", () => {
     const pod: any = fooPod();
     pod.spec.containers[0].livenessProbe = { grpc: { port: 9090 } };
     pod.spec.containers[0].readinessProbe = { httpGet: { port: "not-declared" } };
+    pod.spec.containers[0].lifecycle = { preStop: { tcpSocket: { port: 80 } } };
     pod.spec.containers[0].resources.limits.cpu = "5m";
     pod.spec.containers[0].image = "Registry.Example.com/App:1";
     pod.spec.containers[0].workingDir = "srv";
@@ -247,7 +250,7 @@ describe("the Pod model from a manifest", () => {
     pod.spec.volumes = [{ name: "h", hostPath: { path: "relative" } }];
     pod.spec.containers[0].volumeMounts = [{ name: "h", mountPath: "data" }];
     const spec = model(pod, "kubernetes");
-    expect(spec.containers[0].livenessProbe).toBeUndefined();
+    expect(spec.containers[0].livenessProbe?.grpc).toEqual({ port: 9090, service: "" });
     expect(spec.containers[0].readinessProbe).toBeUndefined();
     expect(spec.containers[0].limits.cpuMillis).toBe(5);
   });

@@ -1,0 +1,56 @@
+// The preStop hooks a pod's containers get when `pulumi destroy` or a replacement of the pod stops
+// them: the command `<pod>-pre-stop`, whose delete runs them (pre-stop.sh) before Pulumi stops any
+// container, as the kubelet's killContainersWithSyncResult runs every container's preStop hook at
+// once, sidecars' too, before it sends each SIGTERM (and a sidecar's only after the app containers
+// have exited: Pulumi deletes the sidecars after the app containers, which depend on them). Stops
+// the agent makes run the hooks itself (agent/hooks.go).
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ContainerSpec, PodSpec } from "../model/pod-spec";
+import { ENV_EXEC, usesEnvExec } from "./env-exec";
+import { hostCommand, HostCommand, scriptActions } from "./host-command";
+import { DockerTarget } from "./target";
+
+const SCRIPT = readFileSync(join(__dirname, "pre-stop.sh"), "utf8");
+
+/** Kubernetes' default terminationGracePeriodSeconds. */
+export const DEFAULT_GRACE_SECONDS = 30;
+
+/** The script's environment for these containers' preStop hooks (see pre-stop.sh). */
+export function preStopEnvironment(spec: PodSpec, containers: ContainerSpec[]): Record<string, string> {
+  const withHook = containers.filter((c) => c.lifecycle?.preStop);
+  const env: Record<string, string> = {
+    PODLAB_POD: spec.name,
+    PODLAB_GRACE_SECONDS: String(spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS),
+    PODLAB_HOOKS: withHook.map((c) => c.name).join("\n"),
+  };
+  withHook.forEach((c, n) => {
+    const h = c.lifecycle!.preStop!;
+    const at = `PODLAB_HOOK_${n}_`;
+    if (h.exec) {
+      // A container that starts through env-exec has its variables there: its hooks run through it too.
+      const words = usesEnvExec(c) ? [ENV_EXEC, "--no-expand", ...h.exec.command] : h.exec.command;
+      env[`${at}KIND`] = "exec";
+      env[`${at}ARGC`] = String(words.length);
+      words.forEach((w, i) => (env[`${at}ARG_${i}`] = w));
+    } else if (h.httpGet) {
+      Object.assign(env, {
+        [`${at}KIND`]: "httpGet", [`${at}PORT`]: String(h.httpGet.port), [`${at}PATH`]: h.httpGet.path,
+        [`${at}HEADERS`]: (h.httpGet.headers ?? []).map((x) => `${x.name}: ${x.value}`).join("\n"),
+      });
+    } else if (h.sleep) {
+      Object.assign(env, { [`${at}KIND`]: "sleep", [`${at}SECONDS`]: String(h.sleep.seconds) });
+    }
+  });
+  return env;
+}
+
+/**
+ * The command `name` that runs the preStop hooks of `containers` when it is deleted, or undefined
+ * when none has one. It is replaced with any of `stoppedWith` (their replacement stops them).
+ */
+export function preStopCommand(name: string, spec: PodSpec, containers: ContainerSpec[], target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
+  if (!containers.some((c) => c.lifecycle?.preStop)) return undefined;
+  return hostCommand(name, { ...scriptActions("pre-stop.sh", SCRIPT, preStopEnvironment(spec, containers)) }, target, { deleteBeforeReplace: true, ...opts });
+}
