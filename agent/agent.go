@@ -167,7 +167,7 @@ func (a *Agent) keepCgroup() {
 	if exists {
 		st.Enforced = &enforced
 	}
-	if !ok || !exists || (samePtr(declared.MemoryBytes, enforced.MemoryBytes) && samePtr(declared.CPUQuotaUs, enforced.CPUQuotaUs)) {
+	if !ok || !exists || a.cgroup.Same(declared, enforced) {
 		return
 	}
 	changed, err := a.cgroup.Restore(declared, enforced)

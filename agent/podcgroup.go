@@ -9,8 +9,9 @@ package main
 // limits: each sync it reads them from the kernel and writes the declared ones back where they differ.
 //
 // The declared limits are those the cgroup command last applied: it writes them to
-// /var/lib/podlab/pod-limits/<pod> ("memory=<bytes>" and "cpu_quota_us=<µs per 100 ms>", empty
-// for none), so that an in-place update of a limit reaches the agent without replacing it.
+// /var/lib/podlab/pod-limits/<pod> ("memory=<bytes>", "cpu_quota_us=<µs per 100 ms>" and, for a
+// pod-level CPU request, "cpu_shares=<cgroup v1 shares>"; empty for none), so that an in-place update
+// of a limit reaches the agent without replacing it.
 
 import (
 	"fmt"
@@ -24,9 +25,12 @@ import (
 const cpuPeriodUs = 100000
 
 // PodLimits are pod-level limits: memory in bytes, CPU quota in µs per 100 ms period; nil is none.
+// CPUShares is the weight of a pod-level CPU request, as cgroup v1 shares (nil: none declared, and
+// then not kept).
 type PodLimits struct {
 	MemoryBytes *int64 `json:"memoryBytes"`
 	CPUQuotaUs  *int64 `json:"cpuQuotaUs"`
+	CPUShares   *int64 `json:"cpuShares,omitempty"`
 }
 
 func (l PodLimits) String() string {
@@ -36,8 +40,35 @@ func (l PodLimits) String() string {
 		}
 		return strconv.FormatInt(*v, 10)
 	}
-	return fmt.Sprintf("memory=%s cpu_quota_us=%s", f(l.MemoryBytes), f(l.CPUQuotaUs))
+	s := fmt.Sprintf("memory=%s cpu_quota_us=%s", f(l.MemoryBytes), f(l.CPUQuotaUs))
+	if l.CPUShares != nil {
+		s += " cpu_shares=" + f(l.CPUShares)
+	}
+	return s
 }
+
+// sameShares says whether the enforced CPU weight is the declared one (always, when none is
+// declared); on cgroup v2 the enforced value is cpu.weight, which the declared shares make.
+func sameShares(declared, enforced *int64, v2 bool) bool {
+	if declared == nil {
+		return true
+	}
+	want := *declared
+	if v2 {
+		want = cpuWeight(want)
+	}
+	return enforced != nil && *enforced == want
+}
+
+// Same says whether the enforced limits are the declared ones.
+func (c PodCgroup) Same(declared, enforced PodLimits) bool {
+	v2, _, _ := c.files()
+	return samePtr(declared.MemoryBytes, enforced.MemoryBytes) && samePtr(declared.CPUQuotaUs, enforced.CPUQuotaUs) &&
+		sameShares(declared.CPUShares, enforced.CPUShares, v2)
+}
+
+// cpuWeight is cgroup v2's weight for v1 shares: the kubelet's CpuSharesToCpuWeight.
+func cpuWeight(shares int64) int64 { return 1 + ((shares-2)*9999)/262142 }
 
 func samePtr(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
@@ -88,6 +119,8 @@ func (c PodCgroup) Declared() (PodLimits, bool, error) {
 			l.MemoryBytes = &n
 		case "cpu_quota_us":
 			l.CPUQuotaUs = &n
+		case "cpu_shares":
+			l.CPUShares = &n
 		}
 	}
 	return l, true, nil
@@ -137,8 +170,22 @@ func (c PodCgroup) Enforced() (l PodLimits, exists bool, err error) {
 	if l.MemoryBytes, ok1, err = readLimit(memFile, v2); err != nil {
 		return l, ok1, err
 	}
-	l.CPUQuotaUs, ok2, err = readLimit(cpuFile, v2)
-	return l, ok1 || ok2, err
+	if l.CPUQuotaUs, ok2, err = readLimit(cpuFile, v2); err != nil {
+		return l, ok1 || ok2, err
+	}
+	// The CPU weight: cgroup v1's shares, or v2's weight (sameShares compares it to the declared shares).
+	if w, ok, err := readLimit(sharesFile(cpuFile, v2), v2); err == nil && ok && w != nil {
+		l.CPUShares = w
+	}
+	return l, ok1 || ok2, nil
+}
+
+// sharesFile is the CPU weight's file beside the CPU quota's: cpu.shares (v1) or cpu.weight (v2).
+func sharesFile(cpuFile string, v2 bool) string {
+	if v2 {
+		return filepath.Join(filepath.Dir(cpuFile), "cpu.weight")
+	}
+	return filepath.Join(filepath.Dir(cpuFile), "cpu.shares")
 }
 
 // kernelValue is a limit as the kernel file takes it: the number, or "no limit" ("max" on cgroup v2,
@@ -188,6 +235,16 @@ func (c PodCgroup) Restore(declared, enforced PodLimits) ([]string, error) {
 			}
 		}
 		changed = append(changed, "cpu_quota_us="+quota)
+	}
+	if !sameShares(declared.CPUShares, enforced.CPUShares, v2) {
+		v := *declared.CPUShares
+		if v2 {
+			v = cpuWeight(v)
+		}
+		if err := writeLimit(sharesFile(cpuFile, v2), strconv.FormatInt(v, 10)); err != nil {
+			return changed, err
+		}
+		changed = append(changed, "cpu_shares="+strconv.FormatInt(*declared.CPUShares, 10))
 	}
 	return changed, nil
 }

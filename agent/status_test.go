@@ -210,6 +210,52 @@ func TestPodCgroupLimitsRestored(t *testing.T) {
 	}
 }
 
+// A pod-level CPU request's weight is kept too: v1 shares as declared, v2 the weight they make.
+func TestPodCgroupCPUWeightRestored(t *testing.T) {
+	root := t.TempDir()
+	limits := filepath.Join(t.TempDir(), "pod-limits")
+	writeFile(t, limits, "memory=\ncpu_quota_us=\ncpu_shares=512\n")
+	writeFile(t, filepath.Join(root, "memory/pod-foo/memory.limit_in_bytes"), "9223372036854771712\n")
+	writeFile(t, filepath.Join(root, "cpu/pod-foo/cpu.cfs_quota_us"), "-1\n")
+	writeFile(t, filepath.Join(root, "cpu/pod-foo/cpu.shares"), "1024\n")
+	c := PodCgroup{Root: root, Parent: "/pod-foo", Driver: "cgroupfs", LimitsFile: limits}
+	declared, _, _ := c.Declared()
+	enforced, _, _ := c.Enforced()
+	if c.Same(declared, enforced) {
+		t.Fatal("1024 shares taken for the declared 512")
+	}
+	if changed, err := c.Restore(declared, enforced); err != nil || strings.Join(changed, " ") != "cpu_shares=512" {
+		t.Fatalf("changed %v %v", changed, err)
+	}
+	if got := read(t, filepath.Join(root, "cpu/pod-foo/cpu.shares")); got != "512" {
+		t.Fatalf("cpu.shares %q", got)
+	}
+	enforced, _, _ = c.Enforced()
+	if !c.Same(declared, enforced) {
+		t.Fatalf("restored, yet %v is not %v", enforced, declared)
+	}
+	// cgroup v2: 512 shares are weight 20 (the kubelet's CpuSharesToCpuWeight).
+	root = t.TempDir()
+	writeFile(t, filepath.Join(root, "cgroup.controllers"), "cpu memory pids\n")
+	dir := filepath.Join(root, "pod-foo")
+	writeFile(t, filepath.Join(dir, "memory.max"), "max\n")
+	writeFile(t, filepath.Join(dir, "cpu.max"), "max 100000\n")
+	writeFile(t, filepath.Join(dir, "cpu.weight"), "100\n")
+	c = PodCgroup{Root: root, Parent: "/pod-foo", Driver: "cgroupfs", LimitsFile: limits}
+	declared, _, _ = c.Declared()
+	enforced, _, _ = c.Enforced()
+	if _, err := c.Restore(declared, enforced); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(dir, "cpu.weight")); got != "20" {
+		t.Fatalf("cpu.weight %q", got)
+	}
+	enforced, _, _ = c.Enforced()
+	if !c.Same(declared, enforced) {
+		t.Fatalf("restored, yet %v is not %v", enforced, declared)
+	}
+}
+
 // The gate returns at Ready, as pulumi-kubernetes' Pod await does; minReadySeconds, when set, makes it
 // wait until the pod has been Ready that long.
 func TestWaitReturnsAtReadyUnlessMinReadyAsks(t *testing.T) {

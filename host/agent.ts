@@ -40,6 +40,8 @@ export interface AgentContainerStatus {
 export interface PodLimits {
   memoryBytes: number | null;
   cpuQuotaUs: number | null;
+  /** A pod-level CPU request's weight as cgroup v1 shares (declared), or the kernel's shares or v2 weight (enforced). */
+  cpuShares?: number;
 }
 
 export interface AgentPodStatus {

@@ -5,6 +5,8 @@
 #   PODLAB_CGROUP_DRIVER  cgroupfs | systemd (Docker's cgroup driver)
 #   PODLAB_MEMORY_BYTES   optional pod-level memory limit
 #   PODLAB_CPU_QUOTA_US   optional pod-level CPU quota per 100ms period
+#   PODLAB_CPU_SHARES     optional pod-level CPU request as cgroup v1 shares (v2: the kubelet's
+#                         CpuSharesToCpuWeight of them); unset: the default weight (1024 / 100)
 #   PODLAB_LIMITS_FILE    optional: where the pod-level limits are declared for the pod's agent, which
 #                         restores them on a pod cgroup that came back without them (agent/podcgroup.go)
 set -euo pipefail
@@ -12,6 +14,7 @@ set -euo pipefail
 PODLAB_POD=${PODLAB_POD:-}
 PODLAB_MEMORY_BYTES=${PODLAB_MEMORY_BYTES:-}
 PODLAB_CPU_QUOTA_US=${PODLAB_CPU_QUOTA_US:-}
+PODLAB_CPU_SHARES=${PODLAB_CPU_SHARES:-}
 PODLAB_LIMITS_FILE=${PODLAB_LIMITS_FILE:-}
 CPU_PERIOD_US=100000
 
@@ -26,7 +29,7 @@ declare_limits() {
   local cpu=$PODLAB_CPU_QUOTA_US
   if [ "$PODLAB_CGROUP_DRIVER" = systemd ] && [ -n "$cpu" ]; then cpu=$((cpu * 100 / CPU_PERIOD_US * CPU_PERIOD_US / 100)); fi
   mkdir -p "$(dirname "$PODLAB_LIMITS_FILE")"
-  printf 'memory=%s\ncpu_quota_us=%s\n' "$PODLAB_MEMORY_BYTES" "$cpu" > "$PODLAB_LIMITS_FILE.tmp"
+  printf 'memory=%s\ncpu_quota_us=%s\ncpu_shares=%s\n' "$PODLAB_MEMORY_BYTES" "$cpu" "$PODLAB_CPU_SHARES" > "$PODLAB_LIMITS_FILE.tmp"
   mv -f "$PODLAB_LIMITS_FILE.tmp" "$PODLAB_LIMITS_FILE"
 }
 
@@ -66,13 +69,18 @@ cgroupfs_create() {
   cgroupfs_limits
 }
 
-# Writes the pod-level limits ("max" / -1 when unset), so an update can also lift them.
+# cgroup v2's weight for v1 shares: the kubelet's CpuSharesToCpuWeight (pkg/kubelet/cm/cgroup_manager_linux.go).
+cpu_weight() { echo $((1 + (($1 - 2) * 9999) / 262142)); }
+
+# Writes the pod-level limits ("max" / -1 when unset) and the weight of its CPU request (the default
+# when unset), so an update can also lift them.
 cgroupfs_limits() {
   declare_limits
   if unified_only; then
     local dir=/sys/fs/cgroup/$PODLAB_CGROUP
     echo "${PODLAB_MEMORY_BYTES:-max}" > "$dir/memory.max"
     echo "${PODLAB_CPU_QUOTA_US:-max} $CPU_PERIOD_US" > "$dir/cpu.max"
+    if [ -n "$PODLAB_CPU_SHARES" ]; then cpu_weight "$PODLAB_CPU_SHARES" > "$dir/cpu.weight"; else echo 100 > "$dir/cpu.weight"; fi
   else
     local mem cpu
     mem=$(hierarchies | grep -E '/memory$|[,/]memory(,|$)' | head -n 1)
@@ -81,9 +89,10 @@ cgroupfs_limits() {
     if [ -n "$cpu" ]; then
       echo "$CPU_PERIOD_US" > "$cpu/$PODLAB_CGROUP/cpu.cfs_period_us"
       echo "${PODLAB_CPU_QUOTA_US:--1}" > "$cpu/$PODLAB_CGROUP/cpu.cfs_quota_us"
+      echo "${PODLAB_CPU_SHARES:-1024}" > "$cpu/$PODLAB_CGROUP/cpu.shares"
     fi
   fi
-  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
+  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none} cpu_shares=${PODLAB_CPU_SHARES:-default}"
 }
 
 # The agents that keep the pod (IDs; full ones with --no-trunc): an agent's podlab.dev/agent-of
@@ -182,6 +191,13 @@ systemd_properties() {
   # infinity and an empty CPUQuota lift a limit an earlier update set.
   echo "MemoryMax=${PODLAB_MEMORY_BYTES:-infinity}"
   if [ -n "$PODLAB_CPU_QUOTA_US" ]; then echo "CPUQuota=$((PODLAB_CPU_QUOTA_US * 100 / CPU_PERIOD_US))%"; else echo "CPUQuota="; fi
+  # The CPU request's weight, as runc's systemd driver sets it for the kubelet: CPUShares= on a v1
+  # hierarchy, CPUWeight= on v2; without a request the defaults (1024, 100), so an update lifts it.
+  if unified_only; then
+    echo "CPUWeight=$(if [ -n "$PODLAB_CPU_SHARES" ]; then cpu_weight "$PODLAB_CPU_SHARES"; else echo 100; fi)"
+  else
+    echo "CPUShares=${PODLAB_CPU_SHARES:-1024}"
+  fi
 }
 
 systemd_write() {
@@ -211,7 +227,7 @@ systemd_create() {
     systemctl start "$PODLAB_CGROUP"
     echo "created slice $PODLAB_CGROUP ($(systemctl show -P ControlGroup "$PODLAB_CGROUP"))"
   fi
-  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
+  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none} cpu_shares=${PODLAB_CPU_SHARES:-default}"
 }
 
 # A limit change applies to the running slice in place: restarting a slice would stop every
@@ -222,7 +238,7 @@ systemd_update() {
   # shellcheck disable=SC2046 # one word per property
   systemctl set-property --runtime "$PODLAB_CGROUP" $(systemd_properties)
   echo "updated slice $PODLAB_CGROUP"
-  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none}"
+  echo "pod limits: memory=${PODLAB_MEMORY_BYTES:-none} cpu_quota_us=${PODLAB_CPU_QUOTA_US:-none} cpu_shares=${PODLAB_CPU_SHARES:-default}"
 }
 
 systemd_delete() {

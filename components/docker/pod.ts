@@ -153,11 +153,11 @@ export const stackIdentity = () => `${pulumi.getProject()}/${pulumi.getStack()}`
 
 /**
  * The spec the sandbox's label records: the pod's, less what changes in place without touching a
- * container. Pod-level limits live on the cgroup parent (cgroup.sh update); ConfigMap contents, which
+ * container. Pod-level limits and requests live on the cgroup parent (cgroup.sh update); ConfigMap contents, which
  * specLabel leaves out, live in the pod's volume directory (volumes.sh update).
  */
 export function sandboxSpec(spec: PodSpec): PodSpec {
-  return { ...spec, limits: {} };
+  return { ...spec, limits: {}, requests: {} };
 }
 
 export class DockerPod extends pulumi.ComponentResource {
@@ -305,7 +305,7 @@ export class DockerPod extends pulumi.ComponentResource {
     // hook at once when a pod ends, sidecars' too, and stops the sidecars after the app containers,
     // as Pulumi deletes them (the app containers depend on the sidecars, through the init gate).
     const stopped = [...spec.initContainers.filter((c) => c.sidecar).map((c) => this.initContainers[c.name]), ...members];
-    preStopCommand(`${name}-pre-stop`, spec, [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers], args.target, { parent: this, dependsOn: stopped, replaceWith: stopped });
+    preStopCommand(`${name}-pre-stop`, spec, [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers], stopped, args.target, { parent: this });
     this.parts = [cgroup, this.sandbox, ...inits, ...members];
     if (args.agent !== "stack") {
       ({ container: this.agent, ready: this.ready } = agentAndGate(`${name}-agent`, `${name}-ready`, {

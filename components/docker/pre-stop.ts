@@ -4,6 +4,7 @@
 // once, sidecars' too, before it sends each SIGTERM (and a sidecar's only after the app containers
 // have exited: Pulumi deletes the sidecars after the app containers, which depend on them). Stops
 // the agent makes run the hooks itself (agent/hooks.go).
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -48,9 +49,13 @@ export function preStopEnvironment(spec: PodSpec, containers: ContainerSpec[]): 
 
 /**
  * The command `name` that runs the preStop hooks of `containers` when it is deleted, or undefined
- * when none has one. It is replaced with any of `stoppedWith` (their replacement stops them).
+ * when none has one. `stopped` are those containers' resources: their IDs are its triggers, so that
+ * a replacement of any of them replaces it first (Pulumi deletes, before a resource it replaces
+ * delete-first, the dependents whose inputs read it), and its delete runs the hooks while the old
+ * containers still run.
  */
-export function preStopCommand(name: string, spec: PodSpec, containers: ContainerSpec[], target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
+export function preStopCommand(name: string, spec: PodSpec, containers: ContainerSpec[], stopped: docker.Container[], target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
   if (!containers.some((c) => c.lifecycle?.preStop)) return undefined;
-  return hostCommand(name, { ...scriptActions("pre-stop.sh", SCRIPT, preStopEnvironment(spec, containers)) }, target, { deleteBeforeReplace: true, ...opts });
+  return hostCommand(name, { ...scriptActions("pre-stop.sh", SCRIPT, preStopEnvironment(spec, containers)), triggers: stopped.map((c) => c.id) }, target,
+    { deleteBeforeReplace: true, dependsOn: stopped, ...opts });
 }

@@ -329,6 +329,7 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     containers,
     restartPolicy,
     limits: resources(`${source}: spec`, s.resources?.limits, "resources.limits", strict),
+    requests: resources(`${source}: spec`, s.resources?.requests, "resources.requests", strict),
     hostname: s.hostname ?? name,
     shareProcessNamespace: s.shareProcessNamespace ?? false,
     volumes,

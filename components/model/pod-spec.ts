@@ -166,6 +166,12 @@ export interface PodSpec {
   restartPolicy: RestartPolicy;
   /** Pod-level resources.limits, applied to the pod's cgroup (Kubernetes: pod-level resources). */
   limits: Resources;
+  /**
+   * Pod-level resources.requests (PodLevelResources, beta and on in 1.34): the CPU request is the
+   * pod cgroup's CPU weight, as the kubelet's ResourceConfigForPod sets it; a memory request sets
+   * nothing there (the kubelet's memory.min needs MemoryQoS, alpha and off).
+   */
+  requests: Resources;
   /** The pod's hostname; the pod name when unset, as in Kubernetes. */
   hostname: string;
   /** Members join the sandbox's PID namespace: pause is their PID 1. */

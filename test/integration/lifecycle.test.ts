@@ -88,14 +88,15 @@ const FAILED_HOOK = { waiting: true, lastExit: 137, ready: false };
  * The order of the marks a pod's end leaves, the kubelet's: each container's preStop hook before its
  * SIGTERM, the sidecar's beside the app's; the sidecar's SIGTERM only after the app has exited.
  */
-function expectStopOrder(dir: string): void {
+function expectStopOrder(dir: string, stops = 1): void {
   const [appPre, appTerm, webPre, proxyPre, proxyTerm] = ["app-prestop", "app-term", "web-prestop", "proxy-prestop", "proxy-term"].map((m) => marks(dir, m));
   expect({ appPre: appPre.length, appTerm: appTerm.length, webPre: webPre.length, proxyPre: proxyPre.length, proxyTerm: proxyTerm.length })
-    .toEqual({ appPre: 1, appTerm: 1, webPre: 1, proxyPre: 1, proxyTerm: 1 });
-  expect(appPre[0]).toBeLessThanOrEqual(appTerm[0]);
+    .toEqual({ appPre: stops, appTerm: stops, webPre: stops, proxyPre: stops, proxyTerm: stops });
+  const i = stops - 1;
+  expect(appPre[i]).toBeLessThanOrEqual(appTerm[i]);
   // The sidecar's hook runs beside the app's (which of the two ends first is a race), before its own SIGTERM.
-  expect(proxyPre[0]).toBeLessThanOrEqual(proxyTerm[0]);
-  expect(proxyTerm[0]).toBeGreaterThanOrEqual(appTerm[0]);
+  expect(proxyPre[i]).toBeLessThanOrEqual(proxyTerm[i]);
+  expect(proxyTerm[i]).toBeGreaterThanOrEqual(appTerm[i]);
 }
 
 describe("lifecycle hooks on the docker-host stack", () => {
@@ -105,7 +106,7 @@ describe("lifecycle hooks on the docker-host stack", () => {
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
     mkdirSync(dir, { recursive: true });
-    stack = await ScratchStack.create(`lc-${run}`, { platform: "docker", cgroupDriver: "auto", pods: [hookedPod(dir), failingPod()], readyTimeout: "40s" });
+    stack = await ScratchStack.create(`lc-${run}`, { platform: "docker", cgroupDriver: "auto", pods: [hookedPod(dir), failingPod()], readyTimeout: "25s" });
     // The failing pod is never ready: up fails at its ready timeout, the hooked pod up and running.
     const up = await stack.up().catch((e) => e);
     expect(String(up.all ?? up.stdout)).toContain(`pod ${failing} is not ready`);
@@ -132,10 +133,19 @@ describe("lifecycle hooks on the docker-host stack", () => {
     expect(failedHook(st)).toEqual(FAILED_HOOK);
   }, 120_000);
 
-  it("runs every preStop hook on destroy before any SIGTERM, httpGet to the pod's IP; the sidecar stops after the app", async () => {
+  it("runs the preStop hooks when a change replaces the pod, before the old containers stop", async () => {
+    const changed = hookedPod(dir) as any;
+    changed.spec.containers[0].env = [{ name: "CHANGED", value: "1" }];
+    stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: [changed, failingPod()], readyTimeout: "25s" });
+    await stack.up().catch((e) => e); // the failing pod fails it again
+    expectStopOrder(dir, 1);
+    expect((await statusOf(name)).ready).toBe(true);
+  }, 300_000);
+
+  it("runs every preStop hook on destroy before its SIGTERM, httpGet to the pod's IP; the sidecar stops after the app", async () => {
     await stack.destroy();
     await expectNothingLeft(name);
-    expectStopOrder(dir);
+    expectStopOrder(dir, 2);
   }, 300_000);
 });
 
