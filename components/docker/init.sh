@@ -17,6 +17,16 @@ deadline=$((SECONDS + PODLAB_READY_TIMEOUT_SECONDS))
 
 is_sidecar() { case " ${PODLAB_SIDECARS:-} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
+# give_up CONTAINER MESSAGE: fails the gate with the message and the container's last log lines.
+give_up() {
+  {
+    echo "$2"
+    echo "  last log lines:"
+    docker logs --tail 10 "$1" 2>&1 | sed 's/^/    /'
+  } >&2
+  exit 1
+}
+
 for name in $PODLAB_INIT_CONTAINERS; do
   container="$PODLAB_POD-$name"
   delay=10
@@ -33,12 +43,7 @@ for name in $PODLAB_INIT_CONTAINERS; do
     fi
     code=$(docker inspect --format '{{.State.ExitCode}}' "$container")
     if [ $((SECONDS + delay)) -ge "$deadline" ]; then
-      {
-        echo "pod $PODLAB_POD: sidecar $name does not keep running: exit code $code, $restarts restarts"
-        echo "  last log lines:"
-        docker logs --tail 10 "$container" 2>&1 | sed 's/^/    /'
-      } >&2
-      exit 1
+      give_up "$container" "pod $PODLAB_POD: sidecar $name does not keep running: exit code $code, $restarts restarts"
     fi
     echo "sidecar $name exited with code $code: starting it again in ${delay}s (CrashLoopBackOff)"
     sleep "$delay"
@@ -54,12 +59,7 @@ for name in $PODLAB_INIT_CONTAINERS; do
     if [ "$left" -le 0 ] || ! timeout "$left" docker start --attach "$container" > /dev/null 2>&1; then
       if [ "$(docker inspect --format '{{.State.Running}}' "$container")" = true ]; then
         docker stop "$container" > /dev/null
-        {
-          echo "pod $PODLAB_POD: init container $name did not complete within the ready timeout (${PODLAB_READY_TIMEOUT_SECONDS}s), $restarts restarts: stopped"
-          echo "  last log lines:"
-          docker logs --tail 10 "$container" 2>&1 | sed 's/^/    /'
-        } >&2
-        exit 1
+        give_up "$container" "pod $PODLAB_POD: init container $name did not complete within the ready timeout (${PODLAB_READY_TIMEOUT_SECONDS}s), $restarts restarts: stopped"
       fi
     fi
     code=$(docker inspect --format '{{.State.ExitCode}}' "$container")
@@ -68,12 +68,7 @@ for name in $PODLAB_INIT_CONTAINERS; do
       break
     fi
     if [ "$PODLAB_RESTART_POLICY" = Never ] || [ $((SECONDS + delay)) -ge "$deadline" ]; then
-      {
-        echo "pod $PODLAB_POD: init container $name failed: exit code $code, $restarts restarts (restartPolicy $PODLAB_RESTART_POLICY)"
-        echo "  last log lines:"
-        docker logs --tail 10 "$container" 2>&1 | sed 's/^/    /'
-      } >&2
-      exit 1
+      give_up "$container" "pod $PODLAB_POD: init container $name failed: exit code $code, $restarts restarts (restartPolicy $PODLAB_RESTART_POLICY)"
     fi
     echo "init container $name exited with code $code: starting it again in ${delay}s (Init:CrashLoopBackOff)"
     sleep "$delay"

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl } from "../../host/cri";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
+import { until } from "./wait";
 import { destroyAndCheck, statusOf } from "./pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -26,14 +27,6 @@ const grpcPod = () => ({
   },
 });
 
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, seconds = 60): Promise<T> {
-  let last: T | undefined;
-  for (const t0 = Date.now(); Date.now() - t0 < seconds * 1000; await new Promise((r) => setTimeout(r, 1000))) {
-    last = await get().catch(() => undefined);
-    if (last !== undefined && ok(last)) return last;
-  }
-  throw new Error(`${what}: not within ${seconds}s; last seen ${JSON.stringify(last)}`);
-}
 
 /** What both platforms must show: the server's readiness, and the unknown service's restarts. */
 type Seen = { serverReady: boolean; restarted: boolean };

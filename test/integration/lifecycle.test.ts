@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl } from "../../host/cri";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
+import { until } from "./wait";
 import { destroyAndCheck, expectNothingLeft, statusOf } from "./pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -68,14 +69,6 @@ const failingPod = () => ({
 const marks = (dir: string, what: string): number[] =>
   existsSync(`${dir}/${what}`) ? readFileSync(`${dir}/${what}`, "utf8").trim().split("\n").filter(Boolean).map((t) => Number(BigInt(t) / 1_000_000n)) : [];
 
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, seconds = 90): Promise<T> {
-  let last: T | undefined;
-  for (const t0 = Date.now(); Date.now() - t0 < seconds * 1000; await new Promise((r) => setTimeout(r, 1000))) {
-    last = await get().catch(() => undefined);
-    if (last !== undefined && ok(last)) return last;
-  }
-  throw new Error(`${what}: not within ${seconds}s; last seen ${JSON.stringify(last)}`);
-}
 
 /** What both platforms must show of the failing pod: killed for its hook, waiting to start again. */
 const failedHook = (s: { containerStatuses: any[] }) => {

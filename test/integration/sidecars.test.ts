@@ -10,6 +10,7 @@ import { AgentContainerStatus, stateName } from "../../host/agent";
 import { kubectl } from "../../host/cri";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
+import { until } from "./wait";
 import { destroyAndCheck, statusOf } from "./pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -61,14 +62,6 @@ const line = (c: { name: string; state: AgentContainerStatus["state"]; ready: bo
 const seenOf = (s: { phase: string; initContainerStatuses?: any[]; containerStatuses: any[] }): Seen =>
   ({ phase: s.phase, inits: (s.initContainerStatuses ?? []).map(line), containers: s.containerStatuses.map(line) });
 
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, seconds = 90): Promise<T> {
-  let last: T | undefined;
-  for (const t0 = Date.now(); Date.now() - t0 < seconds * 1000; await new Promise((r) => setTimeout(r, 1000))) {
-    last = await get().catch(() => undefined);
-    if (last !== undefined && ok(last)) return last;
-  }
-  throw new Error(`${what}: not within ${seconds}s; last seen ${JSON.stringify(last)}`);
-}
 
 const KEPT: Seen = {
   phase: "Running",
