@@ -17,6 +17,14 @@ deadline=$((SECONDS + PODLAB_READY_TIMEOUT_SECONDS))
 
 is_sidecar() { case " ${PODLAB_SIDECARS:-} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
+# back_off WHAT REASON: the kubelet's back-off before the next start (delay and restarts are the loop's).
+back_off() {
+  echo "$1: starting it again in ${delay}s ($2)"
+  sleep "$delay"
+  delay=$((delay * 2 > 300 ? 300 : delay * 2))
+  restarts=$((restarts + 1))
+}
+
 # give_up CONTAINER MESSAGE: fails the gate with the message and the container's last log lines.
 give_up() {
   {
@@ -45,10 +53,7 @@ for name in $PODLAB_INIT_CONTAINERS; do
     if [ $((SECONDS + delay)) -ge "$deadline" ]; then
       give_up "$container" "pod $PODLAB_POD: sidecar $name does not keep running: exit code $code, $restarts restarts"
     fi
-    echo "sidecar $name exited with code $code: starting it again in ${delay}s (CrashLoopBackOff)"
-    sleep "$delay"
-    delay=$((delay * 2 > 300 ? 300 : delay * 2))
-    restarts=$((restarts + 1))
+    back_off "sidecar $name exited with code $code" CrashLoopBackOff
   done
   is_sidecar "$name" && continue
   while :; do
@@ -70,9 +75,6 @@ for name in $PODLAB_INIT_CONTAINERS; do
     if [ "$PODLAB_RESTART_POLICY" = Never ] || [ $((SECONDS + delay)) -ge "$deadline" ]; then
       give_up "$container" "pod $PODLAB_POD: init container $name failed: exit code $code, $restarts restarts (restartPolicy $PODLAB_RESTART_POLICY)"
     fi
-    echo "init container $name exited with code $code: starting it again in ${delay}s (Init:CrashLoopBackOff)"
-    sleep "$delay"
-    delay=$((delay * 2 > 300 ? 300 : delay * 2))
-    restarts=$((restarts + 1))
+    back_off "init container $name exited with code $code" Init:CrashLoopBackOff
   done
 done
