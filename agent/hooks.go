@@ -50,9 +50,11 @@ type Hooks struct {
 	// kill stops a container whose postStart hook failed (its preStop runs first); changed wakes the sync.
 	kill    func(name, id string)
 	changed func()
-	// done holds the runs whose postStart hook completed; running those it runs for now.
+	// done holds the runs whose postStart hook completed; running those it runs for now; latest
+	// each container's current run as the last sync saw it.
 	done    map[string]incarnation
 	running map[string]incarnation
+	latest  map[string]incarnation
 	// failed holds why a run's postStart hook failed.
 	failed map[incarnation]string
 }
@@ -63,7 +65,7 @@ func NewHooks(specs map[string]ContainerHooks, run probeFunc, kill func(name, id
 	if done == nil {
 		done = map[string]incarnation{}
 	}
-	return &Hooks{specs: specs, run: run, kill: kill, changed: changed, done: done, running: map[string]incarnation{}, failed: map[incarnation]string{}}
+	return &Hooks{specs: specs, run: run, kill: kill, changed: changed, done: done, running: map[string]incarnation{}, latest: map[string]incarnation{}, failed: map[incarnation]string{}}
 }
 
 // runHandler carries out one handler within ctx.
@@ -86,6 +88,9 @@ func (hk *Hooks) Update(ctx context.Context, running map[string]incarnation, pod
 	defer hk.mu.Unlock()
 	for name, spec := range hk.specs {
 		inc, ok := running[name]
+		if ok {
+			hk.latest[name] = inc
+		}
 		if spec.PostStart == nil || !ok || hk.done[name] == inc || hk.running[name] == inc || hk.failed[inc] != "" {
 			continue
 		}
@@ -98,13 +103,15 @@ func (hk *Hooks) Update(ctx context.Context, running map[string]incarnation, pod
 			if hk.running[name] == inc {
 				delete(hk.running, name)
 			}
-			if err == nil {
+			// A run that ended meanwhile (the container restarted under the same ID) is not judged by it.
+			current := hk.latest[name] == inc
+			if err == nil && current {
 				hk.done[name] = inc
-			} else {
+			} else if err != nil {
 				hk.failed[inc] = err.Error()
 			}
 			hk.mu.Unlock()
-			if err != nil {
+			if err != nil && current {
 				log.Printf("container %s: PostStartHook failed: %v: killing it (FailedPostStartHook)", name, err)
 				hk.kill(name, inc.id)
 			} else {
@@ -153,7 +160,8 @@ func (hk *Hooks) PreStop(ctx context.Context, name, id, podIP string, grace time
 	hk.mu.Lock()
 	spec := hk.specs[name].PreStop
 	hk.mu.Unlock()
-	if spec == nil {
+	// No grace, no hook: the kubelet runs preStop only with time left for it.
+	if spec == nil || grace <= 0 {
 		return grace
 	}
 	t0 := time.Now()

@@ -96,9 +96,10 @@ func (a *Agent) containerStatus(name string, o *Observed, h *History, sb *Observ
 	case o != nil && ended(o):
 		cs.ContainerID = "docker://" + o.ID
 		cs.State = ContainerState{Terminated: terminatedOf(o)}
-		if msg := a.hooks.Failed(incarnation{o.ID, o.StartedAt}); msg != "" {
+		if msg := a.hooks.Failed(incarnation{o.ID, o.StartedAt}); msg != "" && (a.sidecars[name] || shouldRestart(a.policy, o.ExitCode)) {
 			// Killed for a failed postStart hook: the kubelet's status says so while it waits to
-			// start again (its reason cache, pkg/kubelet/kuberuntime ErrPostStartHook).
+			// start again (its reason cache, pkg/kubelet/kuberuntime ErrPostStartHook); one that is
+			// not started again stays terminated.
 			cs.LastState.Terminated = cs.State.Terminated
 			cs.State = ContainerState{Waiting: &ContainerStateWaiting{Reason: "PostStartHookError", Message: msg}}
 		}

@@ -91,21 +91,40 @@ func loadEnv(file string) (map[string]bool, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("the container's variables in %s: %w", file, err)
 	}
-	vars, names := map[string]string{}, map[string]bool{}
-	lookup := func(n string) (string, bool) { v, ok := vars[n]; return v, ok }
+	// Values and status fields first; then each literal to expand, after the ones it reads: podlab
+	// wrote it with everything else already expanded, so what it reads is only status fields and
+	// other such literals, set before it in the pod's spec (envFile in env-exec.ts).
+	vars, names, pending := map[string]string{}, map[string]bool{}, map[string]string{}
 	for _, v := range f.Env {
-		var value string
+		names[v.Name] = true
 		switch {
 		case v.Value != nil:
-			value = *v.Value
+			vars[v.Name] = *v.Value
 		case v.Expand != nil:
-			value = Expand(*v.Expand, lookup)
+			pending[v.Name] = *v.Expand
 		case v.Field != "":
-			if value, err = statusField(v.Field); err != nil {
+			value, err := statusField(v.Field)
+			if err != nil {
 				return nil, fmt.Errorf("%s from %s: %w", v.Name, v.Field, err)
 			}
+			vars[v.Name] = value
 		}
-		vars[v.Name], names[v.Name] = value, true
+	}
+	var resolve func(name string, seen map[string]bool) (string, bool)
+	resolve = func(name string, seen map[string]bool) (string, bool) {
+		if v, ok := vars[name]; ok {
+			return v, true
+		}
+		tmpl, ok := pending[name]
+		if !ok || seen[name] {
+			return "", false
+		}
+		seen[name] = true
+		vars[name] = Expand(tmpl, func(n string) (string, bool) { return resolve(n, seen) })
+		return vars[name], true
+	}
+	for name := range pending {
+		resolve(name, map[string]bool{})
 	}
 	for name, value := range vars {
 		if err := os.Setenv(name, value); err != nil {

@@ -32,9 +32,11 @@ func TestExpandAsTheKubelet(t *testing.T) {
 
 func TestLoadEnvMakesTheVariablesInOrder(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "env")
+	// As podlab writes them: a literal set early (its place) that reads a field set later, and one that
+	// reads it; what was known is already expanded and escaped.
 	body := `{"env":[{"name":"PODLAB_T_PASS","value":"line1\nline2"},{"name":"PODLAB_T_E","value":""},
-		{"name":"PODLAB_T_URL","expand":"x://$(PODLAB_T_E)$(PODLAB_T_IP):$(PODLAB_T_LATER)"},{"name":"PODLAB_T_IP","field":"status.podIP"},
-		{"name":"PODLAB_T_LATER","value":"1"}]}`
+		{"name":"PODLAB_T_URL","expand":"x://$(PODLAB_T_ADDR)/$$(PODLAB_T_LATER)"},{"name":"PODLAB_T_IP","field":"status.podIP"},
+		{"name":"PODLAB_T_ADDR","expand":"$(PODLAB_T_IP):1$$"},{"name":"PODLAB_T_LATER","value":"1"}]}`
 	if err := os.WriteFile(file, []byte(body), 0o444); err != nil {
 		t.Fatal(err)
 	}
@@ -51,12 +53,16 @@ func TestLoadEnvMakesTheVariablesInOrder(t *testing.T) {
 	if v, ok := os.LookupEnv("PODLAB_T_E"); !ok || v != "" {
 		t.Errorf("PODLAB_T_E = %q, %v", v, ok)
 	}
-	// Expanded against the variables before it only, as the kubelet does.
-	if v := os.Getenv("PODLAB_T_URL"); v != "x://$(PODLAB_T_IP):$(PODLAB_T_LATER)" {
-		t.Errorf("PODLAB_T_URL = %q", v)
+	ip := os.Getenv("PODLAB_T_IP")
+	if net.ParseIP(ip) == nil {
+		t.Errorf("PODLAB_T_IP = %q", ip)
 	}
-	if ip := net.ParseIP(os.Getenv("PODLAB_T_IP")); ip == nil {
-		t.Errorf("PODLAB_T_IP = %q", os.Getenv("PODLAB_T_IP"))
+	if v := os.Getenv("PODLAB_T_ADDR"); v != ip+":1$" {
+		t.Errorf("PODLAB_T_ADDR = %q", v)
+	}
+	// Whatever its place in the file, after what it reads.
+	if v := os.Getenv("PODLAB_T_URL"); v != "x://"+ip+":1$/$(PODLAB_T_LATER)" {
+		t.Errorf("PODLAB_T_URL = %q", v)
 	}
 	if _, err := loadEnv(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Error("a missing file is no error")

@@ -37,8 +37,8 @@ export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<s
   // Kubernetes' CFS arithmetic: 1000 millicores is one full period of 100ms.
   if (spec.limits.cpuMillis !== undefined) env.PODLAB_CPU_QUOTA_US = String(spec.limits.cpuMillis * 100);
   // A pod-level CPU request: the pod cgroup's weight, as the kubelet's ResourceConfigForPod (its
-  // MilliCPUToShares, pkg/kubelet/cm/helpers_linux.go: at least 2).
-  if (spec.requests.cpuMillis !== undefined) env.PODLAB_CPU_SHARES = String(Math.max(2, Math.floor((spec.requests.cpuMillis * 1024) / 1000)));
+  // MilliCPUToShares, pkg/kubelet/cm/helpers_linux.go: 2 to 262144).
+  if (spec.requests.cpuMillis !== undefined) env.PODLAB_CPU_SHARES = String(Math.min(262144, Math.max(2, Math.floor((spec.requests.cpuMillis * 1024) / 1000))));
   return env;
 }
 

@@ -14,7 +14,8 @@ fail() { echo "podlab env-files: $*" >&2; exit 1; }
 write() {
   local name var n=0
   mkdir -p "$PODLAB_ENV_DIR"
-  if ! mountpoint -q "$PODLAB_ENV_DIR"; then mount -t tmpfs -o mode=0755,size=16m tmpfs "$PODLAB_ENV_DIR"; fi
+  # Root's alone on the host: runc bind-mounts each file as root, and the container reads its own.
+  if ! mountpoint -q "$PODLAB_ENV_DIR"; then mount -t tmpfs -o mode=0700,size=16m tmpfs "$PODLAB_ENV_DIR"; fi
   while IFS= read -r name; do
     [ -n "$name" ] || continue
     [[ "$name" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || fail "unexpected container name $name"

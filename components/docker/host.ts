@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LABEL_POD, LABEL_ROLE, LABEL_STACK } from "../model/labels";
 import { NodeFacts } from "../model/env";
-import { PodSpec } from "../model/pod-spec";
+import { networkContainers, PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
 import { EngineApiError, engineGet, localSocket } from "./engine-api";
@@ -242,10 +242,10 @@ export function boundPorts(target?: DockerTarget): Set<string> {
 export function checkHostPorts(pods: { spec: PodSpec; source: string }[], published: PublishedPort[], bound: () => Set<string> = boundPorts): void {
   const wanted = new Map<string, string>();
   for (const { spec, source } of pods) {
-    spec.containers.forEach((c, i) => c.ports.forEach((p, j) => {
+    networkContainers(spec).forEach(({ c, path }) => c.ports.forEach((p, j) => {
       if (p.hostPort === undefined) return;
       const key = `${p.hostPort}/${p.protocol}`;
-      const field = `${source}: spec.containers[${i}].ports[${j}].hostPort`;
+      const field = `${source}: ${path}.ports[${j}].hostPort`;
       const other = wanted.get(key);
       if (other) throw new PodSpecError(field, p.hostPort, `is also published by pod ${other} of this stack`);
       wanted.set(key, spec.name);

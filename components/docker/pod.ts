@@ -11,7 +11,7 @@ import { podSpecFromManifest } from "../model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES, ImageOverride } from "../model/image-overrides";
 import { PodLayout } from "../model/layout";
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, specLabel } from "../model/labels";
-import { ContainerSpec, PodSpec } from "../model/pod-spec";
+import { ContainerSpec, networkContainers, PodSpec } from "../model/pod-spec";
 import { MIB } from "../model/quantity";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { agentAndGate } from "./agent";
@@ -48,6 +48,11 @@ export interface DockerPodArgs {
    * reads a Secret in its env and sets no command starts through env-exec, which must be told them.
    */
   imageDefaults?: Map<string, ImageDefaults>;
+  /**
+   * The Docker host's boot ID (/proc/sys/kernel/random/boot_id): after a reboot, `up` writes the env
+   * files and the tmpfs volumes (secret, projected, memory emptyDir) again.
+   */
+  bootId?: string;
   /**
    * The image of the sandbox container that holds the pod's namespaces (a pause program). A pod whose
    * env reads a Secret needs podlab's (it carries env-exec at /.podlab/env-exec).
@@ -112,8 +117,8 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
     out.cpuQuota = c.limits.cpuMillis * 100;
   }
   if (c.requests.memoryBytes !== undefined) out.memoryReservation = Math.ceil(c.requests.memoryBytes / MIB);
-  // The kubelet's MilliCPUToShares (pkg/kubelet/cm/helpers_linux.go): at least 2.
-  if (c.requests.cpuMillis !== undefined) out.cpuShares = Math.max(2, Math.floor((c.requests.cpuMillis * 1024) / 1000));
+  // The kubelet's MilliCPUToShares (pkg/kubelet/cm/helpers_linux.go): 2 to 262144.
+  if (c.requests.cpuMillis !== undefined) out.cpuShares = Math.min(262144, Math.max(2, Math.floor((c.requests.cpuMillis * 1024) / 1000)));
   if (c.workingDir !== undefined) out.workingDir = c.workingDir;
   const sc = c.securityContext;
   if (sc.runAsUser !== undefined) out.user = sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser);
@@ -204,7 +209,7 @@ export class DockerPod extends pulumi.ComponentResource {
     // by the old one's delete.
     const cgroup = cgroupCommand(`${name}-cgroup`, spec, args.cgroupDriver, args.target, { parent: this, deleteBeforeReplace: true });
     // A new pod (a changed spec replaces the sandbox) gets new emptyDirs, as a new Pod does.
-    const volumes = volumesCommand(spec, specLabel(sandboxSpec(spec)), args.target, { parent: this, deleteBeforeReplace: true }, args.node?.memoryBytes);
+    const volumes = volumesCommand(spec, specLabel(sandboxSpec(spec)), args.target, { parent: this, deleteBeforeReplace: true }, args.node?.memoryBytes, args.bootId);
 
     // The stack's images when it shares them between pods, else the pod's own.
     const images = args.stackImages ?? new StackImages(`${name}-images`, { parent: this }, `${name}-`);
@@ -216,7 +221,7 @@ export class DockerPod extends pulumi.ComponentResource {
     // Variables read from a Secret or known only at the start: a tmpfs file per container, and env-exec
     // to read it (env-exec.ts). A change to them replaces the command, and with it the pod, as a new Pod
     // reads the new values.
-    const envFiles = envFilesCommand(spec, args.target, { parent: this, deleteBeforeReplace: true });
+    const envFiles = envFilesCommand(spec, args.target, { parent: this, deleteBeforeReplace: true }, args.bootId);
     // Docker fills a volume from the image once, when it is new: a new sandbox image makes a new one.
     const envExec = envFiles ? new docker.Volume(envExecVolume(name), {
       name: envExecVolume(name), labels: [{ label: LABEL_POD, value: name }, { label: "podlab.dev/sandbox-image", value: image(args.sandboxImage).imageId }],
@@ -226,7 +231,7 @@ export class DockerPod extends pulumi.ComponentResource {
       replaceWith: [cgroup, ...(envFiles ? [envFiles, envExec!] : [])],
     };
     // Sidecars are in the pod's network too: their host ports are published as the app containers'.
-    const published = [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers].flatMap((c) =>
+    const published = networkContainers(spec).flatMap(({ c }) =>
       c.ports.filter((p) => p.hostPort !== undefined).map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: p.protocol.toLowerCase() })),
     );
     this.sandbox = new docker.Container(`${name}-sandbox`, {
@@ -301,12 +306,12 @@ export class DockerPod extends pulumi.ComponentResource {
     });
 
     const members = Object.values(this.containers);
-    // The preStop hooks, deleted (run) before any container is: the kubelet runs every container's
-    // hook at once when a pod ends, sidecars' too, and stops the sidecars after the app containers,
-    // as Pulumi deletes them (the app containers depend on the sidecars, through the init gate).
-    const stopped = [...spec.initContainers.filter((c) => c.sidecar).map((c) => this.initContainers[c.name]), ...members];
-    preStopCommand(`${name}-pre-stop`, spec, [...spec.initContainers.filter((c) => c.sidecar), ...spec.containers], stopped, args.target, { parent: this });
-    this.parts = [cgroup, this.sandbox, ...inits, ...members];
+    // Each container's preStop hook, run (deleted) before the container stops (pre-stop.ts).
+    const preStops = [...spec.initContainers.filter((c) => c.sidecar).map((c) => ({ c, ct: this.initContainers[c.name] })),
+      ...spec.containers.map((c) => ({ c, ct: this.containers[c.name] }))]
+      .flatMap(({ c, ct }) => preStopCommand(spec, c, ct, args.target, { parent: this }) ?? []);
+    // The agent goes before the hooks run: it would start again a container its hook made exit.
+    this.parts = [cgroup, this.sandbox, ...inits, ...members, ...preStops];
     if (args.agent !== "stack") {
       ({ container: this.agent, ready: this.ready } = agentAndGate(`${name}-agent`, `${name}-ready`, {
         pods: [{ spec, parts: this.parts }], image: image(args.agentImage).imageId, cgroupDriver: args.cgroupDriver,

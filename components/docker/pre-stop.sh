@@ -57,6 +57,8 @@ hook() { # hook N NAME
 run_hooks() {
   local name n=0 t0=$SECONDS
   local -a jobs=()
+  # No grace, no hook: the kubelet runs preStop only with time left for it.
+  if [ "$PODLAB_GRACE_SECONDS" = 0 ]; then echo "preStop hooks of pod $PODLAB_POD: none run (terminationGracePeriodSeconds 0)"; return; fi
   while IFS= read -r name; do
     [ -n "$name" ] || continue
     [[ "$name" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || fail "unexpected container name $name"

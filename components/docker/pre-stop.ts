@@ -1,9 +1,10 @@
-// The preStop hooks a pod's containers get when `pulumi destroy` or a replacement of the pod stops
-// them: the command `<pod>-pre-stop`, whose delete runs them (pre-stop.sh) before Pulumi stops any
-// container, as the kubelet's killContainersWithSyncResult runs every container's preStop hook at
-// once, sidecars' too, before it sends each SIGTERM (and a sidecar's only after the app containers
-// have exited: Pulumi deletes the sidecars after the app containers, which depend on them). Stops
-// the agent makes run the hooks itself (agent/hooks.go).
+// The preStop hook a container gets when `pulumi destroy` or a replacement stops it: the command
+// `<pod>-<container>-pre-stop`, whose delete runs it (pre-stop.sh) before Pulumi stops the container,
+// as the kubelet runs a container's preStop hook before it sends SIGTERM. One command per container:
+// a replacement of one container runs its hook alone; on destroy they all run at once, as the
+// kubelet's killContainersWithSyncResult runs every container's hook when a pod ends, sidecars' too
+// (and stops a sidecar only after the app containers: Pulumi deletes the sidecars after the app
+// containers, which depend on them). Stops the agent makes run the hooks itself (agent/hooks.go).
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
@@ -48,14 +49,13 @@ export function preStopEnvironment(spec: PodSpec, containers: ContainerSpec[]): 
 }
 
 /**
- * The command `name` that runs the preStop hooks of `containers` when it is deleted, or undefined
- * when none has one. `stopped` are those containers' resources: their IDs are its triggers, so that
- * a replacement of any of them replaces it first (Pulumi deletes, before a resource it replaces
- * delete-first, the dependents whose inputs read it), and its delete runs the hooks while the old
- * containers still run.
+ * The command `<pod>-<container>-pre-stop` that runs the container's preStop hook when it is
+ * deleted, or undefined when it has none. The container's ID is its trigger, so that a replacement
+ * of the container replaces it first (Pulumi deletes, before a resource it replaces delete-first,
+ * the dependents whose inputs read it), and its delete runs the hook while the old container runs.
  */
-export function preStopCommand(name: string, spec: PodSpec, containers: ContainerSpec[], stopped: docker.Container[], target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
-  if (!containers.some((c) => c.lifecycle?.preStop)) return undefined;
-  return hostCommand(name, { ...scriptActions("pre-stop.sh", SCRIPT, preStopEnvironment(spec, containers)), triggers: stopped.map((c) => c.id) }, target,
-    { deleteBeforeReplace: true, dependsOn: stopped, ...opts });
+export function preStopCommand(spec: PodSpec, c: ContainerSpec, container: docker.Container, target: DockerTarget, opts: pulumi.CustomResourceOptions): HostCommand | undefined {
+  if (!c.lifecycle?.preStop) return undefined;
+  return hostCommand(`${spec.name}-${c.name}-pre-stop`, { ...scriptActions("pre-stop.sh", SCRIPT, preStopEnvironment(spec, [c])), triggers: [container.id] }, target,
+    { deleteBeforeReplace: true, dependsOn: [container], ...opts });
 }

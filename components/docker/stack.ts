@@ -4,11 +4,12 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource, StackInput } from "../stack";
 import { PodLayout } from "../model/layout";
+import { PodSpec } from "../model/pod-spec";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
 import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, hostFacts, inspectImages, localImageIds, remoteImageIds } from "./host";
 import { mkdirSync } from "node:fs";
-import { hostPathExists, sshControlDir, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
+import { hostPathExists, readHostFile, sshControlDir, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
 import { StackImages } from "./images";
 import { DockerPod, stackIdentity } from "./pod";
 import { agentContainerName, DockerAgent } from "./agent";
@@ -86,6 +87,11 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const { ids: imageIds, copy } = target ? remoteImageIds(uses, target) : { ids: localImageIds(uses, undefined, facts.imageIds), copy: [] };
   // env-exec's images (env-exec.ts): a remote host's copied ones are as the local engine has them.
   const needDefaults = pods.flatMap(({ spec }) => [...spec.initContainers, ...spec.containers].filter((c) => usesEnvExec(c) && !c.command.length).map((c) => c.image));
+  // A reboot empties the tmpfs of env files and of secret, projected and memory-backed volumes: their
+  // commands are told the boot, so that the next `up` writes them again.
+  const onTmpfs = (spec: PodSpec) => [...spec.initContainers, ...spec.containers].some(usesEnvExec)
+    || spec.volumes.some((v) => "secret" in v || "projected" in v || ("emptyDir" in v && v.emptyDir.medium === "Memory"));
+  const bootId = pods.some(({ spec }) => onTmpfs(spec)) ? readHostFile(target, "/proc/sys/kernel/random/boot_id")?.trim() : undefined;
   const imageDefaults = !target ? facts.imageDefaults : new Map([
     ...inspectImages(needDefaults.filter((r) => copy.includes(r))).defaults, ...inspectImages(needDefaults.filter((r) => !copy.includes(r)), target).defaults]);
   checkPodNames(pods, facts.owners, stackIdentity());
@@ -98,7 +104,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps, secrets: input.manifests.secrets,
-    sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target, agent: "stack", node: facts.node, imageDefaults,
+    sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target, agent: "stack", node: facts.node, imageDefaults, bootId,
   }, opts));
   // One agent keeps every pod of the stack on this host, as the kubelet is one per node.
   new DockerAgent("agent", {

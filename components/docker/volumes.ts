@@ -50,11 +50,13 @@ export function volumesEnvironment(spec: PodSpec, nodeMemoryBytes?: number): Rec
  * volume. `podRecord` is the pod's recorded spec (the sandbox's label): when it changes, the pod is
  * new, and so are its volumes (the command is replaced: its delete removes the old directories). With
  * a secret volume its whole environment is a Pulumi secret: encrypted in the state, "[secret]" in
- * previews.
+ * previews. `bootId` is the host's (/proc/sys/kernel/random/boot_id), when known.
  */
-export function volumesCommand(spec: PodSpec, podRecord: string, target: DockerTarget, opts: pulumi.CustomResourceOptions, nodeMemoryBytes?: number): HostCommand | undefined {
+export function volumesCommand(spec: PodSpec, podRecord: string, target: DockerTarget, opts: pulumi.CustomResourceOptions, nodeMemoryBytes?: number, bootId?: string): HostCommand | undefined {
   if (!spec.volumes.some((v) => "emptyDir" in v || "configMap" in v || "secret" in v || "projected" in v)) return undefined;
-  const { environment, ...actions } = scriptActions("volumes.sh", SCRIPT, volumesEnvironment(spec, nodeMemoryBytes));
+  // The host's boot: a reboot empties the tmpfs volumes, and the next `up` updates the command, which
+  // mounts and fills them again.
+  const { environment, ...actions } = scriptActions("volumes.sh", SCRIPT, { ...volumesEnvironment(spec, nodeMemoryBytes), ...(bootId ? { PODLAB_BOOT_ID: bootId } : {}) });
   const secret = spec.volumes.some((v) => "secret" in v || ("projected" in v && v.projected.secret));
   return hostCommand(`${spec.name}-volumes`, {
     ...actions,

@@ -6,7 +6,7 @@
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import { expand } from "./expansion";
+import { expand, expandLater } from "./expansion";
 import { LABEL_POD } from "./labels";
 import { parseCpu, parseMemory } from "./quantity";
 import { PodSpecError } from "./validate";
@@ -26,8 +26,9 @@ export interface EnvVar {
   secret?: true;
   /**
    * Known only when the container starts: a status field (the pod's or the host's IP, `value` ""), or
-   * "expand", a literal whose $(VAR) reads one (`value` as written, expanded then against the
-   * variables before it). On the docker platform env-exec makes them (env-exec.ts).
+   * "expand", a literal whose $(VAR) reads one (`value` its expandLater template: what was known
+   * expanded, escaped, and `$(NAME)` for those variables). On the docker platform env-exec makes them
+   * (env-exec.ts).
    */
   runtime?: StatusField | "expand";
 }
@@ -185,7 +186,9 @@ export function containerEnv(at: string, c: K8sContainer, pod: IPod, options: En
         if (v?.runtime) runtime = true;
         return v?.value;
       });
-      vars.set(e.name, runtime ? { value: e.value ?? "", secret, runtime: "expand" } : { value, secret });
+      // Known only at the start: what is known now is expanded now, the rest is left to env-exec.
+      const template = runtime ? expandLater(e.value ?? "", (n) => vars.get(n)?.value, (n) => vars.get(n)?.runtime !== undefined) : "";
+      vars.set(e.name, runtime ? { value: template, secret, runtime: "expand" } : { value, secret });
       return;
     }
     if (from.fieldRef && isStatusField(from.fieldRef.fieldPath)) {

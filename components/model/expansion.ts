@@ -37,3 +37,38 @@ export function expandArgs(list: string[], env: { name: string; value: string }[
   const values = new Map(env.map((e) => [e.name, e.value]));
   return list.map((s) => expand(s, (n) => values.get(n)));
 }
+
+/**
+ * A literal to be expanded later, when a variable it reads is known (env-exec, at the container's
+ * start): the kubelet's expansion of it now, written so that one more expansion gives the kubelet's
+ * result. `later` names what is known only then: its references stay `$(NAME)`; a known variable's
+ * value, an unknown reference and every other `$` are escaped (`$$`), so the later pass leaves them.
+ */
+export function expandLater(input: string, lookup: (name: string) => string | undefined, later: (name: string) => boolean): string {
+  const escape = (text: string) => text.replace(/\$/g, "$$$$");
+  let out = "";
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] !== "$" || i + 1 >= input.length) {
+      out += escape(input[i]);
+      continue;
+    }
+    const next = input[i + 1];
+    if (next === "$") {
+      out += "$$";
+      i++;
+    } else if (next === "(") {
+      const close = input.indexOf(")", i + 2);
+      if (close < 0) {
+        out += escape(input.slice(i));
+        break;
+      }
+      const name = input.slice(i + 2, close);
+      const value = name ? lookup(name) : undefined;
+      out += name && later(name) ? `$(${name})` : value !== undefined ? escape(value) : escape(input.slice(i, close + 1));
+      i = close;
+    } else {
+      out += "$$";
+    }
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { containerEnv, EnvVar, NodeFacts } from "./env";
 import { checkPodVolumeBytes, volumeSpec } from "./volumes";
 import { expand } from "./expansion";
 import { ImageOverride, overrideImage } from "./image-overrides";
-import { ContainerSpec, HookSpec, MountSpec, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy } from "./pod-spec";
+import { ContainerSpec, HookSpec, MountSpec, networkContainers, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy } from "./pod-spec";
 import { checkSupported } from "./support";
 import { parseMemory } from "./quantity";
 import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
@@ -247,16 +247,21 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
   return spec;
 }
 
-/** Names and host ports must be unique in the pod: its containers share one network namespace. */
-function checkUnique(source: string, containers: ContainerSpec[]): void {
+/**
+ * Names must be unique among the app containers, and ports among the containers of the pod's network
+ * (sidecars too): they share one network namespace; a host port is published once.
+ */
+function checkUnique(source: string, containers: ContainerSpec[], initContainers: ContainerSpec[]): void {
   const names = new Map<string, number>();
+  containers.forEach((c, i) => {
+    const first = names.get(c.name);
+    if (first !== undefined) throw new PodSpecError(`${source}: spec.containers[${i}].name`, c.name, `is already the name of spec.containers[${first}]`);
+    names.set(c.name, i);
+  });
   const ports = new Map<string, string>();
   const hostPorts = new Set<string>();
-  containers.forEach((c, i) => {
-    const at = `${source}: spec.containers[${i}]`;
-    const first = names.get(c.name);
-    if (first !== undefined) throw new PodSpecError(`${at}.name`, c.name, `is already the name of spec.containers[${first}]`);
-    names.set(c.name, i);
+  networkContainers({ containers, initContainers }).forEach(({ c, path }) => {
+    const at = `${source}: ${path}`;
     c.ports.forEach((p, j) => {
       const key = `${p.containerPort}/${p.protocol}`;
       const owner = ports.get(key);
@@ -311,7 +316,7 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
   });
   const initContainers = (s.initContainers ?? []).map((c, i) => container(`${source}: spec.initContainers[${i}]`, c, pod, volumeNames, options, strict));
   const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, pod, volumeNames, options, strict));
-  if (strict) checkUnique(source, containers);
+  if (strict) checkUnique(source, containers, initContainers);
   // Init and app containers share one namespace of names (the API server's rule).
   if (strict) initContainers.forEach((c, i) => {
     const clash = [...initContainers.slice(0, i), ...containers].find((o) => o.name === c.name);
@@ -329,7 +334,8 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     containers,
     restartPolicy,
     limits: resources(`${source}: spec`, s.resources?.limits, "resources.limits", strict),
-    requests: resources(`${source}: spec`, s.resources?.requests, "resources.requests", strict),
+    // An unset pod-level request is its limit: the API server's defaulting with PodLevelResources.
+    requests: { ...resources(`${source}: spec`, s.resources?.limits, "resources.limits", false), ...resources(`${source}: spec`, s.resources?.requests, "resources.requests", strict) },
     hostname: s.hostname ?? name,
     shareProcessNamespace: s.shareProcessNamespace ?? false,
     volumes,

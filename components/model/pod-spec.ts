@@ -186,3 +186,15 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   volumes: VolumeSpec[];
 }
+
+/**
+ * The containers that run beside each other in the pod's network, with their manifest paths: the
+ * sidecars (init containers with restartPolicy Always), then the app containers. Their ports share
+ * one network namespace, and their host ports are published.
+ */
+export function networkContainers(spec: Pick<PodSpec, "initContainers" | "containers">): { c: ContainerSpec; path: string }[] {
+  return [
+    ...spec.initContainers.flatMap((c, i) => (c.sidecar ? [{ c, path: `spec.initContainers[${i}]` }] : [])),
+    ...spec.containers.map((c, i) => ({ c, path: `spec.containers[${i}]` })),
+  ];
+}

@@ -94,7 +94,7 @@ const HOOK: FieldSupport[] = [
 ];
 const hooks = (at: string): FieldSupport[] => [
   ...HOOK.map((f) => ({ ...f, path: `${at}.lifecycle.postStart.${f.path}`, docker: `postStart, run by the pod's agent after each start (the container is not started, nor Ready, until it completed; a failure kills it, PostStartHookError): ${f.docker}` })),
-  ...HOOK.map((f) => ({ ...f, path: `${at}.lifecycle.preStop.${f.path}`, docker: `preStop, run before each stop the agent makes and by \`pulumi destroy\` or a replacement of the pod (\`<pod>-pre-stop\`, every container's at once), within terminationGracePeriodSeconds: ${f.docker}` })),
+  ...HOOK.map((f) => ({ ...f, path: `${at}.lifecycle.preStop.${f.path}`, docker: `preStop, run before each stop the agent makes and by \`pulumi destroy\` or a replacement (\`<pod>-<container>-pre-stop\`; on destroy every container's at once), within terminationGracePeriodSeconds: ${f.docker}` })),
 ];
 
 /** Every supported field of a Pod manifest. Anything else is refused on the docker platform. */

@@ -12,11 +12,12 @@ import { destroyAndCheck, wholePod } from "./pod-health";
 const run = Math.random().toString(36).slice(2, 7);
 const name = `preq${run}`;
 
-const pod = (cpuRequest: string) => ({
+/** The pod, with a pod-level CPU request, or without one (then the API server defaults it to the limit). */
+const pod = (cpuRequest?: string) => ({
   apiVersion: "v1", kind: "Pod", metadata: { name },
   spec: {
     terminationGracePeriodSeconds: 1,
-    resources: { requests: { cpu: cpuRequest, memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+    resources: { ...(cpuRequest ? { requests: { cpu: cpuRequest, memory: "64Mi" } } : {}), limits: { cpu: "750m", memory: "256Mi" } },
     containers: [{ name: "app", image: "curlimages/curl", command: ["sleep", "3650d"], resources: { requests: { cpu: "100m" }, limits: { memory: "64Mi" } } }],
   },
 });
@@ -50,6 +51,10 @@ describe("pod-level requests on the docker-host stack", () => {
     const after = await wholePod(name, ["app"]);
     expect(after.members.app.id).toBe(before.members.app.id);
     expect(podCpuWeight(after.members.app.pid)).toBe("256");
+    // Without a request, the limit's weight, as the API server defaults the request to the limit.
+    stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: [pod()] });
+    await stack.up();
+    expect(podCpuWeight((await wholePod(name, ["app"])).members.app.pid)).toBe("768");
   }, 300_000);
 
   it("applies the same manifest unchanged on the local cluster: the same weight", async () => {
@@ -61,6 +66,10 @@ describe("pod-level requests on the docker-host stack", () => {
       await kube.up();
       const live = await liveKubernetesPod(cluster, name);
       expect(podCpuWeight(live.containers.find((c) => c.name === "app")!.pid)).toBe("512");
+      kube.setConfig({ platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "3m", pods: [pod()] });
+      await kube.up();
+      const again = await liveKubernetesPod(cluster, name);
+      expect(podCpuWeight(again.containers.find((c) => c.name === "app")!.pid)).toBe("768");
     } finally {
       await kube.dispose();
     }

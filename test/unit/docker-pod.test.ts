@@ -90,6 +90,8 @@ describe("DockerPod", () => {
       PODLAB_CGROUP_DRIVER: "cgroupfs",
       PODLAB_MEMORY_BYTES: String(512 * 2 ** 20),
       PODLAB_CPU_QUOTA_US: "150000",
+      // The request the API server defaults from the limit: 1500 millicores as shares.
+      PODLAB_CPU_SHARES: "1536",
       PODLAB_LIMITS_FILE: "/var/lib/podlab/pod-limits/foo",
     });
     expect(cg.create).toBe('exec bash -c "$PODLAB_SCRIPT" cgroup.sh create');
@@ -296,11 +298,12 @@ describe("DockerPod", () => {
       proxy: { preStop: { sleep: { seconds: 2 } } },
       app: { postStart: { exec: { command: ["sh", "-c", "echo hi > /tmp/hi"] } }, preStop: { httpGet: { path: "/quit", port: 80, headers: [{ name: "X-Why", value: "stop" }] } } },
     });
-    // Every container's preStop hook at once, sidecars' too, as the kubelet's.
-    expect(byName("hooked-pre-stop")!.inputs.environment).toMatchObject({
-      PODLAB_POD: "hooked", PODLAB_GRACE_SECONDS: "5", PODLAB_HOOKS: "proxy\napp", PODLAB_HOOK_0_KIND: "sleep", PODLAB_HOOK_0_SECONDS: "2",
-      PODLAB_HOOK_1_KIND: "httpGet", PODLAB_HOOK_1_PORT: "80", PODLAB_HOOK_1_PATH: "/quit", PODLAB_HOOK_1_HEADERS: "X-Why: stop",
-    });
+    // A command per container with a preStop hook: a replacement of one runs its hook alone.
+    expect(byName("hooked-app-pre-stop")!.inputs).toMatchObject({ triggers: ["hooked-app-id"], environment: {
+      PODLAB_POD: "hooked", PODLAB_GRACE_SECONDS: "5", PODLAB_HOOKS: "app", PODLAB_HOOK_0_KIND: "httpGet", PODLAB_HOOK_0_PORT: "80", PODLAB_HOOK_0_PATH: "/quit", PODLAB_HOOK_0_HEADERS: "X-Why: stop",
+    } });
+    expect(byName("hooked-proxy-pre-stop")!.inputs.environment).toMatchObject({ PODLAB_HOOKS: "proxy", PODLAB_HOOK_0_KIND: "sleep", PODLAB_HOOK_0_SECONDS: "2" });
+    expect(byName("hooked-sidecar-pre-stop")).toBeUndefined();
   });
 
   it("keeps a Secret's variables out of the container's configuration: env-exec reads them from a tmpfs file", async () => {

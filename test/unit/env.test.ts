@@ -94,8 +94,13 @@ describe("a container's environment, as the kubelet makes it", () => {
   it("leaves the pod's and host's IPs, and literals that read them, to the container's start", () => {
     const p = pod({ env: [{ name: "A", value: "a" }, { name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
       { name: "URL", value: "http://$(IP):$(A)/$$x" }, { name: "HOSTS", valueFrom: { fieldRef: { fieldPath: "status.hostIPs" } } }, { name: "B", value: "$(A)" }] });
+    // What is known is expanded now, escaped; the rest stays $(NAME) for env-exec.
     expect(envOf(p)).toEqual([{ name: "A", value: "a" }, { name: "IP", value: "", runtime: "status.podIP" },
-      { name: "URL", value: "http://$(IP):$(A)/$$x", runtime: "expand" }, { name: "HOSTS", value: "", runtime: "status.hostIPs" }, { name: "B", value: "a" }]);
+      { name: "URL", value: "http://$(IP):a/$$x", runtime: "expand" }, { name: "HOSTS", value: "", runtime: "status.hostIPs" }, { name: "B", value: "a" }]);
+    // A name set earlier keeps its place but takes its last value; a later redefinition is not seen.
+    const q = pod({ envFrom: [{ configMapRef: { name: "settings" } }], env: [{ name: "C", value: "old$$" }, { name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+      { name: "REGION", value: "$(IP):7000 $(C) $(NOPE) $(LATER)" }, { name: "C", value: "new" }, { name: "LATER", value: "l" }] });
+    expect(envOf(q).find((e) => e.name === "REGION")).toEqual({ name: "REGION", value: "$(IP):7000 old$$ $$(NOPE) $$(LATER)", runtime: "expand" });
   });
 
   it("on Kubernetes refuses nothing: what the cluster holds or the kubelet knows is left to them", () => {

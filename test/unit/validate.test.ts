@@ -106,6 +106,9 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.containers[0].stdinOnce = true))).toThrow(`${SRC}: spec.containers[0].stdinOnce: true is not rendered on the docker platform`);
     expect(bad((p) => (p.spec.containers[0].volumeMounts = [{ name: "m", mountPath: "/m", subPathExpr: "$(NOPE)/x" }], p.spec.volumes = [{ name: "m", emptyDir: {} }]))).toThrow(
       `${SRC}: spec.containers[0].volumeMounts[0].subPathExpr: "$(NOPE)/x" expands to "$(NOPE)/x", which is not a relative path inside the volume`);
+    // A sidecar's ports are in the pod's network: unique with the app containers'.
+    expect(bad((p) => (p.spec.initContainers = [{ name: "proxy", image: "busybox", restartPolicy: "Always", ports: [{ containerPort: 80 }] }]))).toThrow(
+      `${SRC}: spec.containers[0].ports[0].containerPort: 80 is already used by container "proxy" (containers of a pod share one network namespace)`);
     // A sidecar (restartPolicy: Always) with its ports and probes is rendered.
     expect(bad((p) => (p.spec.initContainers = [{ name: "proxy", image: "busybox", restartPolicy: "Always", ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 } } }]))).not.toThrow();
     expect(bad((p) => (p.spec.initContainers = [{ name: "proxy", image: "busybox", restartPolicy: "Always", lifecycle: { preStop: { sleep: { seconds: 1 } } } }]))).not.toThrow();
