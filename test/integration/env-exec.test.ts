@@ -45,7 +45,8 @@ function docs(password = SECRET) {
           },
           {
             // No command: the image's own CMD, through env-exec; an exec probe that needs the variable.
-            name: "sidecar", image: "curlimages/curl", resources: { limits: { memory: "32Mi" } },
+            // Not root: its env file is root's on the host, yet its own to read in the container.
+            name: "sidecar", image: "curlimages/curl", resources: { limits: { memory: "32Mi" } }, securityContext: { runAsUser: 1000 },
             envFrom: [{ secretRef: { name: `${name}-db` }, prefix: "DB_" }],
             readinessProbe: { exec: { command: ["sh", "-c", "test -n \"$DB_PASSWORD\""] }, periodSeconds: 1 },
           },
