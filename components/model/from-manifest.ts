@@ -297,6 +297,32 @@ function checkWithinPodLimits(source: string, pod: IPod, spec: PodSpec): void {
 }
 
 /**
+ * The pod-level requests as the API server defaults them when pod-level resources are given
+ * (PodLevelResources; pkg/apis/core/v1/defaults.go defaultPodRequests): an unset one is the
+ * containers' aggregated request (pkg/api/v1/resource AggregateContainerRequests: the app containers'
+ * and sidecars' sum, or an init container's with the sidecars before it when larger; a container's
+ * request defaults to its limit), when they request any, else the pod-level limit.
+ */
+export function podRequests(requests: Resources, limits: Resources, inits: ContainerSpec[], containers: ContainerSpec[]): Resources {
+  if (!Object.keys(requests).length && !Object.keys(limits).length) return requests;
+  const out: Resources = { ...requests };
+  for (const r of ["cpuMillis", "memoryBytes"] as const) {
+    if (out[r] !== undefined) continue;
+    const of = (c: ContainerSpec) => c.requests[r] ?? c.limits[r] ?? 0;
+    let sidecars = 0;
+    let initMax = 0;
+    for (const c of inits) {
+      if (c.sidecar) sidecars += of(c);
+      else initMax = Math.max(initMax, of(c) + sidecars);
+    }
+    const aggregated = Math.max(containers.reduce((sum, c) => sum + of(c), 0) + sidecars, initMax);
+    const value = aggregated > 0 ? aggregated : limits[r];
+    if (value !== undefined) out[r] = value;
+  }
+  return out;
+}
+
+/**
  * The Pod model of a schema-valid Pod manifest. `source` prefixes every message ("pods/foo.yaml:
  * Pod foo"). Throws a PodSpecError naming the field (kubectl's path) and the value.
  */
@@ -334,8 +360,7 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     containers,
     restartPolicy,
     limits: resources(`${source}: spec`, s.resources?.limits, "resources.limits", strict),
-    // An unset pod-level request is its limit: the API server's defaulting with PodLevelResources.
-    requests: { ...resources(`${source}: spec`, s.resources?.limits, "resources.limits", false), ...resources(`${source}: spec`, s.resources?.requests, "resources.requests", strict) },
+    requests: podRequests(resources(`${source}: spec`, s.resources?.requests, "resources.requests", strict), resources(`${source}: spec`, s.resources?.limits, "resources.limits", false), initContainers, containers),
     hostname: s.hostname ?? name,
     shareProcessNamespace: s.shareProcessNamespace ?? false,
     volumes,

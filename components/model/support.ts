@@ -134,7 +134,7 @@ export const POD_FIELDS: readonly FieldSupport[] = [
   { path: "spec.terminationGracePeriodSeconds", docker: "`--stop-timeout` and the grace Pulumi gives a container on delete (unset: Docker's 10 s stop, and delete kills at once)" },
   { path: "spec.resources.limits.memory", docker: "`memory.limit_in_bytes` / `memory.max` of the pod's cgroup" },
   { path: "spec.resources.limits.cpu", docker: "`cpu.cfs_quota_us` / `cpu.max` of the pod's cgroup" },
-  { path: "spec.resources.requests.cpu", docker: "`cpu.shares` (millicores × 1024 / 1000, at least 2) / `cpu.weight` of the pod's cgroup, as the kubelet sets it for a pod-level request (PodLevelResources, beta in 1.34); changed in place" },
+  { path: "spec.resources.requests.cpu", docker: "`cpu.shares` (millicores × 1024 / 1000, 2 to 262144) / `cpu.weight` of the pod's cgroup, as the kubelet sets it for a pod-level request (PodLevelResources, beta in 1.34); unset beside pod-level limits, the API server's default (the containers' aggregated requests, else the limit); changed in place" },
   { path: "spec.resources.requests.memory", docker: "nothing on the cgroup, as on a kubelet without MemoryQoS (alpha, off): it counts for scheduling only" },
   { path: "spec.securityContext.runAsUser", docker: "the default `--user` of every container" },
   { path: "spec.securityContext.runAsGroup", docker: "the default group in `--user`" },

@@ -12,7 +12,10 @@ import { destroyAndCheck, wholePod } from "./pod-health";
 const run = Math.random().toString(36).slice(2, 7);
 const name = `preq${run}`;
 
-/** The pod, with a pod-level CPU request, or without one (then the API server defaults it to the limit). */
+/**
+ * The pod, with a pod-level CPU request, or without one: the API server then defaults it to the
+ * containers' aggregated request (100m here), or without any to the pod-level limit.
+ */
 const pod = (cpuRequest?: string) => ({
   apiVersion: "v1", kind: "Pod", metadata: { name },
   spec: {
@@ -51,10 +54,10 @@ describe("pod-level requests on the docker-host stack", () => {
     const after = await wholePod(name, ["app"]);
     expect(after.members.app.id).toBe(before.members.app.id);
     expect(podCpuWeight(after.members.app.pid)).toBe("256");
-    // Without a request, the limit's weight, as the API server defaults the request to the limit.
+    // Without a request, the containers' aggregated request's weight (100m), as the API server defaults it.
     stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: [pod()] });
     await stack.up();
-    expect(podCpuWeight((await wholePod(name, ["app"])).members.app.pid)).toBe("768");
+    expect(podCpuWeight((await wholePod(name, ["app"])).members.app.pid)).toBe("102");
   }, 300_000);
 
   it("applies the same manifest unchanged on the local cluster: the same weight", async () => {
@@ -69,7 +72,7 @@ describe("pod-level requests on the docker-host stack", () => {
       kube.setConfig({ platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "3m", pods: [pod()] });
       await kube.up();
       const again = await liveKubernetesPod(cluster, name);
-      expect(podCpuWeight(again.containers.find((c) => c.name === "app")!.pid)).toBe("768");
+      expect(podCpuWeight(again.containers.find((c) => c.name === "app")!.pid)).toBe("102");
     } finally {
       await kube.dispose();
     }
