@@ -2,7 +2,7 @@
 // asked the docker CLI before: both must read the same facts from the same engine.
 import execa from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detectCgroupDriver, hostFacts, imageIds, podOwners, publishedPorts } from "../../components/docker/host";
+import { detectCgroupDriver, hostFacts, imageIds, inspectImages, podOwners, publishedPorts } from "../../components/docker/host";
 import { LABEL_POD, LABEL_ROLE, LABEL_STACK } from "../../components/model/labels";
 import { requireTools } from "../../scripts/lib/scratch-stack";
 
@@ -23,10 +23,13 @@ describe("the local engine's facts, through the Engine API", () => {
   });
 
   it("reads what the docker CLI reads: cgroup driver, image IDs, pod owners, published ports", async () => {
-    const refs = ["podlab/pause:0.1", "podlab/agent:0.1", "podlab/no-such-image:0.1"];
+    const refs = ["podlab/pause:0.1", "podlab/agent:0.1", "podlab/curl:0.1", "podlab/no-such-image:0.1"];
     const facts = await hostFacts(undefined, refs);
     expect(facts.cgroupDriver).toBe(detectCgroupDriver());
     expect(facts.imageIds).toEqual(imageIds(refs));
+    // The images' own ENTRYPOINT and CMD, which env-exec is told: the CLI's reading too.
+    expect(facts.imageDefaults).toEqual(inspectImages(refs).defaults);
+    expect(facts.imageDefaults.get("podlab/curl:0.1")).toEqual({ entrypoint: [], cmd: ["sleep", "infinity"] });
     expect(facts.imageIds.has("podlab/no-such-image:0.1")).toBe(false);
     expect(facts.imageIds.get("podlab/pause:0.1")).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(facts.owners.get(`hf${run}`)).toBe(`podlab/hf-${run}`);
