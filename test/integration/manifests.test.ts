@@ -154,7 +154,8 @@ spec:
       livenessProbe: {grpc: {port: 9090}}
 `;
     expect(verdict("kubernetes", grpc)).toBeUndefined();
-    expect(verdict("docker", grpc)).toBe("Pod grpc: spec.containers[0].livenessProbe.grpc: gRPC probes are not rendered on the docker platform (see the README's support table)");
+    // And rendered on the docker platform since issue 20: the agent's gRPC health check.
+    expect(verdict("docker", grpc)).toBeUndefined();
     // Kubernetes 1.35's toleration operator: the local cluster's 1.34.4 refuses it, in its words.
     const gt = `apiVersion: v1
 kind: Pod
@@ -187,11 +188,14 @@ spec:
     - name: app
       image: podlab/curl:0.1
 ${extra}`;
-    expect(verdict("docker", pod(`      lifecycle: {postStart: {exec: {command: ["/bin/sh", "-c", "true"]}}}\n`))).toBe(
-      "Pod p: spec.containers[0].lifecycle: lifecycle hooks are not rendered on the docker platform (see the README's support table)",
+    expect(verdict("docker", pod(`  volumes: [{name: d, nfs: {server: nas, path: /export}}]\n`))).toBe(
+      "Pod p: spec.volumes[0].nfs: NFS volumes are not rendered on the docker platform (see the README's support table)",
+    );
+    expect(verdict("docker", pod(`      lifecycle: {preStop: {tcpSocket: {port: 80}}}\n`))).toBe(
+      "Pod p: spec.containers[0].lifecycle.preStop.tcpSocket: tcpSocket lifecycle handlers (deprecated: no kubelet runs them) are not rendered on the docker platform (see the README's support table)",
     );
     expect(verdict("docker", pod(`      env: [{name: A, valueFrom: {secretKeyRef: {name: credentials, key: a}}}]\n`))).toBe(
-      "Pod p: spec.containers[0].env[0].valueFrom.secretKeyRef: Secrets (secretKeyRef) are not rendered on the docker platform (see the README's support table)",
+      "Pod p: spec.containers[0].env[0].valueFrom.secretKeyRef.name: \"credentials\" is not the name of a Secret in the stack's manifests (mark the reference optional: true to run without it)",
     );
     expect(verdict("docker", pod(`  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n`))).toBe(
       "Pod p: spec.volumes[0].persistentVolumeClaim: persistentVolumeClaim volumes are not rendered on the docker platform (see the README's support table)",
