@@ -3,33 +3,40 @@
 // value of NAME when it is defined, else left as written; $$ is a literal $; any other $ is itself.
 // Docker does no such thing, so the docker platform expands before rendering.
 
-/** Expands one string with `lookup` (undefined: not defined). */
-export function expand(input: string, lookup: (name: string) => string | undefined): string {
-  let out = "";
+/** A piece of a string as the kubelet's expansion reads it: literal text, or a $(NAME) reference. */
+type Piece = { literal: string } | { ref: string; raw: string };
+
+/** The kubelet's reading: $$ is one literal $, $(NAME) a reference, any other $ itself. */
+function pieces(input: string): Piece[] {
+  const out: Piece[] = [];
   for (let i = 0; i < input.length; i++) {
     if (input[i] !== "$" || i + 1 >= input.length) {
-      out += input[i];
+      out.push({ literal: input[i] });
       continue;
     }
     const next = input[i + 1];
     if (next === "$") {
-      out += "$";
+      out.push({ literal: "$" });
       i++;
     } else if (next === "(") {
       const close = input.indexOf(")", i + 2);
       if (close < 0) {
-        out += input.slice(i);
+        out.push({ literal: input.slice(i) });
         break;
       }
       const name = input.slice(i + 2, close);
-      const value = name ? lookup(name) : undefined;
-      out += value ?? input.slice(i, close + 1);
+      out.push(name ? { ref: name, raw: input.slice(i, close + 1) } : { literal: input.slice(i, close + 1) });
       i = close;
     } else {
-      out += "$";
+      out.push({ literal: "$" });
     }
   }
   return out;
+}
+
+/** Expands one string with `lookup` (undefined: not defined). */
+export function expand(input: string, lookup: (name: string) => string | undefined): string {
+  return pieces(input).map((p) => ("ref" in p ? lookup(p.ref) ?? p.raw : p.literal)).join("");
 }
 
 /** A command or args list expanded against the container's final env (env.ts: values already expanded). */
@@ -46,29 +53,5 @@ export function expandArgs(list: string[], env: { name: string; value: string }[
  */
 export function expandLater(input: string, lookup: (name: string) => string | undefined, later: (name: string) => boolean): string {
   const escape = (text: string) => text.replace(/\$/g, "$$$$");
-  let out = "";
-  for (let i = 0; i < input.length; i++) {
-    if (input[i] !== "$" || i + 1 >= input.length) {
-      out += escape(input[i]);
-      continue;
-    }
-    const next = input[i + 1];
-    if (next === "$") {
-      out += "$$";
-      i++;
-    } else if (next === "(") {
-      const close = input.indexOf(")", i + 2);
-      if (close < 0) {
-        out += escape(input.slice(i));
-        break;
-      }
-      const name = input.slice(i + 2, close);
-      const value = name ? lookup(name) : undefined;
-      out += name && later(name) ? `$(${name})` : value !== undefined ? escape(value) : escape(input.slice(i, close + 1));
-      i = close;
-    } else {
-      out += "$$";
-    }
-  }
-  return out;
+  return pieces(input).map((p) => ("ref" in p ? (later(p.ref) ? `$(${p.ref})` : escape(lookup(p.ref) ?? p.raw)) : escape(p.literal))).join("");
 }

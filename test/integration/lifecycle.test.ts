@@ -95,18 +95,22 @@ function expectStopOrder(dir: string, stops = 1): void {
 describe("lifecycle hooks on the docker-host stack", () => {
   const dir = `/tmp/podlab-lc-${run}`;
   let stack: ScratchStack;
+  // The failing pod in a stack of its own, with a short ready timeout: it is never ready.
+  let failStack: ScratchStack;
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
     mkdirSync(dir, { recursive: true });
-    stack = await ScratchStack.create(`lc-${run}`, { platform: "docker", cgroupDriver: "auto", pods: [hookedPod(dir), failingPod()], readyTimeout: "25s" });
-    // The failing pod is never ready: up fails at its ready timeout, the hooked pod up and running.
-    const up = await stack.up().catch((e) => e);
+    stack = await ScratchStack.create(`lc-${run}`, { platform: "docker", cgroupDriver: "auto", pods: [hookedPod(dir)] });
+    failStack = await ScratchStack.create(`lcf-${run}`, { platform: "docker", cgroupDriver: "auto", pods: [failingPod()], readyTimeout: "5s" });
+    await stack.up();
+    const up = await failStack.up().catch((e) => e);
     expect(String(up.all ?? up.stdout)).toContain(`pod ${failing} is not ready`);
   }, 600_000);
 
   afterAll(async () => {
-    await destroyAndCheck(stack, failing);
+    await destroyAndCheck(failStack, failing);
+    await stack?.dispose();
     rmSync(dir, { recursive: true, force: true });
   }, 300_000);
 
@@ -129,8 +133,8 @@ describe("lifecycle hooks on the docker-host stack", () => {
   it("runs the preStop hooks when a change replaces the pod, before the old containers stop", async () => {
     const changed = hookedPod(dir) as any;
     changed.spec.containers[0].env = [{ name: "CHANGED", value: "1" }];
-    stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: [changed, failingPod()], readyTimeout: "25s" });
-    await stack.up().catch((e) => e); // the failing pod fails it again
+    stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: [changed] });
+    await stack.up();
     expectStopOrder(dir, 1);
     expect((await statusOf(name)).ready).toBe(true);
   }, 300_000);
