@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
+import { milliCpuToShares } from "../model/quantity";
 import { hostCommand, HostCommandArgs, scriptActions } from "./host-command";
 import { POD_LIMITS_DIR } from "./paths";
 import { DockerTarget } from "./target";
@@ -36,9 +37,8 @@ export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<s
   if (spec.limits.memoryBytes !== undefined) env.PODLAB_MEMORY_BYTES = String(spec.limits.memoryBytes);
   // Kubernetes' CFS arithmetic: 1000 millicores is one full period of 100ms.
   if (spec.limits.cpuMillis !== undefined) env.PODLAB_CPU_QUOTA_US = String(spec.limits.cpuMillis * 100);
-  // A pod-level CPU request: the pod cgroup's weight, as the kubelet's ResourceConfigForPod (its
-  // MilliCPUToShares, pkg/kubelet/cm/helpers_linux.go: 2 to 262144).
-  if (spec.requests.cpuMillis !== undefined) env.PODLAB_CPU_SHARES = String(Math.min(262144, Math.max(2, Math.floor((spec.requests.cpuMillis * 1024) / 1000))));
+  // A pod-level CPU request: the pod cgroup's weight, as the kubelet's ResourceConfigForPod.
+  if (spec.requests.cpuMillis !== undefined) env.PODLAB_CPU_SHARES = String(milliCpuToShares(spec.requests.cpuMillis));
   return env;
 }
 

@@ -12,7 +12,7 @@ import { DEFAULT_IMAGE_OVERRIDES, ImageOverride } from "../model/image-overrides
 import { PodLayout } from "../model/layout";
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, specLabel } from "../model/labels";
 import { ContainerSpec, networkContainers, PodSpec } from "../model/pod-spec";
-import { MIB } from "../model/quantity";
+import { MIB, milliCpuToShares } from "../model/quantity";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { agentAndGate } from "./agent";
 import { CGROUP_DRIVERS, CgroupDriver, cgroupCommand, cgroupParent } from "./cgroup";
@@ -117,8 +117,7 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
     out.cpuQuota = c.limits.cpuMillis * 100;
   }
   if (c.requests.memoryBytes !== undefined) out.memoryReservation = Math.ceil(c.requests.memoryBytes / MIB);
-  // The kubelet's MilliCPUToShares (pkg/kubelet/cm/helpers_linux.go): 2 to 262144.
-  if (c.requests.cpuMillis !== undefined) out.cpuShares = Math.min(262144, Math.max(2, Math.floor((c.requests.cpuMillis * 1024) / 1000)));
+  if (c.requests.cpuMillis !== undefined) out.cpuShares = milliCpuToShares(c.requests.cpuMillis);
   if (c.workingDir !== undefined) out.workingDir = c.workingDir;
   const sc = c.securityContext;
   if (sc.runAsUser !== undefined) out.user = sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser);
@@ -196,9 +195,11 @@ export class DockerPod extends pulumi.ComponentResource {
     checkImage("sandboxImage", args.sandboxImage);
     if (!CGROUP_DRIVERS.includes(args.cgroupDriver)) throw new PodSpecError("cgroupDriver", args.cgroupDriver, "is not cgroupfs or systemd");
     checkImage("agentImage", args.agentImage);
-    // What env-exec needs, known before anything is made.
-    spec.initContainers.forEach((c, i) => usesEnvExec(c) && envExecArgs(`${source}: spec.initContainers[${i}]`, c, args.imageDefaults?.get(c.image)));
-    spec.containers.forEach((c, i) => usesEnvExec(c) && envExecArgs(`${source}: spec.containers[${i}]`, c, args.imageDefaults?.get(c.image)));
+    // The starts through env-exec, by container name: made (and refused) before anything exists.
+    const viaEnvExec = new Map([
+      ...spec.initContainers.map((c, i) => ({ c, at: `${source}: spec.initContainers[${i}]` })),
+      ...spec.containers.map((c, i) => ({ c, at: `${source}: spec.containers[${i}]` })),
+    ].filter(({ c }) => usesEnvExec(c)).map(({ c, at }) => [c.name, envExecArgs(at, c, args.imageDefaults?.get(c.image))]));
     const readyTimeout = readyTimeoutSeconds("readyTimeout", args.readyTimeout);
     const minReady = minReadySeconds("minReadySeconds", args.minReadySeconds, readyTimeout);
     super("podlab:docker:Pod", name, {}, opts);
@@ -255,7 +256,7 @@ export class DockerPod extends pulumi.ComponentResource {
 
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
     // A container of the pod (init or member): in the sandbox's namespaces, under the pod's cgroup.
-    const podContainer = (c: ContainerSpec, role: Role, at: string): docker.ContainerArgs => {
+    const podContainer = (c: ContainerSpec, role: Role): docker.ContainerArgs => {
       const settings = memberSettings(spec, c);
       const containerArgs: docker.ContainerArgs = {
         name: `${name}-${c.name}`,
@@ -274,9 +275,10 @@ export class DockerPod extends pulumi.ComponentResource {
         labels: labels(name, role, c.name),
       };
       // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
-      if (usesEnvExec(c)) {
+      const start = viaEnvExec.get(c.name);
+      if (start) {
         // env-exec first: it makes the variables, then expands command and args as the kubelet does.
-        const { entrypoints, command } = envExecArgs(at, c, args.imageDefaults?.get(c.image));
+        const { entrypoints, command } = start;
         containerArgs.entrypoints = entrypoints;
         if (command.length) containerArgs.command = command;
         containerArgs.mounts = [...(settings.mounts as docker.types.input.ContainerMount[] ?? []),
@@ -291,19 +293,19 @@ export class DockerPod extends pulumi.ComponentResource {
     // Init containers are created, not started: the gate `<pod>-init` runs them in order, and every
     // member waits for it.
     this.initContainers = {};
-    spec.initContainers.forEach((c, i) => {
-      this.initContainers[c.name] = new docker.Container(`${name}-${c.name}`, { ...podContainer(c, "init", `${source}: spec.initContainers[${i}]`), start: false, mustRun: false }, containerOpts);
-    });
+    for (const c of spec.initContainers) {
+      this.initContainers[c.name] = new docker.Container(`${name}-${c.name}`, { ...podContainer(c, "init"), start: false, mustRun: false }, containerOpts);
+    }
     const inits = Object.values(this.initContainers);
     this.init = initCommand(spec, readyTimeout, this.sandbox, inits, args.target, { parent: this });
     this.containers = {};
-    spec.containers.forEach((c, i) => {
+    for (const c of spec.containers) {
       this.containers[c.name] = new docker.Container(`${name}-${c.name}`, {
-        ...podContainer(c, "member", `${source}: spec.containers[${i}]`),
+        ...podContainer(c, "member"),
         // A member that exited for good is no drift under OnFailure and Never.
         mustRun: spec.restartPolicy === "Always",
       }, { ...containerOpts, dependsOn: [...containerOpts.dependsOn, ...(this.init ? [this.init] : [])] });
-    });
+    }
 
     const members = Object.values(this.containers);
     // Each container's preStop hook, run (deleted) before the container stops (pre-stop.ts).

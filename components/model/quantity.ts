@@ -27,3 +27,11 @@ export function parseCpu(text: string): number | undefined {
 }
 
 export const MIB = 2 ** 20;
+
+/**
+ * A CPU request as cgroup v1 shares: the kubelet's MilliCPUToShares (pkg/kubelet/cm/helpers_linux.go),
+ * millicores × 1024 / 1000, 2 to 262144. Used for a container's `--cpu-shares` and a pod cgroup's weight.
+ */
+export function milliCpuToShares(millis: number): number {
+  return Math.min(262144, Math.max(2, Math.floor((millis * 1024) / 1000)));
+}
