@@ -14,6 +14,9 @@ const run = Math.random().toString(36).slice(2, 7);
 function crashLooping(name: string): IPod {
   const p = walkthroughPod(name);
   p.spec!.containers[1].command = ["sh", "-c", "echo podlab-crash-$HOSTNAME; exit 1"];
+  // Never Ready, even in the instant between a start and the crash: a Pod await that caught that
+  // instant would call the pod ready, and `up` would pass (seen once on the local cluster).
+  p.spec!.containers[1].readinessProbe = { exec: { command: ["false"] }, periodSeconds: 1 };
   return p;
 }
 
