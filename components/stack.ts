@@ -3,6 +3,7 @@
 // uses it: @pulumi/kubernetes alone takes about a second to load, which a docker-host preview
 // need not pay.
 import * as pulumi from "@pulumi/pulumi";
+import { ClaimSpec, claimSpecs } from "./model/claims";
 import { FromManifest, podSpecFromManifest } from "./model/from-manifest";
 import { imageOverrides, ImageOverride } from "./model/image-overrides";
 import { PodLayout } from "./model/layout";
@@ -32,10 +33,13 @@ export interface StackInput {
   manifests: Manifests;
   images: ImageOverride[];
   pods: FromManifest[];
+  /** The docker platform's reading of the PersistentVolumeClaims (claims.ts); none on Kubernetes, whose cluster reads them. */
+  claims: ClaimSpec[];
 }
 
 /**
- * Reads `podlab:manifests` (files of Kubernetes Pod, ConfigMap and Secret manifests, relative to
+ * Reads `podlab:manifests` (files of Kubernetes Pod, ConfigMap, Secret, PersistentVolumeClaim and
+ * StorageClass manifests, relative to
  * `baseDir`, the project's directory), `podlab:secrets` (Secret manifests kept as a secret in the stack
  * config) and `podlab:images` (kustomize-style overrides), and checks every pod for
  * `platform`. Throws a PodSpecError naming the file, the object and the field.
@@ -51,8 +55,9 @@ export function readStackInput(config: ConfigSource, platform: Platform, baseDir
     }
     addSecretManifests(secretText, "podlab:secrets", manifests);
   }
-  const pods = manifests.pods.map((m) => podSpecFromManifest(m.pod, m.source, { images, configMaps: manifests.configMaps, secrets: manifests.secrets, platform }));
-  return { manifests, images, pods };
+  const claims = platform === "docker" ? claimSpecs(manifests.claims, manifests.storageClasses) : [];
+  const pods = manifests.pods.map((m) => podSpecFromManifest(m.pod, m.source, { images, configMaps: manifests.configMaps, secrets: manifests.secrets, claims: manifests.claims, platform }));
+  return { manifests, images, pods, claims };
 }
 
 export interface StackPods {

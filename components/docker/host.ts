@@ -6,6 +6,8 @@ import { LABEL_POD, LABEL_ROLE, LABEL_STACK } from "../model/labels";
 import { NodeFacts } from "../model/env";
 import { networkContainers, PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
+import type { ClaimSpec } from "../model/claims";
+import { CLAIM_VOLUME_PREFIX, claimVolumeName } from "./paths";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
 import { EngineApiError, engineGet, localSocket } from "./engine-api";
 import type { ImageDefaults } from "./env-exec";
@@ -33,6 +35,8 @@ export interface HostFacts {
   owners: Map<string, string>;
   /** The host ports running containers publish. */
   published: PublishedPort[];
+  /** Docker volumes named like a claim's (`pvc-…`), with their stack label ("" when none). */
+  claimVolumes: Map<string, string>;
 }
 
 /**
@@ -46,16 +50,17 @@ export async function hostFacts(target: DockerTarget, refs: string[]): Promise<H
   if (!socket) {
     const info = engineInfo(target);
     const images = inspectImages(refs, target);
-    return { cgroupDriver: info.cgroupDriver, node: info.node, imageIds: images.ids, imageDefaults: images.defaults, owners: podOwners(target), published: publishedPorts(target) };
+    return { cgroupDriver: info.cgroupDriver, node: info.node, imageIds: images.ids, imageDefaults: images.defaults, owners: podOwners(target), published: publishedPorts(target), claimVolumes: claimVolumes(target) };
   }
   const wanted = [...new Set(refs)];
   const filter = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
   try {
-    const [info, images, sandboxes, running] = await Promise.all([
+    const [info, images, sandboxes, running, volumes] = await Promise.all([
       engineGet<{ CgroupDriver: string; Name: string; NCPU: number; MemTotal: number }>(socket, "/info"),
       Promise.all(wanted.map((r) => engineGet<InspectedImage>(socket, `/images/${encodeURIComponent(r)}/json`))),
       engineGet<{ Labels?: Record<string, string> }[]>(socket, `/containers/json?all=1&filters=${filter({ label: [`${LABEL_ROLE}=sandbox`] })}`),
       engineGet<{ Names: string[]; Labels?: Record<string, string>; Ports?: { PublicPort?: number; Type: string }[] }[]>(socket, "/containers/json"),
+      engineGet<{ Volumes?: { Name: string; Labels?: Record<string, string> | null }[] }>(socket, `/volumes?filters=${filter({ name: [CLAIM_VOLUME_PREFIX] })}`),
     ]);
     return {
       cgroupDriver: checkedDriver(info?.CgroupDriver ?? ""),
@@ -68,6 +73,7 @@ export async function hostFacts(target: DockerTarget, refs: string[]): Promise<H
         port: p.PublicPort!, protocol: (p.Type === "udp" ? "UDP" : "TCP") as PublishedPort["protocol"],
         container: (c.Names[0] ?? "").replace(/^\//, ""), pod: c.Labels?.[LABEL_POD],
       }))).map((p) => [`${p.container} ${p.port}/${p.protocol}`, p])).values()],
+      claimVolumes: new Map((volumes?.Volumes ?? []).filter((v) => v.Name.startsWith(CLAIM_VOLUME_PREFIX)).map((v) => [v.Name, v.Labels?.[LABEL_STACK] ?? ""])),
     };
   } catch (err) {
     if (!(err instanceof EngineApiError)) throw err;
@@ -174,6 +180,25 @@ export function remoteImageIds(uses: ImageUse[], target: DockerTarget): { ids: M
 export function podOwners(target?: DockerTarget): Map<string, string> {
   const out = docker(["ps", "-a", "--filter", `label=${LABEL_ROLE}=sandbox`, "--format", `{{.Label "${LABEL_POD}"}}\t{{.Label "${LABEL_STACK}"}}`], target);
   return new Map(out.split("\n").filter(Boolean).map((l) => l.split("\t") as [string, string]));
+}
+
+/** `docker volume ls` of the volumes named like a claim's, with their stack label ("" when none). */
+function claimVolumes(target?: DockerTarget): Map<string, string> {
+  const out = docker(["volume", "ls", "--filter", `name=${CLAIM_VOLUME_PREFIX}`, "--format", `{{.Name}}\t{{.Label "${LABEL_STACK}"}}`], target);
+  return new Map(out.split("\n").filter((l) => l.startsWith(CLAIM_VOLUME_PREFIX)).map((l) => l.split("\t") as [string, string]));
+}
+
+/**
+ * Refuses a claim whose Docker volume (`pvc-<claim>`) exists on the host and is not the stack's: another
+ * stack's, or one podlab did not make. One of the stack's own (kept by reclaimPolicy Retain after a
+ * destroy) is taken again, data and all. Throws a PodSpecError naming the claim and the owner.
+ */
+export function checkClaimVolumes(claims: ClaimSpec[], existing: Map<string, string>, stack: string): void {
+  for (const c of claims) {
+    const owner = existing.get(claimVolumeName(c.name));
+    if (owner === undefined || owner === stack) continue;
+    throw new PodSpecError(`${c.source}: metadata.name`, c.name, `needs the Docker volume ${claimVolumeName(c.name)}, which exists on this host and is ${owner ? `stack ${owner}'s` : "not podlab's"}: remove it (docker volume rm) or rename the claim`);
+  }
 }
 
 /**

@@ -11,7 +11,14 @@ export const podDir = (pod: string) => `/var/lib/podlab/pods/${pod}`;
  */
 export const POD_LIMITS_DIR = "/var/lib/podlab/pod-limits";
 
-/** Where a volume's directory is on the host; hostPath volumes are their own path. */
+/** The Docker volume of a PersistentVolumeClaim: `pvc-<claim>` (Kubernetes names its volumes pvc-<uid>). */
+export const CLAIM_VOLUME_PREFIX = "pvc-";
+export const claimVolumeName = (claim: string) => `${CLAIM_VOLUME_PREFIX}${claim}`;
+
+/**
+ * Where a volume's directory is on the host; hostPath volumes are their own path, a claim's volume
+ * is its Docker volume's name.
+ */
 export function volumeSource(pod: string, v: VolumeSpec): string {
   if ("emptyDir" in v) return `${podDir(pod)}/volumes/empty-dir/${v.name}`;
   if ("configMap" in v) return `${podDir(pod)}/volumes/configmap/${v.name}`;
@@ -19,5 +26,6 @@ export function volumeSource(pod: string, v: VolumeSpec): string {
   if ("secret" in v) return `${podDir(pod)}/volumes/secret/${v.name}`;
   if ("projected" in v) return `${podDir(pod)}/volumes/projected/${v.name}`;
   if ("hostPath" in v) return v.hostPath.path;
+  if ("persistentVolumeClaim" in v) return claimVolumeName(v.persistentVolumeClaim.claimName);
   throw new Error(`volume ${v.name}: a ${"other" in v ? v.other : "?"} volume has no place on a Docker host`); // refused before
 }

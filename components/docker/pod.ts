@@ -11,6 +11,7 @@ import { podSpecFromManifest } from "../model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES, ImageOverride } from "../model/image-overrides";
 import { PodLayout } from "../model/layout";
 import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, specLabel } from "../model/labels";
+import type { Manifests } from "../model/manifest";
 import { ContainerSpec, networkContainers, PodSpec } from "../model/pod-spec";
 import { MIB, milliCpuToShares } from "../model/quantity";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
@@ -38,6 +39,13 @@ export interface DockerPodArgs {
   configMaps?: Map<string, IConfigMap>;
   /** Secrets the pod's secret volumes name: their files reach the host inside a Pulumi secret. */
   secrets?: Map<string, ISecret>;
+  /** PersistentVolumeClaims of the manifests, by name: a persistentVolumeClaim volume must name one. */
+  claims?: Manifests["claims"];
+  /**
+   * The Docker volumes of the stack's claims (DockerClaim), which the pod's containers mount by name:
+   * made before the containers, removed after them.
+   */
+  claimVolumes?: pulumi.Resource[];
   /**
    * The Docker host as a node (hostFacts): its name for env from spec.nodeName, its CPUs and memory for
    * env from an unset limit. Unset (tests under mocks): "" and 0.
@@ -142,6 +150,8 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
     const source = m.subPath ? `${volumeSource(spec.name, v)}/${m.subPath}` : volumeSource(spec.name, v);
     if ("emptyDir" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
     else if ("configMap" in v || "secret" in v || "projected" in v) mounts.push({ type: "bind", source, target: m.mountPath, readOnly: true });
+    // A PersistentVolume starts empty: Docker must not copy the image's files at the mount point into it.
+    else if ("persistentVolumeClaim" in v) mounts.push({ type: "volume", source, target: m.mountPath, readOnly: m.readOnly || v.persistentVolumeClaim.readOnly, volumeOptions: { noCopy: true } });
     else if ("hostPath" in v && v.hostPath.type === "Directory") mounts.push({ type: "bind", source, target: m.mountPath, readOnly: m.readOnly });
     // Binds (-v) make a missing host directory, as hostPath's DirectoryOrCreate asks.
     else binds.push({ hostPath: source, containerPath: m.mountPath, readOnly: m.readOnly });
@@ -189,7 +199,7 @@ export class DockerPod extends pulumi.ComponentResource {
     // Validate first: bad input must fail before any resource exists.
     const source = args.source ?? `Pod ${name}`;
     const { spec } = podSpecFromManifest(args.manifest, source, {
-      images: args.imageOverrides ?? DEFAULT_IMAGE_OVERRIDES, configMaps: args.configMaps ?? new Map(), secrets: args.secrets, platform: "docker", node: args.node,
+      images: args.imageOverrides ?? DEFAULT_IMAGE_OVERRIDES, configMaps: args.configMaps ?? new Map(), secrets: args.secrets, claims: args.claims, platform: "docker", node: args.node,
     });
     if (spec.name !== name) throw new PodSpecError("pod.name", spec.name, `does not match the component name ${JSON.stringify(name)}`);
     checkImage("sandboxImage", args.sandboxImage);
@@ -228,7 +238,7 @@ export class DockerPod extends pulumi.ComponentResource {
       name: envExecVolume(name), labels: [{ label: LABEL_POD, value: name }, { label: "podlab.dev/sandbox-image", value: image(args.sandboxImage).imageId }],
     }, { parent: this, deleteBeforeReplace: true }) : undefined;
     const containerOpts = {
-      parent: this, deleteBeforeReplace: true, dependsOn: [cgroup, ...(volumes ? [volumes] : []), ...(envFiles ? [envFiles, envExec!] : [])],
+      parent: this, deleteBeforeReplace: true, dependsOn: [cgroup, ...(volumes ? [volumes] : []), ...(envFiles ? [envFiles, envExec!] : []), ...(args.claimVolumes ?? [])],
       replaceWith: [cgroup, ...(envFiles ? [envFiles, envExec!] : [])],
     };
     // Sidecars are in the pod's network too: their host ports are published as the app containers'.

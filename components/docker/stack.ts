@@ -7,7 +7,7 @@ import { PodLayout } from "../model/layout";
 import { PodSpec } from "../model/pod-spec";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
-import { boundPorts, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, hostFacts, inspectImages, localImageIds, remoteImageIds } from "./host";
+import { boundPorts, checkClaimVolumes, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, hostFacts, inspectImages, localImageIds, remoteImageIds } from "./host";
 import { mkdirSync } from "node:fs";
 import { hostPathExists, readHostFile, sshControlDir, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
 import { StackImages } from "./images";
@@ -15,6 +15,7 @@ import { DockerPod, stackIdentity } from "./pod";
 import { agentContainerName, DockerAgent } from "./agent";
 import { LABEL_STACK } from "../model/labels";
 import { usesEnvExec } from "./env-exec";
+import { DockerClaim } from "./claims";
 
 /**
  * podlab:cgroupDriver: "auto" (the default) takes the engine's; an explicit driver must be the
@@ -95,6 +96,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const imageDefaults = !target ? facts.imageDefaults : new Map([
     ...inspectImages(needDefaults.filter((r) => copy.includes(r))).defaults, ...inspectImages(needDefaults.filter((r) => !copy.includes(r)), target).defaults]);
   checkPodNames(pods, facts.owners, stackIdentity());
+  checkClaimVolumes(input.claims, facts.claimVolumes, stackIdentity());
   checkHostPorts(pods, facts.published, () => boundPorts(target));
   checkHostPaths(pods, (p) => hostPathExists(target, p));
   for (const p of input.pods) {
@@ -102,8 +104,11 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   }
   const opts = target ? { providers: { docker: dockerProvider(target) } } : undefined;
   const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
+  // Claims are the stack's, not a pod's: replacing a pod leaves its claims' volumes as they are.
+  const claims = input.claims.map((claim) => new DockerClaim(claim.name, { claim, stack: stackIdentity() }, opts));
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps, secrets: input.manifests.secrets,
+    claims: input.manifests.claims, claimVolumes: claims.map((c) => c.volume),
     sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target, agent: "stack", node: facts.node, imageDefaults, bootId,
   }, opts));
   // One agent keeps every pod of the stack on this host, as the kubelet is one per node.

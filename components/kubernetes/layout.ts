@@ -20,7 +20,7 @@ export interface ObservedPod {
       resources?: { limits?: Record<string, string> };
       volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
     }[];
-    volumes?: { name: string; configMap?: object }[];
+    volumes?: { name: string; configMap?: object; persistentVolumeClaim?: { readOnly?: boolean } }[];
   };
 }
 
@@ -44,12 +44,15 @@ export function kubernetesLayout(pod: ObservedPod): PodLayout {
         memoryBytes: parseMemory(c.resources?.limits?.memory ?? "") ?? 0,
         ...(cpu !== undefined ? { cpuMillis: parseCpu(cpu) } : {}),
         ports: (c.ports ?? []).map((p) => p.containerPort),
-        // The kubelet mounts configMap volumes read-only, whatever the mount says.
+        // The kubelet mounts configMap volumes, and claims marked readOnly, read-only, whatever the mount says.
         // The ServiceAccount admission plugin adds a projected token volume, kube-api-access-<random>,
         // to every Pod that does not opt out: the platform's, like pause, not the pod's.
         mounts: (c.volumeMounts ?? [])
           .filter((m) => !m.name.startsWith("kube-api-access-"))
-          .map((m) => mountText(m.name, m.mountPath, (m.readOnly ?? false) || !!s.volumes?.find((v) => v.name === m.name)?.configMap))
+          .map((m) => {
+            const v = s.volumes?.find((x) => x.name === m.name);
+            return mountText(m.name, m.mountPath, (m.readOnly ?? false) || !!v?.configMap || !!v?.persistentVolumeClaim?.readOnly);
+          })
           .sort(),
         namespaces: {
           net: shared(s.hostNetwork),

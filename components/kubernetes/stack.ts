@@ -8,7 +8,7 @@ import { minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/val
 import { KubernetesPod } from "./pod";
 
 /**
- * The manifests' ConfigMaps, Secrets and Pods on the configured cluster (`podlab:context`, `podlab:kubeconfig`,
+ * The manifests' ConfigMaps, Secrets, StorageClasses, PersistentVolumeClaims and Pods on the configured cluster (`podlab:context`, `podlab:kubeconfig`,
  * `podlab:namespace` for objects that name none); returns the pods' layouts. Input was checked by the caller.
  */
 export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi.Output<PodLayout[]> {
@@ -30,6 +30,13 @@ export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi
     ...s, metadata: { ...s.metadata, namespace: s.metadata?.namespace ?? namespace },
     ...(s.data ? { data: pulumi.secret(s.data) } : {}), ...(s.stringData ? { stringData: pulumi.secret(s.stringData) } : {}),
   } as k8s.core.v1.SecretArgs, { provider }));
+  // StorageClasses are cluster-wide; a claim's class says what becomes of its volume when it goes.
+  const storageClasses = [...input.manifests.storageClasses.values()].map((sc) => new k8s.storage.v1.StorageClass(sc.metadata!.name!, {
+    ...sc, metadata: { ...sc.metadata, namespace: undefined },
+  } as k8s.storage.v1.StorageClassArgs, { provider }));
+  const claims = [...input.manifests.claims.values()].map(({ claim }) => new k8s.core.v1.PersistentVolumeClaim(claim.metadata!.name!, {
+    ...claim, metadata: { ...claim.metadata, namespace: claim.metadata?.namespace ?? namespace },
+  } as k8s.core.v1.PersistentVolumeClaimArgs, { provider, dependsOn: storageClasses }));
   const made = input.manifests.pods.map((m) => new KubernetesPod(m.pod.metadata!.name!, {
     manifest: m.pod,
     source: m.source,
@@ -37,6 +44,6 @@ export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi
     configMaps: input.manifests.configMaps,
     namespace,
     readyTimeout: config.get("readyTimeout"),
-  }, { providers: { kubernetes: provider }, dependsOn: [...configMaps, ...secrets] }));
+  }, { providers: { kubernetes: provider }, dependsOn: [...configMaps, ...secrets, ...claims] }));
   return pulumi.all(made.map((p) => p.layout));
 }

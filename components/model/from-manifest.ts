@@ -7,10 +7,10 @@ import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import { containerEnv, EnvVar, NodeFacts } from "./env";
-import { checkPodVolumeBytes, volumeSpec } from "./volumes";
+import { checkPodVolumeBytes, VolumeContext, volumeSpec } from "./volumes";
 import { expand } from "./expansion";
 import { ImageOverride, overrideImage } from "./image-overrides";
-import { ContainerSpec, HookSpec, MountSpec, networkContainers, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy } from "./pod-spec";
+import { ContainerSpec, HookSpec, MountSpec, networkContainers, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
 import { checkSupported } from "./support";
 import { parseMemory } from "./quantity";
 import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
@@ -32,6 +32,8 @@ export interface FromManifestOptions {
   configMaps: Map<string, IConfigMap>;
   /** Secrets of the same manifests, by name, for secret volumes (none when unset). */
   secrets?: Map<string, ISecret>;
+  /** PersistentVolumeClaims of the same manifests, by name, for persistentVolumeClaim volumes (none when unset). */
+  claims?: VolumeContext["claims"];
   /**
    * The platform the pod is for: on "docker" every field outside the support table is refused; on
    * "kubernetes" the manifest is the cluster's to judge, and only the model's own fields are read.
@@ -323,6 +325,20 @@ export function podRequests(requests: Resources, limits: Resources, inits: Conta
 }
 
 /**
+ * A subPath of a persistentVolumeClaim volume is refused on the docker platform: Docker mounts a named
+ * volume whole (a volume's subpath needs Engine API 1.45, Docker 26).
+ */
+function checkClaimSubPaths(source: string, s: NonNullable<IPod["spec"]>, volumes: VolumeSpec[]): void {
+  const claims = new Set(volumes.filter((v) => "persistentVolumeClaim" in v).map((v) => v.name));
+  for (const [kind, list] of [["initContainers", s.initContainers ?? []], ["containers", s.containers]] as const) {
+    list.forEach((c, i) => (c.volumeMounts ?? []).forEach((m, j) => {
+      const sub = m.subPath || m.subPathExpr;
+      if (claims.has(m.name) && sub) throw new PodSpecError(`${source}: spec.${kind}[${i}].volumeMounts[${j}].${m.subPath ? "subPath" : "subPathExpr"}`, sub, "is not rendered on a persistentVolumeClaim volume on the docker platform: Docker mounts a named volume whole (mount it whole, or use a claim per directory)");
+    }));
+  }
+}
+
+/**
  * The Pod model of a schema-valid Pod manifest. `source` prefixes every message ("pods/foo.yaml:
  * Pod foo"). Throws a PodSpecError naming the field (kubectl's path) and the value.
  */
@@ -334,15 +350,23 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
   const s = pod.spec;
   if (!s) throw PodSpecError.plain(`${source}: spec`, "is required (a Pod's containers are in spec.containers)");
   if (!s.containers || s.containers.length === 0) throw new PodSpecError(`${source}: spec.containers`, s.containers, "must list at least one container");
-  const volumes = (s.volumes ?? []).map((v, i) => volumeSpec(`${source}: spec.volumes[${i}]`, v, pod, { configMaps: options.configMaps, secrets: options.secrets ?? new Map(), strict, node: options.node }));
+  const volumes = (s.volumes ?? []).map((v, i) => volumeSpec(`${source}: spec.volumes[${i}]`, v, pod, { configMaps: options.configMaps, secrets: options.secrets ?? new Map(), claims: options.claims, strict, node: options.node }));
   const volumeNames = new Set<string>();
+  const claimVolumes = new Map<string, string>();
   volumes.forEach((v, i) => {
     if (strict && volumeNames.has(v.name)) throw new PodSpecError(`${source}: spec.volumes[${i}].name`, v.name, "is the name of another volume");
     volumeNames.add(v.name);
+    // The kubelet mounts a claim once per pod: a second volume of it waits for its mount forever, and
+    // the pod stays ContainerCreating (kubernetes/kubernetes#51853; seen on the local cluster, 1.34).
+    if (!("persistentVolumeClaim" in v)) return;
+    const other = claimVolumes.get(v.persistentVolumeClaim.claimName);
+    if (strict && other) throw new PodSpecError(`${source}: spec.volumes[${i}].persistentVolumeClaim.claimName`, v.persistentVolumeClaim.claimName, `is the claim of volume ${other} too: a kubelet never starts a pod with two volumes of one claim (the second mount never completes): mount volume ${other} twice instead`);
+    claimVolumes.set(v.persistentVolumeClaim.claimName, v.name);
   });
   const initContainers = (s.initContainers ?? []).map((c, i) => container(`${source}: spec.initContainers[${i}]`, c, pod, volumeNames, options, strict));
   const containers = s.containers.map((c, i) => container(`${source}: spec.containers[${i}]`, c, pod, volumeNames, options, strict));
   if (strict) checkUnique(source, containers, initContainers);
+  if (strict) checkClaimSubPaths(source, s, volumes);
   // Init and app containers share one namespace of names (the API server's rule).
   if (strict) initContainers.forEach((c, i) => {
     const clash = [...initContainers.slice(0, i), ...containers].find((o) => o.name === c.name);

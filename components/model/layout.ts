@@ -88,7 +88,7 @@ export function expectedLayout(spec: PodSpec, platform: Platform): PodLayout {
   };
 }
 
-/** ConfigMap volumes are mounted read-only on both platforms, whatever the mount says. */
+/** ConfigMap volumes, and claims marked readOnly, are mounted read-only on both platforms, whatever the mount says. */
 function volumeIsReadOnly(spec: PodSpec, volume: string): boolean {
-  return spec.volumes.some((v) => v.name === volume && "configMap" in v);
+  return spec.volumes.some((v) => v.name === volume && ("configMap" in v || ("persistentVolumeClaim" in v && v.persistentVolumeClaim.readOnly)));
 }

@@ -1,10 +1,13 @@
-// Kubernetes manifests in: files of YAML documents holding Pods (and the ConfigMaps and Secrets they use),
+// Kubernetes manifests in: files of YAML documents holding Pods (and the ConfigMaps, Secrets,
+// PersistentVolumeClaims and StorageClasses they use),
 // read as kubectl reads them and judged by the Kubernetes API server's own validation
 // (podlab-validator, see validator.ts) before anything else reads them. Errors are the API server's,
 // with its paths: spec.containers[0].ports[0].containerPort. kubernetes-models gives the types only.
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import type { ISecret } from "kubernetes-models/v1/Secret";
+import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { PodSpecError } from "./validate";
@@ -25,7 +28,14 @@ export interface Manifests {
   configMaps: Map<string, IConfigMap>;
   /** Secrets by name, for the pods' secret volumes: their values become Pulumi secrets wherever they go. */
   secrets: Map<string, ISecret>;
+  /** PersistentVolumeClaims by name, for the pods' persistentVolumeClaim volumes (see claims.ts). */
+  claims: Map<string, { source: string; claim: IPersistentVolumeClaim }>;
+  /** StorageClasses by name (cluster-wide objects): a claim's class gives its volume's reclaimPolicy. */
+  storageClasses: Map<string, IStorageClass>;
 }
+
+/** The kinds a manifest file may hold, as messages name them. */
+const KINDS = ["Pod", "ConfigMap", "Secret", "PersistentVolumeClaim", "StorageClass"];
 
 /** A document's refusals as one message: the API server's first, then how many more and which. */
 function refusal(errors: string[]): string {
@@ -34,11 +44,11 @@ function refusal(errors: string[]): string {
 
 /**
  * Reads Kubernetes manifests: each file may hold several YAML documents, read as kubectl reads them
- * (YAML 1.1: `defaultMode: 0400` is octal); each must be a `v1` Pod, ConfigMap or Secret that the Kubernetes
- * API server of the local cluster's version would create (podlab-validator: strict decoding, defaulting,
- * the Pod, ConfigMap and Secret strategies' validation). Relative paths are taken from `baseDir` (the
- * project's directory); `field` names the config key in messages. Pod, ConfigMap and Secret names must be
- * unique across all files. Throws a PodSpecError naming the file, the object and the API server's
+ * (YAML 1.1: `defaultMode: 0400` is octal); each must be a `v1` Pod, ConfigMap, Secret or
+ * PersistentVolumeClaim, or a `storage.k8s.io/v1` StorageClass, that the Kubernetes API server of the
+ * local cluster's version would create (podlab-validator: strict decoding, defaulting, each kind's
+ * registry strategy's validation). Relative paths are taken from `baseDir` (the project's directory);
+ * `field` names the config key in messages. Names must be unique per kind across all files. Throws a PodSpecError naming the file, the object and the API server's
  * words ("pods/foo.yaml: Pod foo: spec.volumes[0].hostPath.path: Invalid value: ...: must not contain '..'").
  */
 export function loadManifests(files: unknown, baseDir: string, field = "podlab:manifests"): Manifests {
@@ -52,7 +62,7 @@ export function loadManifests(files: unknown, baseDir: string, field = "podlab:m
       throw new PodSpecError(`${field}[${i}]`, file, `cannot be read: ${(err as Error).message}`);
     }
   });
-  const out: Manifests = { pods: [], configMaps: new Map(), secrets: new Map() };
+  const out: Manifests = { pods: [], configMaps: new Map(), secrets: new Map(), claims: new Map(), storageClasses: new Map() };
   const seenPods = new Map<string, string>();
   for (const checked of validateFiles(texts)) {
     const file = checked.name;
@@ -61,7 +71,7 @@ export function loadManifests(files: unknown, baseDir: string, field = "podlab:m
   }
   function read(file: string, doc: ValidatedDocument): void {
     if (doc.object === undefined && doc.errors.length === 0) return; // an empty document, e.g. after a trailing ---
-    const what = doc.kind === "Pod" || doc.kind === "ConfigMap" || doc.kind === "Secret" ? doc.kind : "document";
+    const what = KINDS.includes(doc.kind ?? "") ? doc.kind : "document";
     const source = `${file}: ${what} ${doc.name ? doc.name : `(document ${doc.index})`}`;
     if (doc.errors.length) throw PodSpecError.plain(source, refusal(doc.errors));
     const name = doc.name!;
@@ -74,6 +84,16 @@ export function loadManifests(files: unknown, baseDir: string, field = "podlab:m
       // Its name only: a message never shows a Secret's values.
       if (out.secrets.has(name)) throw PodSpecError.plain(`${source}: metadata.name`, `${JSON.stringify(name)} is the name of another Secret`);
       out.secrets.set(name, doc.object as unknown as ISecret);
+      return;
+    }
+    if (doc.kind === "PersistentVolumeClaim") {
+      if (out.claims.has(name)) throw new PodSpecError(`${source}: metadata.name`, name, "is the name of another PersistentVolumeClaim");
+      out.claims.set(name, { source, claim: doc.object as unknown as IPersistentVolumeClaim });
+      return;
+    }
+    if (doc.kind === "StorageClass") {
+      if (out.storageClasses.has(name)) throw new PodSpecError(`${source}: metadata.name`, name, "is the name of another StorageClass");
+      out.storageClasses.set(name, doc.object as unknown as IStorageClass);
       return;
     }
     const other = seenPods.get(name);

@@ -154,6 +154,11 @@ export type VolumeSpec =
    * a tmpfs as the kubelet keeps them; `secret` when a Secret is among its sources.
    */
   | { name: string; projected: { files: VolumeFile[]; secret: boolean } }
+  /**
+   * A PersistentVolumeClaim of the stack's manifests (claims.ts): storage of the stack that outlives
+   * the pod; readOnly mounts it read-only in every container.
+   */
+  | { name: string; persistentVolumeClaim: { claimName: string; readOnly: boolean } }
   /** A source only the Kubernetes platform renders (secret, projected, …), by its field's name. */
   | { name: string; other: string };
 

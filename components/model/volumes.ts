@@ -4,6 +4,7 @@
 // docker platform what it cannot render is refused here; on Kubernetes the cluster judges.
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import { checkHostPath } from "./docker-rules";
 import { fieldValue, NodeFacts, resourceValue } from "./env";
@@ -24,6 +25,8 @@ const MAX_FILES = 1024 * 1024;
 export interface VolumeContext {
   configMaps: Map<string, IConfigMap>;
   secrets: Map<string, ISecret>;
+  /** PersistentVolumeClaims of the manifests, by name (none when unset). */
+  claims?: Map<string, { claim: IPersistentVolumeClaim }>;
   /** Docker: refuse what cannot be rendered; Kubernetes: read what can be. */
   strict: boolean;
   node?: NodeFacts;
@@ -142,7 +145,7 @@ function projectedSources(at: string, v: NonNullable<K8sVolume["projected"]>, po
 
 /**
  * One volume of the manifest in the model. Throws a PodSpecError (docker platform) naming the field
- * for what cannot be rendered: an unknown emptyDir medium, a sizeLimit on disk, a hostPath type other
+ * for what cannot be rendered: a claim the manifests lack, an unknown emptyDir medium, a sizeLimit on disk, a hostPath type other
  * than "", DirectoryOrCreate and Directory, a ConfigMap or Secret the manifests lack (unless optional),
  * a missing key of items (unless optional), files the volume command cannot carry.
  */
@@ -168,6 +171,14 @@ export function volumeSpec(at: string, v: K8sVolume, pod: IPod, ctx: VolumeConte
     if (strict) checkHostPath(`${at}.hostPath.path`, v.hostPath.path);
     return { name: v.name, hostPath: { path: v.hostPath.path, type: type as "" } };
   }
+  if (v.persistentVolumeClaim) {
+    const { claimName, readOnly } = v.persistentVolumeClaim;
+    // The docker platform has no cluster to find the claim in: it must be among the manifests.
+    if (strict && !ctx.claims?.has(claimName)) {
+      throw new PodSpecError(`${at}.persistentVolumeClaim.claimName`, claimName, "is not the name of a PersistentVolumeClaim in the stack's manifests (the docker platform makes a Docker volume for each claim there)");
+    }
+    return { name: v.name, persistentVolumeClaim: { claimName, readOnly: readOnly ?? false } };
+  }
   const mode = (v.configMap ?? v.secret ?? v.downwardAPI ?? v.projected)?.defaultMode ?? 0o644;
   // On Kubernetes an object the manifests lack may live in the cluster: the model keeps no files then.
   if (v.configMap || v.secret) {
@@ -186,7 +197,7 @@ export function volumeSpec(at: string, v: K8sVolume, pod: IPod, ctx: VolumeConte
   }
   // checkSupported lets no other volume source through on the docker platform; on Kubernetes any is fine.
   if (!strict) return { name: v.name, other: Object.keys(v).find((k) => k !== "name") ?? "unknown" };
-  throw new PodSpecError(at, v, "has no volume source podlab renders (emptyDir, hostPath, configMap, secret, downwardAPI, projected)");
+  throw new PodSpecError(at, v, "has no volume source podlab renders (emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim)");
 }
 
 // What the volume command's environment holds at most, in base64, for a whole pod: under Linux's

@@ -96,6 +96,13 @@ grep -q "^module $tf_path\$" "$tf_dir/go.mod" \
 grep -q '^func New(version string) func() \*schema.Provider' "$tf_dir"/internal/provider/provider.go \
   || die "$tf_module: internal/provider.New(version string) func() *schema.Provider not found; adapt the shim in $0"
 copy_module "$tf_dir" "$work/upstream"
+# A fix: the provider refuses every volume mount with volume_options (no_copy too) on an engine older
+# than API 1.45 (Docker 26), where only a non-empty subpath needs it (moby's own check is
+# `VolumeOptions.Subpath != ""`). podlab mounts PersistentVolumeClaims' volumes with no_copy on Debian's
+# Docker 20.10. The refusal is kept for a subpath.
+funcs="$work/upstream/internal/provider/resource_docker_container_funcs.go"
+perl -0pi -e 's/if client\.ClientVersion\(\) >= "1\.45" \{\s*if value, ok := rawVolumeOptions\["subpath"\]; ok \{\s*mountInstance\.VolumeOptions\.Subpath = value\.\(string\)\s*\}\s*\} else \{\s*return diag\.Errorf\("Setting VolumeOptions\.Subpath requires docker version 1\.45 or higher"\)\s*\}/if value, ok := rawVolumeOptions["subpath"]; ok && value.(string) != "" {\n\t\t\t\t\t\t\t\tif client.ClientVersion() < "1.45" {\n\t\t\t\t\t\t\t\t\treturn diag.Errorf("Setting VolumeOptions.Subpath requires docker version 1.45 or higher")\n\t\t\t\t\t\t\t\t}\n\t\t\t\t\t\t\t\tmountInstance.VolumeOptions.Subpath = value.(string)\n\t\t\t\t\t\t\t}/' "$funcs"
+grep -q 'ok && value.(string) != ""' "$funcs" || die "$tf_module: the volume_options subpath check was not found in $funcs; adapt the fix in $0"
 mkdir -p "$work/upstream/shim"
 cat >"$work/upstream/shim/shim.go" <<'EOF'
 // Package shim is added by podlab's scripts/toolchain/build-docker-provider.sh: it exposes the

@@ -14,9 +14,7 @@ import { request } from "node:https";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { podSpecFromManifest } from "../../components/model/from-manifest";
-import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
-import { loadManifests } from "../../components/model/manifest";
+import { readStackInput } from "../../components/stack";
 import { validateFiles, validatorPath } from "../../components/model/validator";
 import { ensureCluster } from "./cluster";
 
@@ -38,8 +36,8 @@ function expected(file: string, platform: "docker" | "kubernetes"): Expected {
 /** What podlab says of a corpus file on a platform: undefined (accepted) or the error's message. */
 function podlabVerdict(file: string, platform: "docker" | "kubernetes"): string | undefined {
   try {
-    const m = loadManifests([file], CORPUS);
-    for (const p of m.pods) podSpecFromManifest(p.pod, p.source, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: m.configMaps, secrets: m.secrets, platform });
+    // As `pulumi up` reads the stack's manifests: the pods and the claims, for the platform.
+    readStackInput({ get: () => undefined, getObject: <T>(key: string) => (key === "manifests" ? [file] as T : undefined) }, platform, CORPUS);
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -64,13 +62,15 @@ async function api(kubeconfig: string, context: string): Promise<Api> {
 
 /** A server-side dry-run create (strict field validation): undefined when accepted, else the API server's message. */
 function dryRunCreate(a: Api, object: Record<string, unknown>): Promise<string | undefined> {
-  const kind = ({ ConfigMap: "configmaps", Secret: "secrets", Service: "services" } as Record<string, string>)[object.kind as string] ?? "pods";
+  const kind = ({ ConfigMap: "configmaps", Secret: "secrets", Service: "services", PersistentVolumeClaim: "persistentvolumeclaims" } as Record<string, string>)[object.kind as string] ?? "pods";
   const ns = ((object.metadata as any)?.namespace as string | undefined) ?? "default";
+  // StorageClasses are cluster-wide, in the storage.k8s.io group.
+  const path = object.kind === "StorageClass" ? "/apis/storage.k8s.io/v1/storageclasses" : `/api/v1/namespaces/${ns}/${kind}`;
   const body = JSON.stringify(object);
   return new Promise((resolve, reject) => {
     const req = request({
       host: a.server.hostname, port: a.server.port, method: "POST", ca: a.ca, cert: a.cert, key: a.key,
-      path: `/api/v1/namespaces/${ns}/${kind}?dryRun=All&fieldValidation=Strict`,
+      path: `${path}?dryRun=All&fieldValidation=Strict`,
       headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
     }, (res) => {
       let text = "";

@@ -68,8 +68,8 @@ describe("manifests", () => {
     pod.metadata.labels = { app: "foo", "example.com/team": "x" };
     expect(() => load(pod)).not.toThrow();
   });
-  it("refuses kinds other than Pod, ConfigMap and Secret, a missing file, a file without a Pod, and two Pods of one name", () => {
-    expect(() => load({ apiVersion: "v1", kind: "Service", metadata: { name: "s" } })).toThrow(/: document s: kind: Unsupported value: "v1\/Service": podlab reads v1 Pod, ConfigMap and Secret objects$/);
+  it("refuses kinds other than Pod, ConfigMap, Secret, PersistentVolumeClaim and StorageClass, a missing file, a file without a Pod, and two Pods of one name", () => {
+    expect(() => load({ apiVersion: "v1", kind: "Service", metadata: { name: "s" } })).toThrow(/: document s: kind: Unsupported value: "v1\/Service": podlab reads v1 Pod, ConfigMap, Secret and PersistentVolumeClaim objects, and storage.k8s.io\/v1 StorageClass objects$/);
     expect(() => loadManifests(["nope.yaml"], dir)).toThrow(/^podlab:manifests\[0\]: "nope.yaml" cannot be read: ENOENT/);
     expect(() => loadManifests([], dir)).toThrow("podlab:manifests: [] must list at least one manifest file (e.g. [pods/foo.yaml])");
     expect(() => load({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } })).toThrow(/hold no Pod$/);
@@ -198,7 +198,7 @@ ${extra}`;
       "Pod p: spec.containers[0].env[0].valueFrom.secretKeyRef.name: \"credentials\" is not the name of a Secret in the stack's manifests (mark the reference optional: true to run without it)",
     );
     expect(verdict("docker", pod(`  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]\n`))).toBe(
-      "Pod p: spec.volumes[0].persistentVolumeClaim: persistentVolumeClaim volumes are not rendered on the docker platform (see the README's support table)",
+      "Pod p: spec.volumes[0].persistentVolumeClaim.claimName: \"data\" is not the name of a PersistentVolumeClaim in the stack's manifests (the docker platform makes a Docker volume for each claim there)",
     );
     expect(verdict("kubernetes", pod("").replace("apiVersion: v1\n", ""))).toBe("Pod p: apiVersion: Required value: apiVersion not set");
   });

@@ -52,7 +52,7 @@ describe("the kubernetes stack's config", () => {
   it("refuses podlab:minReadySeconds other than 0 before registering anything: pulumi-kubernetes' Pod await has no such window", () => {
     registered.length = 0;
     const config = (values: Record<string, string>) => ({ get: (k: string) => values[k], getObject: () => undefined });
-    const input = { manifests: { pods: [], configMaps: new Map(), secrets: new Map() }, images: [], pods: [] } as any;
+    const input = { manifests: { pods: [], configMaps: new Map(), secrets: new Map(), claims: new Map(), storageClasses: new Map() }, images: [], pods: [], claims: [] } as any;
     expect(() => kubernetesStack(config({ minReadySeconds: "5" }), input))
       .toThrow('podlab:minReadySeconds: "5" is a docker-host setting: on Kubernetes, `pulumi up` waits for Ready as pulumi-kubernetes\' Pod await does (set 0 or leave it unset)');
     expect(() => kubernetesStack(config({ minReadySeconds: "x" }), input)).toThrow('podlab:minReadySeconds: "x" is not a whole number of seconds, 0 or more');

@@ -1,4 +1,5 @@
-// podlab-validator: the Kubernetes API server's own checks of a Pod, ConfigMap or Secret at create, run
+// podlab-validator: the Kubernetes API server's own checks of a Pod, ConfigMap, Secret, PersistentVolumeClaim
+// or StorageClass at create, run
 // offline on manifest files, so that podlab refuses what the API server refuses, in its words.
 //
 // Input (stdin), JSON: {"files": [{"name": "pods/foo.yaml", "text": "<the file's YAML>"}]}.
@@ -15,11 +16,13 @@
 //     is refused as "strict decoding error: unknown field ..."
 //     (k8s.io/apimachinery/pkg/runtime/serializer/json);
 //   - defaulted and converted to the internal type by the API server's scheme
-//     (k8s.io/kubernetes/pkg/api/legacyscheme with pkg/apis/core/install);
+//     (k8s.io/kubernetes/pkg/api/legacyscheme with pkg/apis/core/install and pkg/apis/storage/install);
 //   - created through the API server's own create path, k8s.io/apiserver/pkg/registry/rest.BeforeCreate
-//     with the Pod, ConfigMap and Secret strategies of k8s.io/kubernetes/pkg/registry/core/{pod,configmap,secret}
+//     with the strategies of k8s.io/kubernetes/pkg/registry/core/{pod,configmap,secret,persistentvolumeclaim}
+//     and pkg/registry/storage/storageclass
 //     (PrepareForCreate drops fields of disabled feature gates, Validate is
-//     pkg/apis/core/validation.ValidatePodCreate / ValidateConfigMap / ValidateSecret), with the default feature gates
+//     pkg/apis/core/validation.ValidatePodCreate / ValidateConfigMap / ValidateSecret /
+//     ValidatePersistentVolumeClaim, pkg/apis/storage/validation.ValidateStorageClass), with the default feature gates
 //     of this Kubernetes version, which the local cluster runs (scripts/local-cluster sets none), and
 //     its --allow-privileged=true.
 //
@@ -48,10 +51,14 @@ import (
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
 	api "k8s.io/kubernetes/pkg/apis/core"
 	_ "k8s.io/kubernetes/pkg/apis/core/install"
+	"k8s.io/kubernetes/pkg/apis/storage"
+	_ "k8s.io/kubernetes/pkg/apis/storage/install"
 	"k8s.io/kubernetes/pkg/capabilities"
 	"k8s.io/kubernetes/pkg/registry/core/configmap"
-	"k8s.io/kubernetes/pkg/registry/core/secret"
+	"k8s.io/kubernetes/pkg/registry/core/persistentvolumeclaim"
 	"k8s.io/kubernetes/pkg/registry/core/pod"
+	"k8s.io/kubernetes/pkg/registry/core/secret"
+	"k8s.io/kubernetes/pkg/registry/storage/storageclass"
 	"sigs.k8s.io/yaml"
 )
 
@@ -74,6 +81,19 @@ type outputFile struct {
 	Name      string     `json:"name"`
 	Error     string     `json:"error,omitempty"`
 	Documents []document `json:"documents"`
+}
+
+// The objects podlab reads, by apiVersion/kind: the internal type the API server converts each to and
+// its registry strategy (k8s.io/kubernetes/pkg/registry/...), whose create path judges it.
+var kinds = map[string]struct {
+	internal func() runtime.Object
+	strategy rest.RESTCreateStrategy
+}{
+	"v1/Pod":                         {func() runtime.Object { return &api.Pod{} }, pod.Strategy},
+	"v1/ConfigMap":                   {func() runtime.Object { return &api.ConfigMap{} }, configmap.Strategy},
+	"v1/Secret":                      {func() runtime.Object { return &api.Secret{} }, secret.Strategy},
+	"v1/PersistentVolumeClaim":       {func() runtime.Object { return &api.PersistentVolumeClaim{} }, persistentvolumeclaim.Strategy},
+	"storage.k8s.io/v1/StorageClass": {func() runtime.Object { return &storage.StorageClass{} }, storageclass.Strategy},
 }
 
 // The namespace kubectl fills in for an object that names none (podlab's stacks default to it too).
@@ -159,29 +179,22 @@ func checkDocument(index int, raw []byte) document {
 	if len(doc.Errors) > 0 {
 		return doc
 	}
-	if meta.APIVersion != "v1" || (meta.Kind != "Pod" && meta.Kind != "ConfigMap" && meta.Kind != "Secret") {
-		doc.Errors = append(doc.Errors, fmt.Sprintf("kind: Unsupported value: %q: podlab reads v1 Pod, ConfigMap and Secret objects", meta.APIVersion+"/"+meta.Kind))
+	read, known := kinds[meta.APIVersion+"/"+meta.Kind]
+	if !known {
+		doc.Errors = append(doc.Errors, fmt.Sprintf("kind: Unsupported value: %q: podlab reads v1 Pod, ConfigMap, Secret and PersistentVolumeClaim objects, and storage.k8s.io/v1 StorageClass objects", meta.APIVersion+"/"+meta.Kind))
 		return doc
 	}
+	version := meta.APIVersion[strings.LastIndex(meta.APIVersion, "/")+1:]
 	obj, _, err := strictDecoder.Decode(data, nil, nil)
 	if err != nil {
 		// The API server's words for a body it cannot decode (apiserver/pkg/endpoints/handlers/create.go).
-		doc.Errors = append(doc.Errors, fmt.Sprintf("%s in version \"v1\" cannot be handled as a %s: %v", meta.Kind, meta.Kind, err))
+		doc.Errors = append(doc.Errors, fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", meta.Kind, version, meta.Kind, err))
 		return doc
 	}
 	legacyscheme.Scheme.Default(obj)
-	var internal runtime.Object
-	var strategy rest.RESTCreateStrategy
-	switch meta.Kind {
-	case "Pod":
-		internal, strategy = &api.Pod{}, pod.Strategy
-	case "ConfigMap":
-		internal, strategy = &api.ConfigMap{}, configmap.Strategy
-	default:
-		internal, strategy = &api.Secret{}, secret.Strategy
-	}
+	internal, strategy := read.internal(), read.strategy
 	if err := legacyscheme.Scheme.Convert(obj, internal, nil); err != nil {
-		doc.Errors = append(doc.Errors, fmt.Sprintf("%s in version \"v1\" cannot be handled as a %s: %v", meta.Kind, meta.Kind, err))
+		doc.Errors = append(doc.Errors, fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", meta.Kind, version, meta.Kind, err))
 		return doc
 	}
 	objectMeta, err := metaOf(internal)
@@ -189,7 +202,8 @@ func checkDocument(index int, raw []byte) document {
 		doc.Errors = append(doc.Errors, err.Error())
 		return doc
 	}
-	if objectMeta.Namespace == "" {
+	// A cluster-scoped object (StorageClass) has none: BeforeCreate refuses one that names a namespace.
+	if objectMeta.Namespace == "" && strategy.NamespaceScoped() {
 		objectMeta.Namespace = defaultNamespace
 	}
 	rest.FillObjectMetaSystemFields(objectMeta)
@@ -209,6 +223,10 @@ func metaOf(obj runtime.Object) (*metav1.ObjectMeta, error) {
 	case *api.ConfigMap:
 		return &o.ObjectMeta, nil
 	case *api.Secret:
+		return &o.ObjectMeta, nil
+	case *api.PersistentVolumeClaim:
+		return &o.ObjectMeta, nil
+	case *storage.StorageClass:
 		return &o.ObjectMeta, nil
 	}
 	return nil, fmt.Errorf("(document): unexpected type %T", obj)

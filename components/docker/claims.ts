@@ -1,0 +1,42 @@
+// A PersistentVolumeClaim on a Docker host: a named Docker volume of the stack, apart from every pod,
+// so that replacing a pod keeps its data, as a PersistentVolume outlives the Pods that mount it.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ClaimSpec } from "../model/claims";
+import { LABEL_STACK } from "../model/labels";
+import { claimVolumeName } from "./paths";
+
+/** The label that names a claim's volume's claim. */
+export const LABEL_CLAIM = "podlab.dev/claim";
+
+export interface DockerClaimArgs {
+  /** The claim, read and checked (claimSpecs). */
+  claim: ClaimSpec;
+  /** The stack that owns the volume (stackIdentity), as its label says. */
+  stack: string;
+}
+
+/**
+ * `podlab:docker:PersistentVolumeClaim`: the Docker volume `pvc-<claim>` (local driver, labelled with
+ * the claim and the stack). `pulumi destroy`, or the claim leaving the manifests, removes it, unless
+ * its StorageClass's reclaimPolicy is Retain (Pulumi's retainOnDelete: the volume and its data stay on
+ * the host, and the next `up` of a claim of that name takes them again). Pods mount it with `nocopy`
+ * (pod.ts). A volume of that name that is not the stack's is refused before (checkClaimVolumes).
+ */
+export class DockerClaim extends pulumi.ComponentResource {
+  /** The Docker volume's name. */
+  readonly volumeName: pulumi.Output<string>;
+  readonly volume: docker.Volume;
+
+  constructor(name: string, args: DockerClaimArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("podlab:docker:PersistentVolumeClaim", name, {}, opts);
+    const volumeName = claimVolumeName(args.claim.name);
+    this.volume = new docker.Volume(volumeName, {
+      name: volumeName,
+      // Labels are fixed for the volume's life: a changed one would make a new volume, without the data.
+      labels: [{ label: LABEL_CLAIM, value: args.claim.name }, { label: LABEL_STACK, value: args.stack }],
+    }, { parent: this, retainOnDelete: args.claim.reclaimPolicy === "Retain" });
+    this.volumeName = this.volume.name;
+    this.registerOutputs({ volumeName: this.volumeName });
+  }
+}

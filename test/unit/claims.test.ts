@@ -1,0 +1,58 @@
+// PersistentVolumeClaims on the docker platform (components/model/claims.ts, volumes.ts): each claim's
+// class and reclaimPolicy, and the exact refusals of what a Docker host cannot render.
+import { describe, expect, it } from "vitest";
+import { claimSpecs } from "../../components/model/claims";
+import { podSpecFromManifest } from "../../components/model/from-manifest";
+import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
+import { checkClaimVolumes } from "../../components/docker/host";
+
+const claim = (name: string, spec: object = {}) => [name, {
+  source: `pods/x.yaml: PersistentVolumeClaim ${name}`,
+  claim: { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, ...spec } },
+}] as const;
+const storageClass = (name: string, extra: object = {}) => [name, { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name }, provisioner: "kubernetes.io/host-path", ...extra }] as const;
+const specs = (claims: ReturnType<typeof claim>[], classes: ReturnType<typeof storageClass>[] = []) => claimSpecs(new Map(claims) as never, new Map(classes) as never);
+
+describe("PersistentVolumeClaims on the docker platform", () => {
+  it("takes the reclaimPolicy of the claim's class, the manifests' default class, else standard's Delete", () => {
+    const keep = storageClass("keep", { reclaimPolicy: "Retain" });
+    expect(specs([claim("a"), claim("b", { storageClassName: "keep" }), claim("c", { storageClassName: "standard" })], [keep]).map((c) => `${c.name} ${c.storageClassName} ${c.reclaimPolicy}`))
+      .toEqual(["a standard Delete", "b keep Retain", "c standard Delete"]);
+    const defaultKeep = storageClass("keep", { reclaimPolicy: "Retain", metadata: { name: "keep", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } } });
+    expect(specs([claim("a")], [defaultKeep]).map((c) => `${c.storageClassName} ${c.reclaimPolicy}`)).toEqual(["keep Retain"]);
+  });
+
+  it("refuses, naming the field, what needs a PersistentVolume made beforehand or a CSI driver", () => {
+    expect(() => specs([claim("a", { storageClassName: "fast" })])).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim a: spec.storageClassName: "fast" is not the name of a StorageClass in the stack\'s manifests (nor standard, the default): add its StorageClass, whose reclaimPolicy the docker platform follows');
+    expect(() => specs([claim("a", { storageClassName: "" })])).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim a: spec.storageClassName: "" asks for a PersistentVolume made beforehand (static provisioning), which a Docker host has not: leave it out, or name a StorageClass');
+    expect(() => specs([claim("a", { volumeMode: "Block" })])).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim a: spec.volumeMode: "Block" is not rendered on the docker platform: a Docker volume is a filesystem (Filesystem, the default)');
+    expect(() => specs([claim("a", { volumeName: "pv-1" })])).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim a: spec.volumeName: "pv-1" binds a PersistentVolume made beforehand (static provisioning), which a Docker host has not: leave it out on the docker platform');
+    expect(() => specs([claim("a", { dataSource: { kind: "PersistentVolumeClaim", name: "b" } })])).toThrow(/spec.dataSource: .* fills the volume from a snapshot or another claim/);
+  });
+
+  it("refuses a pod's claim the manifests lack, two volumes of one claim, and a subPath of a claim", () => {
+    const pod = (spec: object, claims = new Map()) => podSpecFromManifest({ apiVersion: "v1", kind: "Pod", metadata: { name: "v" }, spec } as never, "Pod v", { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), claims, platform: "docker" }).spec;
+    const volumes = [{ name: "d", persistentVolumeClaim: { claimName: "data" } }];
+    expect(() => pod({ containers: [{ name: "c", image: "podlab/curl:0.1" }], volumes })).toThrow(
+      "Pod v: spec.volumes[0].persistentVolumeClaim.claimName: \"data\" is not the name of a PersistentVolumeClaim in the stack's manifests (the docker platform makes a Docker volume for each claim there)");
+    const claims = new Map([claim("data")]);
+    expect(pod({ containers: [{ name: "c", image: "podlab/curl:0.1", volumeMounts: [{ name: "d", mountPath: "/d" }] }], volumes }, claims).volumes).toEqual([{ name: "d", persistentVolumeClaim: { claimName: "data", readOnly: false } }]);
+    const twice = [...volumes, { name: "e", persistentVolumeClaim: { claimName: "data", readOnly: true } }];
+    expect(() => pod({ containers: [{ name: "c", image: "podlab/curl:0.1" }], volumes: twice }, claims)).toThrow(
+      'Pod v: spec.volumes[1].persistentVolumeClaim.claimName: "data" is the claim of volume d too: a kubelet never starts a pod with two volumes of one claim (the second mount never completes): mount volume d twice instead');
+    expect(() => pod({ containers: [{ name: "c", image: "podlab/curl:0.1", volumeMounts: [{ name: "d", mountPath: "/d", subPath: "x" }] }], volumes }, claims)).toThrow(
+      'Pod v: spec.containers[0].volumeMounts[0].subPath: "x" is not rendered on a persistentVolumeClaim volume on the docker platform: Docker mounts a named volume whole (mount it whole, or use a claim per directory)');
+  });
+
+  it("refuses a claim whose Docker volume exists and is not the stack's, and takes the stack's own again", () => {
+    const [spec] = specs([claim("data")]);
+    expect(() => checkClaimVolumes([spec], new Map([["pvc-data", "proj/mine"]]), "proj/mine")).not.toThrow();
+    expect(() => checkClaimVolumes([spec], new Map([["pvc-data", "proj/other"]]), "proj/mine")).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim data: metadata.name: "data" needs the Docker volume pvc-data, which exists on this host and is stack proj/other\'s: remove it (docker volume rm) or rename the claim');
+    expect(() => checkClaimVolumes([spec], new Map([["pvc-data", ""]]), "proj/mine")).toThrow(/is not podlab's/);
+  });
+});
