@@ -17,6 +17,9 @@ import { waitFor } from "./wait";
 const TOP = resolve(__dirname, "../..");
 const run = Math.random().toString(36).slice(2, 7);
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+// How long to watch for something that must not happen: six of the agent's 2 s syncs (agent.go).
+// A container finished long ago is past any back-off, so a wrong run would come at the next sync.
+const QUIET = 12;
 const config = (pods: IPod[], extra: Record<string, unknown> = {}) => ({ platform: "docker", cgroupDriver: "auto", pods, ...extra });
 /** What `docker container prune` removes, for this pod's containers only (other tests run beside). */
 const prune = (pod: string) => execa("docker", ["container", "prune", "-f", "--filter", `label=podlab.dev/pod=${pod}`]);
@@ -58,7 +61,7 @@ describe("finished work stays finished", () => {
     expect((await exec(app, "cat", "/data/seed-runs")).split("\n")).toHaveLength(1);
     await prune(initOnce);
     await expect(execa("docker", ["inspect", `${initOnce}-seed`])).rejects.toThrow();
-    await sleep(30);
+    await sleep(QUIET);
     expect((await exec(app, "cat", "/data/seed-runs")).split("\n")).toHaveLength(1);
     expect(await exec(app, "cat", "/data/state")).toBe("app-wrote");
     // Its status stands: completed, as Kubernetes keeps an init container's status.
@@ -78,7 +81,7 @@ describe("finished work stays finished", () => {
     expect(readFileSync(join(out, "runs"), "utf8").trim().split("\n")).toHaveLength(1);
     expect((await statusOf(oneShot)).phase).toBe("Succeeded");
     await prune(oneShot);
-    await sleep(30);
+    await sleep(QUIET);
     expect(readFileSync(join(out, "runs"), "utf8").trim().split("\n")).toHaveLength(1);
     const after = await statusOf(oneShot);
     expect(after.phase).toBe("Succeeded");

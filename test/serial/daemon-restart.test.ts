@@ -42,8 +42,11 @@ describe("Docker daemon restarts", () => {
     await requireTools("pulumi", "docker");
     const make = (name: string): IPod => {
       const p = walkthroughPod(name);
-      // A sidecar that stops on SIGTERM, so each daemon stop takes seconds, not the stop timeout.
+      // A sidecar that stops on SIGTERM, and a grace period of 1 s (Docker's stop timeout): httpbin,
+      // just restarted, may not yet handle SIGTERM when the next stop comes, and each daemon stop
+      // would wait the default 10 s for it (20 restarts: 3 minutes of waiting, nothing tested).
       p.spec!.containers[1].command = ["sh", "-c", "trap 'exit 0' TERM; sleep infinity & wait"];
+      p.spec!.terminationGracePeriodSeconds = 1;
       return p;
     };
     stack = await ScratchStack.create(`dr-${run}`, {

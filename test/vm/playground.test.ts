@@ -22,9 +22,14 @@ const MiB = 2 ** 20;
 const web = `w${run}`;
 const canary = `w${run}-canary`;
 
-/** The walkthrough's pod named `name`, with a pod-level memory limit when given. */
+/**
+ * The walkthrough's pod named `name`, with a pod-level memory limit when given; its app runs the
+ * sidecar's image (a sleep), so that one image, not two, crosses to the emulated guest, twice (the
+ * VM's first boot and its new machine): what is tested is the layout on systemd, not httpbin.
+ */
 function pod(name: string, podMemory?: string): IPod {
   const p = walkthroughPod(name);
+  Object.assign(p.spec!.containers[0], { image: "curlimages/curl", command: ["sh", "-c", "trap 'exit 0' TERM; sleep infinity & wait"], ports: [] });
   if (podMemory) (p.spec as any).resources = { limits: { memory: podMemory } };
   return p;
 }
