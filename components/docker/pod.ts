@@ -39,6 +39,11 @@ export interface DockerPodArgs {
   configMaps?: Map<string, IConfigMap>;
   /** Secrets the pod's secret volumes name: their files reach the host inside a Pulumi secret. */
   secrets?: Map<string, ISecret>;
+  /**
+   * The Localhost seccomp profiles the pod's containers name, read from the Docker host
+   * (hostSecurityProfiles): localhostProfile to the profile's JSON.
+   */
+  seccompProfiles?: Map<string, string>;
   /** PersistentVolumeClaims of the manifests, by name: a persistentVolumeClaim volume must name one. */
   claims?: Manifests["claims"];
   /**
@@ -105,18 +110,29 @@ const labels = (pod: string, role: Role, container: string, extra: Record<string
  * allowPrivilegeEscalation: false (runc's noNewPrivileges, which the kubelet asks for the same way),
  * `seccomp=unconfined` and `apparmor=unconfined` for Unconfined profiles. RuntimeDefault needs no
  * option: it is the profile Docker applies by default, the runtime's own (Docker's
- * docs/security/seccomp.md, and apparmor.md's docker-default). Localhost never reaches here.
+ * docs/security/seccomp.md, and apparmor.md's docker-default). Localhost: `seccomp=<the profile's
+ * JSON>` (what the docker CLI sends for `seccomp=<file>`; `seccompProfiles` maps localhostProfile to
+ * it, see security-profiles.ts) and `apparmor=<profile name>`.
  */
-export function securityOptions(sc: ContainerSpec["securityContext"]): string[] {
+export function securityOptions(sc: ContainerSpec["securityContext"], seccompProfiles?: Map<string, string>): string[] {
   const opts: string[] = [];
   if (sc.noNewPrivileges) opts.push("no-new-privileges:true");
   if (sc.seccompProfile === "Unconfined") opts.push("seccomp=unconfined");
+  if (sc.seccompLocalhostProfile !== undefined) {
+    const json = seccompProfiles?.get(sc.seccompLocalhostProfile);
+    // DockerPod checks before anything exists that every profile was read.
+    if (json !== undefined) opts.push(`seccomp=${json}`);
+  }
   if (sc.appArmorProfile === "Unconfined") opts.push("apparmor=unconfined");
+  if (sc.appArmorLocalhostProfile !== undefined) opts.push(`apparmor=${sc.appArmorLocalhostProfile}`);
   return opts;
 }
 
-/** Docker's arguments for what a member's spec says beyond namespaces and cgroup (see the support table). */
-export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.ContainerArgs> {
+/**
+ * Docker's arguments for what a member's spec says beyond namespaces and cgroup (see the support
+ * table); `seccompProfiles`: the Localhost seccomp profiles read from the host (security-profiles.ts).
+ */
+export function memberSettings(spec: PodSpec, c: ContainerSpec, seccompProfiles?: Map<string, string>): Partial<docker.ContainerArgs> {
   const out: docker.ContainerArgs = { image: "" };
   if (c.limits.memoryBytes !== undefined) out.memory = c.limits.memoryBytes / MIB;
   if (c.limits.cpuMillis !== undefined) {
@@ -131,7 +147,7 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec): Partial<docker.
   if (sc.runAsUser !== undefined) out.user = sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser);
   if (sc.readOnlyRootFilesystem) out.readOnly = true;
   if (sc.capabilities.add.length || sc.capabilities.drop.length) out.capabilities = { adds: sc.capabilities.add, drops: sc.capabilities.drop };
-  const securityOpts = securityOptions(sc);
+  const securityOpts = securityOptions(sc, seccompProfiles);
   if (securityOpts.length) out.securityOpts = securityOpts;
   // The kubelet hands the runtime supplementalGroups then fsGroup as the process's additional groups.
   const groups = [...spec.supplementalGroups, ...(spec.fsGroup !== undefined ? [spec.fsGroup] : [])];
@@ -210,6 +226,10 @@ export class DockerPod extends pulumi.ComponentResource {
       ...spec.initContainers.map((c, i) => ({ c, at: `${source}: spec.initContainers[${i}]` })),
       ...spec.containers.map((c, i) => ({ c, at: `${source}: spec.containers[${i}]` })),
     ].filter(({ c }) => usesEnvExec(c)).map(({ c, at }) => [c.name, envExecArgs(at, c, args.imageDefaults?.get(c.image))]));
+    for (const c of [...spec.initContainers, ...spec.containers]) {
+      const file = c.securityContext.seccompLocalhostProfile;
+      if (file !== undefined && !args.seccompProfiles?.has(file)) throw new PodSpecError(`${source}: container ${c.name}: securityContext.seccompProfile.localhostProfile`, file, "was not read from the Docker host: pass seccompProfiles (hostSecurityProfiles)");
+    }
     const readyTimeout = readyTimeoutSeconds("readyTimeout", args.readyTimeout);
     const minReady = minReadySeconds("minReadySeconds", args.minReadySeconds, readyTimeout);
     super("podlab:docker:Pod", name, {}, opts);
@@ -267,7 +287,7 @@ export class DockerPod extends pulumi.ComponentResource {
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
     // A container of the pod (init or member): in the sandbox's namespaces, under the pod's cgroup.
     const podContainer = (c: ContainerSpec, role: Role): docker.ContainerArgs => {
-      const settings = memberSettings(spec, c);
+      const settings = memberSettings(spec, c, args.seccompProfiles);
       const containerArgs: docker.ContainerArgs = {
         name: `${name}-${c.name}`,
         image: image(c.image).imageId,

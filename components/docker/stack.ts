@@ -16,6 +16,7 @@ import { agentContainerName, DockerAgent } from "./agent";
 import { LABEL_STACK } from "../model/labels";
 import { usesEnvExec } from "./env-exec";
 import { DockerClaim } from "./claims";
+import { hostSecurityProfiles } from "./security-profiles";
 
 /**
  * podlab:cgroupDriver: "auto" (the default) takes the engine's; an explicit driver must be the
@@ -99,6 +100,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   checkClaimVolumes(input.claims, facts.claimVolumes, stackIdentity());
   checkHostPorts(pods, facts.published, () => boundPorts(target));
   checkHostPaths(pods, (p) => hostPathExists(target, p));
+  const seccompProfiles = hostSecurityProfiles(pods, target);
   for (const p of input.pods) {
     for (const field of p.kubernetesOnly) pulumi.log.info(`pod ${p.spec.name}: ${field} is Kubernetes-only, left out on the docker platform (see the README's support table)`);
   }
@@ -108,7 +110,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const claims = input.claims.map((claim) => new DockerClaim(claim.name, { claim, stack: stackIdentity() }, opts));
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps, secrets: input.manifests.secrets,
-    claims: input.manifests.claims, claimVolumes: claims.map((c) => c.volume),
+    claims: input.manifests.claims, claimVolumes: claims.map((c) => c.volume), seccompProfiles,
     sandboxImage, agentImage, readyTimeout, minReadySeconds: minReady, cgroupDriver: driver, stackImages, target, agent: "stack", node: facts.node, imageDefaults, bootId,
   }, opts));
   // One agent keeps every pod of the stack on this host, as the kubelet is one per node.

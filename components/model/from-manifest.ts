@@ -188,8 +188,10 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
   const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
   const runAsGroup = sc.runAsGroup ?? pod.securityContext?.runAsGroup;
   // The container's profile, else the pod's (the kubelet's getSeccompProfile and getAppArmorProfile).
-  const seccompProfile = (sc.seccompProfile ?? pod.securityContext?.seccompProfile)?.type as ProfileType | undefined;
-  const appArmorProfile = (sc.appArmorProfile ?? pod.securityContext?.appArmorProfile)?.type as ProfileType | undefined;
+  const seccomp = sc.seccompProfile ?? pod.securityContext?.seccompProfile;
+  const appArmor = sc.appArmorProfile ?? pod.securityContext?.appArmorProfile;
+  const seccompProfile = seccomp?.type as ProfileType | undefined;
+  const appArmorProfile = appArmor?.type as ProfileType | undefined;
   if (strict && runAsGroup !== undefined && runAsUser === undefined) {
     throw new PodSpecError(`${at}.securityContext.runAsGroup`, runAsGroup, "needs runAsUser on Docker (`--user` takes UID:GID)");
   }
@@ -220,7 +222,9 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
       ...(runAsGroup !== undefined ? { runAsGroup } : {}),
       noNewPrivileges: sc.allowPrivilegeEscalation === false,
       ...(seccompProfile !== undefined ? { seccompProfile } : {}),
+      ...(seccompProfile === "Localhost" && seccomp?.localhostProfile ? { seccompLocalhostProfile: seccomp.localhostProfile } : {}),
       ...(appArmorProfile !== undefined ? { appArmorProfile } : {}),
+      ...(appArmorProfile === "Localhost" && appArmor?.localhostProfile ? { appArmorLocalhostProfile: appArmor.localhostProfile } : {}),
     },
     mounts,
     stdin: c.stdin ?? false,

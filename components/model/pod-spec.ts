@@ -100,11 +100,18 @@ export interface ContainerSpec {
     /**
      * seccompProfile.type, the container's else the pod's (the kubelet's getSeccompProfile,
      * pkg/kubelet/kuberuntime/helpers.go). Unset: the runtime's default on Docker; Unconfined on a
-     * kubelet without seccompDefault (its default). Localhost is refused on the docker platform.
+     * kubelet without seccompDefault (its default).
      */
     seccompProfile?: ProfileType;
+    /**
+     * With Localhost: the profile's path, relative to the node's profile folder (the kubelet's
+     * `<root-dir>/seccomp`; on a Docker host, /var/lib/podlab/seccomp).
+     */
+    seccompLocalhostProfile?: string;
     /** appArmorProfile.type, the container's else the pod's; unset: the runtime's default on both. */
     appArmorProfile?: ProfileType;
+    /** With Localhost: the name of an AppArmor profile loaded on the node. */
+    appArmorLocalhostProfile?: string;
   };
   mounts: MountSpec[];
   /** stdin: the container's stdin is kept open (Docker `--interactive`); tty: it gets a terminal (`--tty`). */
