@@ -19,10 +19,10 @@ const PROFILE_NAME = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
  * path (localhostProfile) to its JSON, minified (what `docker run --security-opt seccomp=<file>` sends).
  * AppArmor Localhost profiles are checked: the host must have AppArmor on (else the kubelet rejects
  * the pod: "Cannot enforce AppArmor: AppArmor is not enabled on the host", pkg/security/apparmor
- * validate.go) and the profile loaded. Throws a PodSpecError naming the pod, the container and the
+ * validate.go) and the profile loaded. `dir`: the profiles' folder (SECCOMP_DIR). Throws a PodSpecError naming the pod, the container and the
  * field, before anything is made.
  */
-export function hostSecurityProfiles(pods: { spec: PodSpec; source: string }[], target: DockerTarget): Map<string, string> {
+export function hostSecurityProfiles(pods: { spec: PodSpec; source: string }[], target: DockerTarget, dir = SECCOMP_DIR): Map<string, string> {
   const seccomp = new Map<string, string>();
   let appArmor: { enabled: boolean; loaded?: string } | undefined;
   for (const { spec, source } of pods) {
@@ -31,12 +31,12 @@ export function hostSecurityProfiles(pods: { spec: PodSpec; source: string }[], 
       const file = c.securityContext.seccompLocalhostProfile;
       if (file !== undefined && !seccomp.has(file)) {
         if (!PROFILE_NAME.test(file) || file.split("/").includes("..")) throw new PodSpecError(`${at}.seccompProfile.localhostProfile`, file, "is not a relative path of letters, digits, '.', '_', '-' and '/'");
-        const text = readHostFile(target, `${SECCOMP_DIR}/${file}`);
-        if (text === undefined) throw new PodSpecError(`${at}.seccompProfile.localhostProfile`, file, `is not a readable file on the Docker host (${SECCOMP_DIR}/${file}), where the docker platform reads Localhost profiles as the kubelet reads them in <root-dir>/seccomp/`);
+        const text = readHostFile(target, `${dir}/${file}`);
+        if (text === undefined) throw new PodSpecError(`${at}.seccompProfile.localhostProfile`, file, `is not a readable file on the Docker host (${dir}/${file}), where the docker platform reads Localhost profiles as the kubelet reads them in <root-dir>/seccomp/`);
         let profile: unknown;
         try { profile = JSON.parse(text); } catch (err) { profile = (err as Error).message; }
         if (typeof profile !== "object" || profile === null || Array.isArray(profile)) {
-          throw new PodSpecError(`${at}.seccompProfile.localhostProfile`, file, `is not a JSON seccomp profile (${SECCOMP_DIR}/${file}: ${typeof profile === "string" ? profile : "not an object"})`);
+          throw new PodSpecError(`${at}.seccompProfile.localhostProfile`, file, `is not a JSON seccomp profile (${dir}/${file}: ${typeof profile === "string" ? profile : "not an object"})`);
         }
         seccomp.set(file, JSON.stringify(profile));
       }
