@@ -3,11 +3,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClaimSpec } from "../model/claims";
-import { LABEL_STACK } from "../model/labels";
+import { LABEL_CLAIM, LABEL_STACK, LABEL_STORAGE_CLASS } from "../model/labels";
 import { claimVolumeName } from "./paths";
 
-/** The label that names a claim's volume's claim. */
-export const LABEL_CLAIM = "podlab.dev/claim";
 
 export interface DockerClaimArgs {
   /** The claim, read and checked (claimSpecs). */
@@ -34,7 +32,7 @@ export class DockerClaim extends pulumi.ComponentResource {
     this.volume = new docker.Volume(volumeName, {
       name: volumeName,
       // Labels are fixed for the volume's life: a changed one would make a new volume, without the data.
-      labels: [{ label: LABEL_CLAIM, value: args.claim.name }, { label: LABEL_STACK, value: args.stack }],
+      labels: [{ label: LABEL_CLAIM, value: args.claim.name }, { label: LABEL_STACK, value: args.stack }, { label: LABEL_STORAGE_CLASS, value: args.claim.storageClassName }],
     }, { parent: this, retainOnDelete: args.claim.reclaimPolicy === "Retain" });
     this.volumeName = this.volume.name;
     this.registerOutputs({ volumeName: this.volumeName });

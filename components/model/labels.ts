@@ -31,3 +31,8 @@ export function specLabel(spec: PodSpec): string {
         : "projected" in v ? { name: v.name, projected: { files: [], secret: v.projected.secret } } : v)),
   });
 }
+
+/** On a claim's Docker volume: the claim it is (components/docker/claims.ts). */
+export const LABEL_CLAIM = "podlab.dev/claim";
+/** On a claim's Docker volume: the claim's StorageClass, fixed as a claim's spec is (checkClaimVolumes). */
+export const LABEL_STORAGE_CLASS = "podlab.dev/storage-class";

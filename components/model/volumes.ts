@@ -174,8 +174,14 @@ export function volumeSpec(at: string, v: K8sVolume, pod: IPod, ctx: VolumeConte
   if (v.persistentVolumeClaim) {
     const { claimName, readOnly } = v.persistentVolumeClaim;
     // The docker platform has no cluster to find the claim in: it must be among the manifests.
-    if (strict && !ctx.claims?.has(claimName)) {
+    const found = ctx.claims?.get(claimName);
+    if (strict && !found) {
       throw new PodSpecError(`${at}.persistentVolumeClaim.claimName`, claimName, "is not the name of a PersistentVolumeClaim in the stack's manifests (the docker platform makes a Docker volume for each claim there)");
+    }
+    // A Pod finds claims in its own namespace only.
+    const [podNs, claimNs] = [pod.metadata?.namespace ?? "default", found?.claim.metadata?.namespace ?? "default"];
+    if (strict && podNs !== claimNs) {
+      throw new PodSpecError(`${at}.persistentVolumeClaim.claimName`, claimName, `is a PersistentVolumeClaim of namespace ${claimNs}, and a Pod (here of namespace ${podNs}) mounts claims of its own namespace only`);
     }
     return { name: v.name, persistentVolumeClaim: { claimName, readOnly: readOnly ?? false } };
   }

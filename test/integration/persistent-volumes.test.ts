@@ -29,11 +29,11 @@ const claim = (claimName: string, storageClassName?: string) => ({
  * The claims, a StorageClass that retains, and a pod mounting them: `data` twice (once read-only),
  * `frozen` read-only by its volume's readOnly. `sleep` tells two pods apart.
  */
-function docs(sleep = "3650d") {
+function docs(sleep = "3650d", keptClass = keepClass) {
   return [
     { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: keepClass }, provisioner: "kubernetes.io/host-path", reclaimPolicy: "Retain" },
     claim(data),
-    claim(kept, keepClass),
+    claim(kept, keptClass),
     claim(`${name}-frozen`),
     {
       apiVersion: "v1", kind: "Pod", metadata: { name },
@@ -64,7 +64,7 @@ const volumeExists = async (v: string) => (await execa("docker", ["volume", "ls"
 
 describe("PersistentVolumeClaims on the docker-host stack", () => {
   let stack: ScratchStack;
-  const config = (sleep?: string) => ({ platform: "docker", cgroupDriver: "auto", pods: docs(sleep) });
+  const config = (sleep?: string, keptClass?: string) => ({ platform: "docker", cgroupDriver: "auto", pods: docs(sleep, keptClass) });
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
@@ -122,25 +122,28 @@ describe("PersistentVolumeClaims on the docker-host stack", () => {
     } finally {
       await other.dispose(false);
     }
+    // Nor may the claim's class change, as the API server refuses a change to a claim's spec.
+    stack.setConfig(config(undefined, "standard"));
+    await expect(stack.preview()).rejects.toThrow(`PersistentVolumeClaim ${kept}: spec.storageClassName: "standard" is not the class of the claim's volume pvc-${kept} (${keepClass})`);
+    stack.setConfig(config());
     await stack.up();
     expect(await sh(`${name}-app`, "cat /kept/f; ls -A /data | wc -l")).toBe("retained\n0");
   }, 400_000);
 });
 
 describe("the same claims on the local cluster", () => {
-  it("binds them to hostPath volumes of the cluster's default class, and keeps the data across a new pod", async () => {
+  it("binds them to hostPath volumes of the cluster's default class, keeps the data across a new pod, and a new claim gets a new volume", async () => {
     await requireTools("pulumi");
     const cluster = await ensureCluster();
     const config = (sleep?: string) => ({ platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "3m", pods: docs(sleep) });
     const kube = await ScratchStack.create(`pvck-${run}`, config());
     const exec = (script: string) => kubectl(cluster, "exec", name, "-c", "app", "--", "sh", "-c", script).then((r) => r.stdout);
-    let retained: { name: string; path: string } | undefined;
+    const keptVolumes = async () => JSON.parse((await kubectl(cluster, "get", "pv", "-o", "json")).stdout).items
+      .filter((p: any) => p.spec.claimRef?.name === kept).map((p: any) => ({ name: p.metadata.name, path: p.spec.hostPath.path }));
     try {
       await kube.up();
       const pvcs = JSON.parse((await kubectl(cluster, "get", "pvc", data, kept, "-o", "json")).stdout).items;
       expect(pvcs.map((p: any) => `${p.metadata.name} ${p.status.phase} ${p.spec.storageClassName}`)).toEqual([`${data} Bound standard`, `${kept} Bound ${keepClass}`]);
-      const pv = JSON.parse((await kubectl(cluster, "get", "pv", pvcs[1].spec.volumeName, "-o", "json")).stdout);
-      retained = { name: pv.metadata.name, path: pv.spec.hostPath.path };
       await exec("echo hello > /data/f && echo retained > /kept/f");
       for (const dir of ["/frozen", "/data-ro"]) await expect(exec(`touch ${dir}/x`)).rejects.toThrow(/Read-only file system/);
       const [kubeLayout] = (await kube.outputs()).layouts;
@@ -153,12 +156,15 @@ describe("the same claims on the local cluster", () => {
       const ours = async () => JSON.parse((await kubectl(cluster, "get", "pv", "-o", "json")).stdout).items
         .filter((p: any) => [data, kept].includes(p.spec.claimRef?.name)).map((p: any) => `${p.spec.claimRef.name} ${p.spec.persistentVolumeReclaimPolicy} ${p.status.phase}`);
       expect(await until("the Delete claim's PersistentVolume to go", ours, (pvs) => pvs.length === 1, 60)).toEqual([`${kept} Retain Released`]);
+      // A new claim of the same name gets a new, empty volume: Kubernetes does not take the kept one again.
+      await kube.up();
+      expect(await exec("ls -A /kept | wc -l")).toBe("0");
     } finally {
       await kube.dispose();
-      // What Retain leaves is the administrator's to remove: the PersistentVolume and its directory.
-      if (retained) {
-        await kubectl(cluster, "delete", "pv", retained.name, "--wait=false").catch(() => undefined);
-        rmSync(retained.path, { recursive: true, force: true });
+      // What Retain leaves is the administrator's to remove: the PersistentVolumes and their directories.
+      for (const pv of await keptVolumes()) {
+        await kubectl(cluster, "delete", "pv", pv.name, "--wait=false").catch(() => undefined);
+        rmSync(pv.path, { recursive: true, force: true });
       }
     }
   }, 600_000);

@@ -48,11 +48,22 @@ describe("PersistentVolumeClaims on the docker platform", () => {
       'Pod v: spec.containers[0].volumeMounts[0].subPath: "x" is not rendered on a persistentVolumeClaim volume on the docker platform: Docker mounts a named volume whole (mount it whole, or use a claim per directory)');
   });
 
-  it("refuses a claim whose Docker volume exists and is not the stack's, and takes the stack's own again", () => {
+  it("refuses a claim whose Docker volume exists and is not the stack's, or is of another class, and takes the stack's own again", () => {
     const [spec] = specs([claim("data")]);
-    expect(() => checkClaimVolumes([spec], new Map([["pvc-data", "proj/mine"]]), "proj/mine")).not.toThrow();
-    expect(() => checkClaimVolumes([spec], new Map([["pvc-data", "proj/other"]]), "proj/mine")).toThrow(
-      'pods/x.yaml: PersistentVolumeClaim data: metadata.name: "data" needs the Docker volume pvc-data, which exists on this host and is stack proj/other\'s: remove it (docker volume rm) or rename the claim');
-    expect(() => checkClaimVolumes([spec], new Map([["pvc-data", ""]]), "proj/mine")).toThrow(/is not podlab's/);
+    const vol = (stack: string, storageClass = "standard") => new Map([["pvc-data", { stack, storageClass }]]);
+    expect(() => checkClaimVolumes([spec], vol("proj/mine"), "proj/mine")).not.toThrow();
+    expect(() => checkClaimVolumes([spec], vol("proj/other"), "proj/mine")).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim data: metadata.name: "data" needs the Docker volume pvc-data, which exists on this host and is stack proj/other\'s (destroy that stack, or remove the volume once nothing uses it), or rename the claim');
+    expect(() => checkClaimVolumes([spec], vol("", ""), "proj/mine")).toThrow(/is not podlab's \(remove it with docker volume rm\)/);
+    expect(() => checkClaimVolumes([spec], vol("proj/mine", "keep"), "proj/mine")).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim data: spec.storageClassName: "standard" is not the class of the claim\'s volume pvc-data (keep): a claim\'s class cannot change (the API server refuses any change to its spec but its requests); take the claim out of the manifests and `pulumi up` first, or name a new claim');
+  });
+
+  it("refuses a claim of another namespace than the pod's, and two claims of one name", () => {
+    const claims = new Map([claim("data", {})]) as never as Map<string, { claim: { metadata: Record<string, string> } }>;
+    claims.get("data")!.claim.metadata.namespace = "other";
+    expect(() => podSpecFromManifest({ apiVersion: "v1", kind: "Pod", metadata: { name: "v" }, spec: { containers: [{ name: "c", image: "podlab/curl:0.1" }], volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }] } } as never,
+      "Pod v", { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), claims: claims as never, platform: "docker" })).toThrow(
+      'Pod v: spec.volumes[0].persistentVolumeClaim.claimName: "data" is a PersistentVolumeClaim of namespace other, and a Pod (here of namespace default) mounts claims of its own namespace only');
   });
 });
