@@ -1,9 +1,9 @@
 // `npm run compare`: the two stacks' pod layouts side by side. Every difference is marked expected
 // (with the platform reason) or UNEXPECTED; an unexpected one makes the command exit 1.
 //   npm run compare -- [--left docker-host] [--right minikube] [--left-file F] [--right-file F] [--live]
-// With --live, namespaces, cgroups, memory limits and each container's privileges (capabilities,
-// no_new_privs, seccomp mode from /proc/<pid>/status) are read from the running host instead of the
-// stacks' outputs: by /proc inode, from Docker (on a docker-host stack's `dockerHost` over SSH, else
+// With --live, namespaces, cgroups, memory limits, each container's privileges (capabilities,
+// no_new_privs, seccomp mode from /proc/<pid>/status) and environment (/proc/<pid>/environ, compared
+// by value, shown by name only) are read from the running host instead of the stacks' outputs: by /proc inode, from Docker (on a docker-host stack's `dockerHost` over SSH, else
 // the local engine) and from the local cluster's container runtime.
 import Table from "cli-table3";
 import { parseArgs } from "node:util";
@@ -11,6 +11,8 @@ import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
 import { localClusterEnv } from "../host/cri";
 import { LivePod, liveDockerPod, liveKubernetesPod, liveLayout, securityDifferences, splitMembers } from "../host/live";
+import { envDifferences, liveEnvironments, PlatformValues } from "../host/live-env";
+import { runOnHost } from "../components/docker/target";
 import { declaredPodLimits, podLimitsReport } from "../host/pod-limits";
 import { DeployedPods, layoutsFrom } from "../host/stack";
 import { COMPACT } from "../host/view";
@@ -34,9 +36,13 @@ function liveDetail(live: LivePod | undefined, container: string, field: string)
   return "";
 }
 
+/** The live environments of both sides, by container, and what tells their values apart by platform. */
+export interface LiveEnv { env: [Map<string, Record<string, string>>, Map<string, Record<string, string>>]; platform: PlatformValues }
+
 /** The side-by-side table of one pod; returns it with the pod's differences. */
-export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, LivePod?] = []): { table: string; diffs: LayoutDifference[] } {
-  const diffs = [...compareLayouts(left, right), ...(live[0] && live[1] ? securityDifferences(live[0], live[1]) : [])];
+export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, LivePod?] = [], liveEnv?: LiveEnv): { table: string; diffs: LayoutDifference[] } {
+  const diffs = [...compareLayouts(left, right), ...(live[0] && live[1] ? securityDifferences(live[0], live[1]) : []),
+    ...(live[0] && live[1] && liveEnv ? envDifferences(live[0], live[1], liveEnv.env, liveEnv.platform) : [])];
   const verdict = (pathPart: string) => {
     const d = diffs.filter((x) => x.path === pathPart || x.path.startsWith(`${pathPart} `));
     if (d.length === 0) return "same";
@@ -69,8 +75,29 @@ export function podTable(left: PodLayout, right: PodLayout, live: [LivePod?, Liv
       table.push([label, "no_new_privs", String(ls.noNewPrivs), String(rs.noNewPrivs), verdict(`${at}: no_new_privs`)]);
       table.push([label, "seccomp", ls.seccomp, rs.seccomp, verdict(`${at}: seccomp`)]);
     }
+    // With --live: the environment, by name (a value may be a Secret's: only its digest shows).
+    const envOf = (side: 0 | 1) => liveEnv?.env[side].get(name);
+    const [le, re] = [envOf(0), envOf(1)];
+    if (le && re) {
+      const differing = diffs.filter((d) => d.path.startsWith(`${at}: env `));
+      // Expected differences grouped by their reason; an unexpected one with both values' digests.
+      const byReason = new Map<string, string[]>();
+      for (const d of differing) {
+        const v = d.path.slice(`${at}: env `.length);
+        const key = d.expectedBecause ? `expected: ${d.expectedBecause}` : "UNEXPECTED";
+        byReason.set(key, [...(byReason.get(key) ?? []), d.expectedBecause ? v : `${v} ${d.left} / ${d.right}`]);
+      }
+      table.push([label, "env", `${Object.keys(le).length} variables`, `${Object.keys(re).length} variables`,
+        differing.length === 0 ? "same" : [...byReason].map(([why, vs]) => `${vs.join(", ")}: ${why}`).join("; ")]);
+    }
   }
   return { table: table.toString(), diffs };
+}
+
+/** The node a side's pod runs on: the Docker host's name (`docker info`), or the local cluster's node. */
+async function nodeName(layout: PodLayout, target: DeployedPods["target"]): Promise<string> {
+  if (layout.platform === "kubernetes") return (await localClusterEnv()).PODLAB_K8S_NODE;
+  return runOnHost(target, ["docker", "info", "--format", "{{.Name}}"]).trim();
 }
 
 async function main() {
@@ -98,14 +125,20 @@ async function main() {
     }
     let shown: [PodLayout, PodLayout] = [l, r];
     let live: [LivePod?, LivePod?] = [];
+    let liveEnv: LiveEnv | undefined;
     if (values.live) {
       live = [await readLive(l, sides[0]), await readLive(r, sides[1])];
+      const targets = [sides[0].target, sides[1].target];
+      liveEnv = {
+        env: [await liveEnvironments(live[0]!, l.platform === "docker" ? targets[0] : undefined), await liveEnvironments(live[1]!, r.platform === "docker" ? targets[1] : undefined)],
+        platform: { nodeNames: [await nodeName(l, targets[0]), await nodeName(r, targets[1])] },
+      };
       shown = [liveLayout(live[0]!, l), liveLayout(live[1]!, r)];
       console.log(`pod ${l.pod}, live: ${l.platform} sandbox pid ${live[0]!.sandbox.pid}, ${r.platform} pause pid ${live[1]!.sandbox.pid}`);
     } else {
       console.log(`pod ${l.pod}`);
     }
-    const { table, diffs } = podTable(shown[0], shown[1], live);
+    const { table, diffs } = podTable(shown[0], shown[1], live, liveEnv);
     console.log(table);
     unexpectedCount += diffs.filter((d) => !d.expectedBecause).length;
     for (const side of live) {

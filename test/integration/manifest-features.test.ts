@@ -265,6 +265,9 @@ describe("a manifest's features on the docker-host stack", () => {
       expect(live.stdout).toMatch(/app\s+│ pid ns\s+│ sandbox \d+\s+│ sandbox \d+\s+│ same/);
       expect(live.stdout).toMatch(/app\s+│ mounts\s+│ conf:\/etc\/podlab:ro\s.*│ conf:\/etc\/podlab:ro\s.*│ same/);
       expect(live.stdout).toMatch(/prepare \(init\)\s+│ image/);
+      // The environment, compared by value and shown by name: the node's name and Kubernetes' Service
+      // variables are the platforms' (exit 0 above: nothing else differs).
+      expect(live.stdout).toMatch(/│ sidecar\s+│ env\s+│ \d+ variables\s+│ \d+ variables\s+│ KUBERNETES_PORT/);
       // The kubelet applies the same no_new_privs bit and seccomp modes to the same manifest.
       const k = await liveKubernetesPod(cluster, name);
       const pidOf = (c: string) => k.containers.find((x) => x.name === c)!.pid;

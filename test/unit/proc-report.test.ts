@@ -4,6 +4,7 @@ import { readFileSync, readlinkSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { known, parseProcessReports, processReports } from "../../host/proc";
 import { LivePod, securityDifferences } from "../../host/live";
+import { envDifferences } from "../../host/live-env";
 
 const ID = "6a1a5e422f0bbe42e5121a1b498af47a41ed0979fbc90fb7c8a7be27627f8884";
 const ns = (base: number) => ["net", "ipc", "uts", "pid", "mnt"].map((n, i) => `ns ${n}:[${base + i}]`);
@@ -72,5 +73,25 @@ describe("the process report", () => {
     if (v2) expect(known(r, "cgroups")[""]).toBe(v2[1]);
     expect(known(r, "memoryLimit")).toSatisfy((l) => l === "max" || l > 0);
     await expect(processReports([1.5])).rejects.toThrow("1.5 is not a process id");
+  });
+});
+
+describe("the environments of two live pods (compare --live)", () => {
+  const pod = (platform: "docker" | "kubernetes") => ({ platform, pod: "foo" }) as LivePod;
+  const env = (vars: Record<string, string>) => new Map([["app", vars]]);
+  const nodes = { nodeNames: ["dockerhost", "podlab-node"] as [string, string] };
+
+  it("finds the platforms' differences expected, and any other one unexpected, showing digests, never values", () => {
+    const docker = env({ PATH: "/bin", NODE_NAME: "dockerhost", POD_IP: "172.17.0.3", ADDR: "172.17.0.3:8080", PASS: "s3cret" });
+    const kube = env({ PATH: "/bin", NODE_NAME: "podlab-node", POD_IP: "10.88.0.7", ADDR: "10.88.0.7:8080", PASS: "other", KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_PORT_443_TCP_PROTO: "tcp" });
+    const diffs = envDifferences(pod("docker"), pod("kubernetes"), [docker, kube], nodes);
+    expect(diffs.map((d) => `${d.path} ${d.expectedBecause ? "expected" : "UNEXPECTED"}`)).toEqual([
+      "foo/app: env ADDR expected", "foo/app: env KUBERNETES_PORT_443_TCP_PROTO expected", "foo/app: env KUBERNETES_SERVICE_HOST expected",
+      "foo/app: env NODE_NAME expected", "foo/app: env PASS UNEXPECTED", "foo/app: env POD_IP expected",
+    ]);
+    expect(JSON.stringify(diffs)).not.toMatch(/s3cret|other/);
+    expect(diffs.find((d) => d.path.endsWith("PASS"))!.left).toMatch(/^sha256:[0-9a-f]{8}$/);
+    // A Service variable on the docker side is no platform's: unexpected.
+    expect(envDifferences(pod("docker"), pod("kubernetes"), [env({ KUBERNETES_SERVICE_HOST: "x" }), env({})], nodes)[0].expectedBecause).toBeUndefined();
   });
 });
