@@ -3,7 +3,7 @@
 // uses it: @pulumi/kubernetes alone takes about a second to load, which a docker-host preview
 // need not pay.
 import * as pulumi from "@pulumi/pulumi";
-import { ClaimSpec, claimSpecs } from "./model/claims";
+import { checkClaimUse, ClaimSpec, claimSpecs } from "./model/claims";
 import { FromManifest, podSpecFromManifest } from "./model/from-manifest";
 import { imageOverrides, ImageOverride } from "./model/image-overrides";
 import { PodLayout } from "./model/layout";
@@ -57,6 +57,7 @@ export function readStackInput(config: ConfigSource, platform: Platform, baseDir
   }
   const claims = platform === "docker" ? claimSpecs(manifests.claims, manifests.storageClasses) : [];
   const pods = manifests.pods.map((m) => podSpecFromManifest(m.pod, m.source, { images, configMaps: manifests.configMaps, secrets: manifests.secrets, claims: manifests.claims, platform }));
+  if (platform === "docker") checkClaimUse(claims, pods.map((p, i) => ({ spec: p.spec, source: manifests.pods[i].source })));
   return { manifests, images, pods, claims };
 }
 

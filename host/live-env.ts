@@ -1,7 +1,8 @@
 // The environment each container's process runs with (/proc/<pid>/environ), compared across the two
 // platforms for `compare --live`. Values may be a Secret's: they are compared here and never shown;
 // a difference names the variable and, at most, a short digest of each value.
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { isIP } from "node:net";
 import execa from "execa";
 import type { LayoutDifference } from "../components/model/compare";
 import { describeTarget, DockerTarget, onHost } from "../components/docker/target";
@@ -27,8 +28,14 @@ export async function processEnvironments(pids: number[], target?: DockerTarget)
 
 /** Kubernetes' Service variables (enableServiceLinks: `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT_…`). */
 const SERVICE_VARIABLE = /^[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_\d+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?)?)$/;
-const IP = /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b/gi;
-const digest = (v: string) => `sha256:${createHash("sha256").update(v).digest("hex").slice(0, 8)}`;
+// What may be an IP address in a value (IPv4, then IPv6); isIP decides (a time such as 12:30:45 is none).
+const IPV4_CANDIDATE = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
+const IPV6_CANDIDATE = /[0-9a-f]*:[0-9a-f:]*:[0-9a-f]*/gi;
+const maskAddresses = (v: string) =>
+  v.replace(IPV4_CANDIDATE, (m) => (isIP(m) ? "<ip>" : m)).replace(IPV6_CANDIDATE, (m) => (isIP(m) ? "<ip>" : m));
+// A key of this run only: a digest tells two values apart here and says nothing of a value elsewhere.
+const KEY = randomBytes(32);
+const digest = (v: string) => `hmac:${createHmac("sha256", KEY).update(v).digest("hex").slice(0, 8)}`;
 
 /** What tells two values apart only by the platform: the node's name, and addresses each network gives. */
 export interface PlatformValues {
@@ -41,7 +48,8 @@ export interface PlatformValues {
  * one side only, or with other values. Expected, with the reason: Kubernetes' Service variables
  * (enableServiceLinks; a Docker host has no Services: pkg/kubelet/kubelet_pods.go getServiceEnvVarMap),
  * values that differ only by the node's name (spec.nodeName) or by IP addresses (status.podIP,
- * status.hostIP: each platform's network gives its own). Values show as digests only.
+ * status.hostIP: each platform's network gives its own). Values show as digests only (an HMAC with a
+ * key of this run).
  */
 export function envDifferences(left: LivePod, right: LivePod, env: [Map<string, Record<string, string>>, Map<string, Record<string, string>>], platform: PlatformValues): LayoutDifference[] {
   const out: LayoutDifference[] = [];
@@ -49,7 +57,7 @@ export function envDifferences(left: LivePod, right: LivePod, env: [Map<string, 
     const r = env[1].get(name);
     if (!r) continue;
     const at = `${left.pod}/${name}: env`;
-    const mask = (v: string, side: 0 | 1) => v.split(platform.nodeNames[side]).join("<node>").replace(IP, "<ip>");
+    const mask = (v: string, side: 0 | 1) => maskAddresses(v.split(platform.nodeNames[side]).join("<node>"));
     for (const v of [...new Set([...Object.keys(l), ...Object.keys(r)])].sort()) {
       const [a, b] = [l[v], r[v]];
       if (a === b) continue;

@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClaimSpec } from "../model/claims";
-import { LABEL_CLAIM, LABEL_STACK, LABEL_STORAGE_CLASS } from "../model/labels";
+import { LABEL_CLAIM, LABEL_RECLAIM_POLICY, LABEL_STACK, LABEL_STORAGE_CLASS } from "../model/labels";
 import { claimVolumeName } from "./paths";
 
 
@@ -15,8 +15,8 @@ export interface DockerClaimArgs {
 }
 
 /**
- * `podlab:docker:PersistentVolumeClaim`: the Docker volume `pvc-<claim>` (local driver, labelled with
- * the claim and the stack). `pulumi destroy`, or the claim leaving the manifests, removes it, unless
+ * `podlab:docker:PersistentVolumeClaim`: the Docker volume `pvc_<claim>` (local driver, labelled with
+ * the claim, the stack, its StorageClass and reclaimPolicy, all fixed when it is made). `pulumi destroy`, or the claim leaving the manifests, removes it, unless
  * its StorageClass's reclaimPolicy is Retain (Pulumi's retainOnDelete: the volume and its data stay on
  * the host, and the next `up` of a claim of that name takes them again). Pods mount it with `nocopy`
  * (pod.ts). A volume of that name that is not the stack's is refused before (checkClaimVolumes).
@@ -31,9 +31,17 @@ export class DockerClaim extends pulumi.ComponentResource {
     const volumeName = claimVolumeName(args.claim.name);
     this.volume = new docker.Volume(volumeName, {
       name: volumeName,
-      // Labels are fixed for the volume's life: a changed one would make a new volume, without the data.
-      labels: [{ label: LABEL_CLAIM, value: args.claim.name }, { label: LABEL_STACK, value: args.stack }, { label: LABEL_STORAGE_CLASS, value: args.claim.storageClassName }],
-    }, { parent: this, retainOnDelete: args.claim.reclaimPolicy === "Retain" });
+      labels: [
+        { label: LABEL_CLAIM, value: args.claim.name }, { label: LABEL_STACK, value: args.stack },
+        { label: LABEL_STORAGE_CLASS, value: args.claim.storageClassName }, { label: LABEL_RECLAIM_POLICY, value: args.claim.reclaimPolicy },
+      ],
+    }, {
+      parent: this, retainOnDelete: args.claim.reclaimPolicy === "Retain",
+      // Docker cannot change a volume's labels or driver: the provider would replace it, and a
+      // replacement of the same name is the same volume, deleted with its data. checkClaimVolumes
+      // refuses a change that matters (the stack, the class, the reclaimPolicy) before anything is made.
+      ignoreChanges: ["labels", "driver", "driverOpts"],
+    });
     this.volumeName = this.volume.name;
     this.registerOutputs({ volumeName: this.volumeName });
   }

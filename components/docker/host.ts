@@ -2,7 +2,7 @@
 // pod is laid out on it, or whether it can be: asked once per program run, before the first resource
 // exists.
 import * as pulumi from "@pulumi/pulumi";
-import { LABEL_POD, LABEL_ROLE, LABEL_STACK, LABEL_STORAGE_CLASS } from "../model/labels";
+import { LABEL_POD, LABEL_RECLAIM_POLICY, LABEL_ROLE, LABEL_STACK, LABEL_STORAGE_CLASS } from "../model/labels";
 import { NodeFacts } from "../model/env";
 import { networkContainers, PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
@@ -35,7 +35,7 @@ export interface HostFacts {
   owners: Map<string, string>;
   /** The host ports running containers publish. */
   published: PublishedPort[];
-  /** Docker volumes named like a claim's (`pvc-…`), with their stack and StorageClass labels ("" when none). */
+  /** Docker volumes named like a claim's (`pvc_…`), with their stack, StorageClass and reclaimPolicy labels ("" when none). */
   claimVolumes: Map<string, ClaimVolume>;
 }
 
@@ -74,7 +74,7 @@ export async function hostFacts(target: DockerTarget, refs: string[]): Promise<H
         container: (c.Names[0] ?? "").replace(/^\//, ""), pod: c.Labels?.[LABEL_POD],
       }))).map((p) => [`${p.container} ${p.port}/${p.protocol}`, p])).values()],
       claimVolumes: new Map((volumes?.Volumes ?? []).filter((v) => v.Name.startsWith(CLAIM_VOLUME_PREFIX))
-        .map((v) => [v.Name, { stack: v.Labels?.[LABEL_STACK] ?? "", storageClass: v.Labels?.[LABEL_STORAGE_CLASS] ?? "" }])),
+        .map((v) => [v.Name, { stack: v.Labels?.[LABEL_STACK] ?? "", storageClass: v.Labels?.[LABEL_STORAGE_CLASS] ?? "", reclaimPolicy: v.Labels?.[LABEL_RECLAIM_POLICY] ?? "" }])),
     };
   } catch (err) {
     if (!(err instanceof EngineApiError)) throw err;
@@ -183,34 +183,42 @@ export function podOwners(target?: DockerTarget): Map<string, string> {
   return new Map(out.split("\n").filter(Boolean).map((l) => l.split("\t") as [string, string]));
 }
 
-/** A claim's Docker volume as the host has it: the labels of its stack and its StorageClass ("" when none). */
-export interface ClaimVolume { stack: string; storageClass: string }
+/** A claim's Docker volume as the host has it: the labels of its stack, StorageClass and reclaimPolicy ("" when none). */
+export interface ClaimVolume { stack: string; storageClass: string; reclaimPolicy: string }
 
 /** `docker volume ls` of the volumes named like a claim's, with their labels. */
 function claimVolumes(target?: DockerTarget): Map<string, ClaimVolume> {
-  const out = docker(["volume", "ls", "--filter", `name=${CLAIM_VOLUME_PREFIX}`, "--format", `{{.Name}}\t{{.Label "${LABEL_STACK}"}}\t{{.Label "${LABEL_STORAGE_CLASS}"}}`], target);
+  const out = docker(["volume", "ls", "--filter", `name=${CLAIM_VOLUME_PREFIX}`, "--format", `{{.Name}}\t{{.Label "${LABEL_STACK}"}}\t{{.Label "${LABEL_STORAGE_CLASS}"}}\t{{.Label "${LABEL_RECLAIM_POLICY}"}}`], target);
   return new Map(out.split("\n").filter((l) => l.startsWith(CLAIM_VOLUME_PREFIX)).map((l) => {
-    const [name, stack, storageClass] = l.split("\t");
-    return [name, { stack: stack ?? "", storageClass: storageClass ?? "" }];
+    const [name, stack, storageClass, reclaimPolicy] = l.split("\t");
+    return [name, { stack: stack ?? "", storageClass: storageClass ?? "", reclaimPolicy: reclaimPolicy ?? "" }];
   }));
 }
 
 /**
- * Refuses a claim whose Docker volume (`pvc-<claim>`) exists on the host and is not the stack's
- * (another stack's, or one podlab did not make), and one whose storageClassName is not its volume's:
- * the API server refuses a change to a claim's spec but for its requests
- * (ValidatePersistentVolumeClaimUpdate). One of the stack's own (kept by reclaimPolicy Retain after a
- * destroy) is taken again, data and all. Throws a PodSpecError naming the claim.
+ * Refuses a claim whose Docker volume (`pvc_<claim>`) exists on the host and is not the stack's
+ * (another stack's, or one podlab did not make); one whose storageClassName is not its volume's (the
+ * API server refuses a change to a claim's spec but for its requests,
+ * ValidatePersistentVolumeClaimUpdate); and one whose class's reclaimPolicy is not the one its volume
+ * was made with (a provisioned PersistentVolume keeps its policy, and the API server refuses a change
+ * of a StorageClass's). One of the stack's own (kept by reclaimPolicy Retain after a destroy) is taken
+ * again, data and all. Throws a PodSpecError naming the claim.
  */
 export function checkClaimVolumes(claims: ClaimSpec[], existing: Map<string, ClaimVolume>, stack: string): void {
   for (const c of claims) {
     const volume = existing.get(claimVolumeName(c.name));
     if (volume === undefined) continue;
+    const name = claimVolumeName(c.name);
+    // What frees the name: the owner's destroy, or (for a volume kept by Retain) removing it by hand.
+    const wayOut = `remove the volume (docker volume rm ${name}, after saving its data) if nothing uses it any more, or name a new claim`;
     if (volume.stack !== stack) {
-      throw new PodSpecError(`${c.source}: metadata.name`, c.name, `needs the Docker volume ${claimVolumeName(c.name)}, which exists on this host and is ${volume.stack ? `stack ${volume.stack}'s (destroy that stack, or remove the volume once nothing uses it)` : "not podlab's (remove it with docker volume rm)"}, or rename the claim`);
+      throw new PodSpecError(`${c.source}: metadata.name`, c.name, `needs the Docker volume ${name}, which exists on this host and is ${volume.stack ? `stack ${volume.stack}'s: destroy that stack, or ${wayOut}` : `not podlab's: ${wayOut}`}`);
     }
     if (volume.storageClass && volume.storageClass !== c.storageClassName) {
-      throw new PodSpecError(`${c.source}: spec.storageClassName`, c.storageClassName, `is not the class of the claim's volume ${claimVolumeName(c.name)} (${volume.storageClass}): a claim's class cannot change (the API server refuses any change to its spec but its requests); take the claim out of the manifests and \`pulumi up\` first, or name a new claim`);
+      throw new PodSpecError(`${c.source}: spec.storageClassName`, c.storageClassName, `is not the class of the claim's volume ${name} (${volume.storageClass}): a claim's class cannot change (the API server refuses any change to its spec but its requests); take the claim out of the manifests and \`pulumi up\` first (a volume kept by Retain then stays: ${wayOut})`);
+    }
+    if (volume.reclaimPolicy && volume.reclaimPolicy !== c.reclaimPolicy) {
+      throw new PodSpecError(`${c.source}: spec.storageClassName`, c.storageClassName, `gives reclaimPolicy ${c.reclaimPolicy}, and the claim's volume ${name} was made with ${volume.reclaimPolicy}, which a provisioned volume keeps (the API server refuses a change of a StorageClass's reclaimPolicy): put it back, or take the claim out and \`pulumi up\` first`);
     }
   }
 }

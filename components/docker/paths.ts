@@ -11,8 +11,12 @@ export const podDir = (pod: string) => `/var/lib/podlab/pods/${pod}`;
  */
 export const POD_LIMITS_DIR = "/var/lib/podlab/pod-limits";
 
-/** The Docker volume of a PersistentVolumeClaim: `pvc-<claim>` (Kubernetes names its volumes pvc-<uid>). */
-export const CLAIM_VOLUME_PREFIX = "pvc-";
+/**
+ * The Docker volume of a PersistentVolumeClaim: `pvc_<claim>` (Kubernetes names its volumes pvc-<uid>).
+ * The underscore keeps it apart from every volume podlab names after a pod (`<pod>-env-exec`): a pod's
+ * name, a DNS label, has none.
+ */
+export const CLAIM_VOLUME_PREFIX = "pvc_";
 export const claimVolumeName = (claim: string) => `${CLAIM_VOLUME_PREFIX}${claim}`;
 
 /**

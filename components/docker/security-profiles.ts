@@ -1,5 +1,6 @@
 // Localhost seccomp and AppArmor profiles: files and kernel state of the Docker host, read once before
 // anything is made, as the kubelet reads them on its node.
+import * as pulumi from "@pulumi/pulumi";
 import { PodSpec } from "../model/pod-spec";
 import { PodSpecError } from "../model/validate";
 import { DockerTarget, readHostFile } from "./target";
@@ -24,7 +25,7 @@ const PROFILE_NAME = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
  */
 export function hostSecurityProfiles(pods: { spec: PodSpec; source: string }[], target: DockerTarget, dir = SECCOMP_DIR): Map<string, string> {
   const seccomp = new Map<string, string>();
-  let appArmor: { enabled: boolean; loaded?: string } | undefined;
+  let appArmor: { enabled: boolean; loaded?: string; warned?: boolean } | undefined;
   for (const { spec, source } of pods) {
     for (const c of [...spec.initContainers, ...spec.containers]) {
       const at = `${source}: container ${c.name}: securityContext`;
@@ -45,7 +46,11 @@ export function hostSecurityProfiles(pods: { spec: PodSpec; source: string }[], 
       if (!PROFILE_NAME.test(name)) throw new PodSpecError(`${at}.appArmorProfile.localhostProfile`, name, "is not a profile name of letters, digits, '.', '_', '-' and '/'");
       appArmor ??= { enabled: readHostFile(target, APPARMOR_ENABLED)?.trim().startsWith("Y") ?? false, loaded: readHostFile(target, APPARMOR_PROFILES) };
       if (!appArmor.enabled) throw new PodSpecError(`${at}.appArmorProfile.localhostProfile`, name, `cannot be enforced: AppArmor is not enabled on the Docker host (${APPARMOR_ENABLED}), and a kubelet there rejects such a pod too`);
-      if (appArmor.loaded !== undefined && !appArmor.loaded.split("\n").some((l) => l.startsWith(`${name} (`))) {
+      if (appArmor.loaded === undefined) {
+        // Only root reads the list: then Docker is the one to say, when it makes the container.
+        if (!appArmor.warned) pulumi.log.warn(`${at}.appArmorProfile.localhostProfile: ${JSON.stringify(name)}: ${APPARMOR_PROFILES} cannot be read on the Docker host, so whether the profile is loaded is not checked before \`up\` (a container with a profile that is not loaded fails to start)`);
+        appArmor.warned = true;
+      } else if (!appArmor.loaded.split("\n").some((l) => l.startsWith(`${name} (`))) {
         throw new PodSpecError(`${at}.appArmorProfile.localhostProfile`, name, `is not a profile loaded on the Docker host (${APPARMOR_PROFILES}): load it with apparmor_parser first`);
       }
     }

@@ -34,8 +34,10 @@ export function kubernetesStack(config: ConfigSource, input: StackInput): pulumi
   const storageClasses = [...input.manifests.storageClasses.values()].map((sc) => new k8s.storage.v1.StorageClass(sc.metadata!.name!, {
     ...sc, metadata: { ...sc.metadata, namespace: undefined },
   } as k8s.storage.v1.StorageClassArgs, { provider }));
+  // pulumi-kubernetes would wait up to a fixed 5 minutes for a claim to bind; the pods' own await, within
+  // podlab:readyTimeout, waits for their claims anyway (a Pod stays Pending on an unbound claim).
   const claims = [...input.manifests.claims.values()].map(({ claim }) => new k8s.core.v1.PersistentVolumeClaim(claim.metadata!.name!, {
-    ...claim, metadata: { ...claim.metadata, namespace: claim.metadata?.namespace ?? namespace },
+    ...claim, metadata: { ...claim.metadata, namespace: claim.metadata?.namespace ?? namespace, annotations: { ...claim.metadata?.annotations, "pulumi.com/skipAwait": "true" } },
   } as k8s.core.v1.PersistentVolumeClaimArgs, { provider, dependsOn: storageClasses }));
   const made = input.manifests.pods.map((m) => new KubernetesPod(m.pod.metadata!.name!, {
     manifest: m.pod,

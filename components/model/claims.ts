@@ -5,6 +5,7 @@
 // provisioned volume takes from its StorageClass (Delete unless the class says Retain).
 import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import type { IStorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
+import type { PodSpec } from "./pod-spec";
 import { PodSpecError } from "./validate";
 
 /**
@@ -25,6 +26,8 @@ export interface ClaimSpec {
   storageClassName: string;
   /** The class's reclaimPolicy (Delete unset): Retain keeps the storage after the claim is gone. */
   reclaimPolicy: "Delete" | "Retain";
+  /** accessModes holds ReadWriteOncePod: one pod at a time may use it. */
+  oncePod: boolean;
 }
 
 // Claim fields a Docker host cannot honour: they pick or fill a PersistentVolume that must exist first.
@@ -63,6 +66,25 @@ export function claimSpecs(claims: Map<string, { source: string; claim: IPersist
       throw new PodSpecError(`${source}: spec.storageClassName`, className, `is not the name of a StorageClass in the stack's manifests (nor ${DEFAULT_STORAGE_CLASS}, the default): add its StorageClass, whose reclaimPolicy the docker platform follows`);
     }
     const reclaimPolicy = storageClass?.reclaimPolicy === "Retain" ? "Retain" : "Delete";
-    return { name: claim.metadata!.name!, source, storageClassName: className, reclaimPolicy };
+    return { name: claim.metadata!.name!, source, storageClassName: className, reclaimPolicy, oncePod: (spec.accessModes ?? []).includes("ReadWriteOncePod") };
   });
+}
+
+/**
+ * Refuses a ReadWriteOncePod claim that two pods mount: Kubernetes runs one pod per such claim, and
+ * the scheduler leaves the others Pending (KEP-2485, GA in 1.29). Throws a PodSpecError naming the
+ * second pod's volume.
+ */
+export function checkClaimUse(claims: ClaimSpec[], pods: { spec: PodSpec; source: string }[]): void {
+  const oncePod = new Set(claims.filter((c) => c.oncePod).map((c) => c.name));
+  const users = new Map<string, string>();
+  for (const { spec, source } of pods) {
+    spec.volumes.forEach((v, i) => {
+      if (!("persistentVolumeClaim" in v) || !oncePod.has(v.persistentVolumeClaim.claimName)) return;
+      const claim = v.persistentVolumeClaim.claimName;
+      const other = users.get(claim);
+      if (other && other !== spec.name) throw new PodSpecError(`${source}: spec.volumes[${i}].persistentVolumeClaim.claimName`, claim, `is a ReadWriteOncePod claim, which pod ${other} mounts already: Kubernetes runs one pod per such claim and leaves the others Pending`);
+      users.set(claim, spec.name);
+    });
+  }
 }

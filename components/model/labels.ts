@@ -36,3 +36,5 @@ export function specLabel(spec: PodSpec): string {
 export const LABEL_CLAIM = "podlab.dev/claim";
 /** On a claim's Docker volume: the claim's StorageClass, fixed as a claim's spec is (checkClaimVolumes). */
 export const LABEL_STORAGE_CLASS = "podlab.dev/storage-class";
+/** On a claim's Docker volume: the reclaimPolicy it was made with, which a provisioned volume keeps. */
+export const LABEL_RECLAIM_POLICY = "podlab.dev/reclaim-policy";

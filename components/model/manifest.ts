@@ -90,7 +90,7 @@ export function loadManifests(files: unknown, baseDir: string, field = "podlab:m
       const other = out.claims.get(name);
       if (other) {
         const ns = (c: IPersistentVolumeClaim) => c.metadata?.namespace ?? "default";
-        throw new PodSpecError(`${source}: metadata.name`, name, `is the name of another PersistentVolumeClaim (${other.source}, namespace ${ns(other.claim)}; this one's ${ns(doc.object as unknown as IPersistentVolumeClaim)}): podlab keeps one claim per name, whatever its namespace (on a Docker host, each is the volume pvc-<name>)`);
+        throw new PodSpecError(`${source}: metadata.name`, name, `is the name of another PersistentVolumeClaim (${other.source}, namespace ${ns(other.claim)}; this one's ${ns(doc.object as unknown as IPersistentVolumeClaim)}): podlab keeps one claim per name, whatever its namespace (on a Docker host, each is the volume pvc_<name>)`);
       }
       out.claims.set(name, { source, claim: doc.object as unknown as IPersistentVolumeClaim });
       return;

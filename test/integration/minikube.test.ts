@@ -11,13 +11,13 @@ import {
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
-import { secondRun, walkthroughPod } from "./fixtures";
+import { quickStoppingPod, secondRun } from "./fixtures";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
 const MIB = 2 ** 20;
 
-const pod = walkthroughPod;
+const pod = quickStoppingPod;
 
 
 describe("minikube stack on the local Kubernetes", () => {

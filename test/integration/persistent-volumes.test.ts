@@ -68,25 +68,25 @@ describe("PersistentVolumeClaims on the docker-host stack", () => {
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
-    stack = await ScratchStack.create(`pvc-${run}`, config());
+    stack = await ScratchStack.create(`pvcs-${run}`, config());
     await stack.up();
   }, 600_000);
 
   afterAll(async () => {
     await destroyAndCheck(stack, name);
-    await execa("docker", ["volume", "rm", "-f", `pvc-${data}`, `pvc-${kept}`, `pvc-${name}-frozen`]);
+    await execa("docker", ["volume", "rm", "-f", `pvc_${data}`, `pvc_${kept}`, `pvc_${name}-frozen`]);
   }, 300_000);
 
   it("mounts each claim's Docker volume, empty and read-only where the volume says", async () => {
     const app = `${name}-app`;
     const mounts = JSON.parse((await execa("docker", ["inspect", "--format", "{{json .Mounts}}", app])).stdout) as { Type: string; Name: string; Destination: string; RW: boolean }[];
     expect(mounts.map((m) => `${m.Type} ${m.Name} ${m.Destination} ${m.RW ? "rw" : "ro"}`).sort()).toEqual([
-      `volume pvc-${data} /data rw`, `volume pvc-${data} /data-ro ro`, `volume pvc-${name}-frozen /frozen ro`, `volume pvc-${kept} /kept rw`,
+      `volume pvc_${data} /data rw`, `volume pvc_${data} /data-ro ro`, `volume pvc_${name}-frozen /frozen ro`, `volume pvc_${kept} /kept rw`,
     ]);
     // Nothing of the image copied in (nocopy), as a new PersistentVolume is empty.
     expect(await sh(app, "ls -A /data | wc -l")).toBe("0");
     for (const dir of ["/frozen", "/data-ro"]) await expect(sh(app, `touch ${dir}/x`)).rejects.toThrow(/Read-only file system/);
-    const labels = JSON.parse((await execa("docker", ["volume", "inspect", "--format", "{{json .Labels}}", `pvc-${data}`])).stdout);
+    const labels = JSON.parse((await execa("docker", ["volume", "inspect", "--format", "{{json .Labels}}", `pvc_${data}`])).stdout);
     expect(labels["podlab.dev/claim"]).toBe(data);
     // The layout the Kubernetes stack's must match (below).
     const [layout] = (await stack.outputs()).layouts;
@@ -104,7 +104,7 @@ describe("PersistentVolumeClaims on the docker-host stack", () => {
     const preview = await stack.preview({ diff: true });
     const touched = preview.steps.filter((s) => s.op !== "same").map((s) => s.urn.split("::").pop());
     expect(touched).toContain(`${name}-sandbox`);
-    expect(touched.filter((u) => u?.startsWith("pvc-"))).toEqual([]);
+    expect(touched.filter((u) => u?.startsWith("pvc_"))).toEqual([]);
     await stack.up();
     const after = await wholePod(name, ["app"]);
     expect(after.sandbox.id).not.toBe(before.sandbox.id);
@@ -113,18 +113,18 @@ describe("PersistentVolumeClaims on the docker-host stack", () => {
 
   it("destroy removes a Delete claim's volume and keeps a Retain one, which the next up takes again", async () => {
     await stack.destroy();
-    expect(await volumeExists(`pvc-${data}`)).toBe(false);
-    expect(await volumeExists(`pvc-${kept}`)).toBe(true);
+    expect(await volumeExists(`pvc_${data}`)).toBe(false);
+    expect(await volumeExists(`pvc_${kept}`)).toBe(true);
     // Another stack may not take it: refused before anything is made.
     const other = await ScratchStack.create(`pvcx-${run}`, config());
     try {
-      await expect(other.preview()).rejects.toThrow(new RegExp(`PersistentVolumeClaim ${kept}: metadata.name: "${kept}" needs the Docker volume pvc-${kept}, which exists on this host and is stack .*'s`));
+      await expect(other.preview()).rejects.toThrow(new RegExp(`PersistentVolumeClaim ${kept}: metadata.name: "${kept}" needs the Docker volume pvc_${kept}, which exists on this host and is stack .*'s`));
     } finally {
       await other.dispose(false);
     }
     // Nor may the claim's class change, as the API server refuses a change to a claim's spec.
     stack.setConfig(config(undefined, "standard"));
-    await expect(stack.preview()).rejects.toThrow(`PersistentVolumeClaim ${kept}: spec.storageClassName: "standard" is not the class of the claim's volume pvc-${kept} (${keepClass})`);
+    await expect(stack.preview()).rejects.toThrow(`PersistentVolumeClaim ${kept}: spec.storageClassName: "standard" is not the class of the claim's volume pvc_${kept} (${keepClass})`);
     stack.setConfig(config());
     await stack.up();
     expect(await sh(`${name}-app`, "cat /kept/f; ls -A /data | wc -l")).toBe("retained\n0");

@@ -8,7 +8,7 @@ import puppeteer, { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 import { waitWhole } from "./pod-health";
 import { waitFor } from "./wait";
 
@@ -38,7 +38,7 @@ describe("the picture page in a real browser", () => {
     }
     mkdirSync(ARTIFACTS, { recursive: true });
     const cluster = await ensureCluster();
-    const pods = [walkthroughPod(name)];
+    const pods = [quickStoppingPod(name)];
     docker = await ScratchStack.create(`picd-${run}`, { platform: "docker", cgroupDriver: "auto", pods });
     kube = await ScratchStack.create(`pick-${run}`, { platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, pods });
     await Promise.all([docker.up(), kube.up()]);

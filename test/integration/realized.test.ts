@@ -8,12 +8,12 @@ import { localClusterEnv } from "../../host/cri";
 import { liveDockerPod, liveKubernetesPod } from "../../host/live";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 
 const TOP = resolve(__dirname, "../..");
 const run = Math.random().toString(36).slice(2, 7);
 const name = `rz${run}`;
-const pods = [walkthroughPod(name)];
+const pods = [quickStoppingPod(name)];
 
 describe("the realized layouts of both stacks, compared live", () => {
   let docker: ScratchStack;

@@ -1,7 +1,7 @@
 // PersistentVolumeClaims on the docker platform (components/model/claims.ts, volumes.ts): each claim's
 // class and reclaimPolicy, and the exact refusals of what a Docker host cannot render.
 import { describe, expect, it } from "vitest";
-import { claimSpecs } from "../../components/model/claims";
+import { checkClaimUse, claimSpecs } from "../../components/model/claims";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
 import { checkClaimVolumes } from "../../components/docker/host";
@@ -48,15 +48,18 @@ describe("PersistentVolumeClaims on the docker platform", () => {
       'Pod v: spec.containers[0].volumeMounts[0].subPath: "x" is not rendered on a persistentVolumeClaim volume on the docker platform: Docker mounts a named volume whole (mount it whole, or use a claim per directory)');
   });
 
-  it("refuses a claim whose Docker volume exists and is not the stack's, or is of another class, and takes the stack's own again", () => {
+  it("refuses a claim whose Docker volume exists and is not the stack's, or was made with another class or reclaimPolicy, and takes the stack's own again", () => {
     const [spec] = specs([claim("data")]);
-    const vol = (stack: string, storageClass = "standard") => new Map([["pvc-data", { stack, storageClass }]]);
+    const vol = (stack: string, storageClass = "standard", reclaimPolicy = "Delete") => new Map([["pvc_data", { stack, storageClass, reclaimPolicy }]]);
+    const wayOut = "remove the volume (docker volume rm pvc_data, after saving its data) if nothing uses it any more, or name a new claim";
     expect(() => checkClaimVolumes([spec], vol("proj/mine"), "proj/mine")).not.toThrow();
     expect(() => checkClaimVolumes([spec], vol("proj/other"), "proj/mine")).toThrow(
-      'pods/x.yaml: PersistentVolumeClaim data: metadata.name: "data" needs the Docker volume pvc-data, which exists on this host and is stack proj/other\'s (destroy that stack, or remove the volume once nothing uses it), or rename the claim');
-    expect(() => checkClaimVolumes([spec], vol("", ""), "proj/mine")).toThrow(/is not podlab's \(remove it with docker volume rm\)/);
+      `pods/x.yaml: PersistentVolumeClaim data: metadata.name: "data" needs the Docker volume pvc_data, which exists on this host and is stack proj/other's: destroy that stack, or ${wayOut}`);
+    expect(() => checkClaimVolumes([spec], vol("", ""), "proj/mine")).toThrow(`is not podlab's: ${wayOut}`);
     expect(() => checkClaimVolumes([spec], vol("proj/mine", "keep"), "proj/mine")).toThrow(
-      'pods/x.yaml: PersistentVolumeClaim data: spec.storageClassName: "standard" is not the class of the claim\'s volume pvc-data (keep): a claim\'s class cannot change (the API server refuses any change to its spec but its requests); take the claim out of the manifests and `pulumi up` first, or name a new claim');
+      `pods/x.yaml: PersistentVolumeClaim data: spec.storageClassName: "standard" is not the class of the claim's volume pvc_data (keep): a claim's class cannot change (the API server refuses any change to its spec but its requests); take the claim out of the manifests and \`pulumi up\` first (a volume kept by Retain then stays: ${wayOut})`);
+    expect(() => checkClaimVolumes([spec], vol("proj/mine", "standard", "Retain"), "proj/mine")).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim data: spec.storageClassName: "standard" gives reclaimPolicy Delete, and the claim\'s volume pvc_data was made with Retain, which a provisioned volume keeps (the API server refuses a change of a StorageClass\'s reclaimPolicy): put it back, or take the claim out and `pulumi up` first');
   });
 
   it("refuses a claim of another namespace than the pod's, and two claims of one name", () => {
@@ -65,5 +68,13 @@ describe("PersistentVolumeClaims on the docker platform", () => {
     expect(() => podSpecFromManifest({ apiVersion: "v1", kind: "Pod", metadata: { name: "v" }, spec: { containers: [{ name: "c", image: "podlab/curl:0.1" }], volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }] } } as never,
       "Pod v", { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), claims: claims as never, platform: "docker" })).toThrow(
       'Pod v: spec.volumes[0].persistentVolumeClaim.claimName: "data" is a PersistentVolumeClaim of namespace other, and a Pod (here of namespace default) mounts claims of its own namespace only');
+  });
+  it("refuses a ReadWriteOncePod claim two pods mount", () => {
+    const claims = specs([claim("solo", { accessModes: ["ReadWriteOncePod"] }), claim("shared")]);
+    const user = (name: string, claimName: string) => ({ source: `pods/x.yaml: Pod ${name}`, spec: podSpecFromManifest({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers: [{ name: "c", image: "podlab/curl:0.1" }], volumes: [{ name: "d", persistentVolumeClaim: { claimName } }] } } as never,
+      `Pod ${name}`, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), claims: new Map([claim("solo"), claim("shared")]) as never, platform: "docker" }).spec });
+    expect(() => checkClaimUse(claims, [user("a", "shared"), user("b", "shared"), user("c", "solo")])).not.toThrow();
+    expect(() => checkClaimUse(claims, [user("a", "solo"), user("b", "solo")])).toThrow(
+      'pods/x.yaml: Pod b: spec.volumes[0].persistentVolumeClaim.claimName: "solo" is a ReadWriteOncePod claim, which pod a mounts already: Kubernetes runs one pod per such claim and leaves the others Pending');
   });
 });
