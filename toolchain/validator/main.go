@@ -202,7 +202,7 @@ func checkDocument(index int, raw []byte) document {
 		doc.Errors = append(doc.Errors, err.Error())
 		return doc
 	}
-	// A cluster-scoped object (StorageClass) has none: BeforeCreate refuses one that names a namespace.
+	// A cluster-scoped object (StorageClass) has none (BeforeCreate clears one it was given).
 	if objectMeta.Namespace == "" && strategy.NamespaceScoped() {
 		objectMeta.Namespace = defaultNamespace
 	}
