@@ -17,7 +17,8 @@ export interface NamespaceRow {
   command: string;
   /**
    * Who holds it: "host" when it is the host's own (the pod did not get one), the sandbox when the
-   * sandbox is in it (it was made for the pod and members joined it), else the container it was made for.
+   * sandbox is in it (it was made for the pod and members joined it), else the first container in it in
+   * the pod's order (the one it was made for).
    */
   holder: string;
   /** The containers with a process in it, in the pod's order. */
@@ -46,8 +47,8 @@ export function namespaceRows(p: PodProcesses): NamespaceRow[] {
   }
   for (const row of rows.values()) {
     row.containers.sort((a, b) => order.indexOf(a) - order.indexOf(b));
-    const lowest = p.processes.find((x) => x.pid === row.pid)!.container;
-    row.holder = p.host[row.type] === row.ns ? "host" : row.containers.includes(sandbox) ? sandbox : lowest;
+    // By the pod's order, not by PID: after the PID counter wraps, a later process may have a lower one.
+    row.holder = p.host[row.type] === row.ns ? "host" : row.containers.includes(sandbox) ? sandbox : row.containers[0];
   }
   return [...rows.values()].sort((a, b) => Number(a.ns) - Number(b.ns) || a.type.localeCompare(b.type));
 }

@@ -1,16 +1,30 @@
 // Both stacks up on one machine, compared as the live host runs them: `compare --live` reads
 // namespaces by /proc inode, cgroups and memory limits from Docker's and the cluster's processes.
 import execa from "execa";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localClusterEnv } from "../../host/cri";
+import { containerName, podContainers } from "../../host/docker";
 import { liveDockerPod, liveKubernetesPod } from "../../host/live";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
 import { quickStoppingPod } from "./fixtures";
 
 const TOP = resolve(__dirname, "../..");
+
+/** The lowest PID of the host's processes in the namespace of this type and inode, from /proc/<pid>/ns. */
+function lowestPidIn(type: string, inode: string): number {
+  const pids = readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b);
+  for (const pid of pids) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/${type}`) === `${type}:[${inode}]`) return pid;
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  throw new Error(`no process in ${type} namespace ${inode}`);
+}
 const run = Math.random().toString(36).slice(2, 7);
 const name = `rz${run}`;
 const pods = [quickStoppingPod(name)];
@@ -62,6 +76,10 @@ describe("the realized layouts of both stacks, compared live", () => {
     execa("npx", ["tsx", "scripts/inspect.ts", stack.stack, view], { cwd: TOP, env: stack.env, reject: false, all: true });
 
   it("shows the walkthrough's lsns for the pod on both platforms: who holds each namespace", async () => {
+    // The PID counter wrapped (CI saw it): a process started in app now gets a PID below its first one.
+    const appContainer = (await podContainers(name)).find((c) => containerName(c) === "app")!;
+    writeFileSync("/proc/sys/kernel/ns_last_pid", "300");
+    await execa("docker", ["exec", "-d", appContainer.id, "sleep", "30"]);
     const [d, k] = await Promise.all([inspect(docker, "--lsns"), inspect(kube, "--lsns")]);
     expect(d.exitCode, d.all).toBe(0);
     expect(k.exitCode, k.all).toBe(0);
@@ -71,8 +89,11 @@ describe("the realized layouts of both stacks, compared live", () => {
     expect(d.stdout).toMatch(new RegExp(`^${live.sandbox.inodes.net}\\s+net\\s+\\d+\\s+\\d+\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
     expect(d.stdout).toMatch(new RegExp(`^${live.sandbox.inodes.ipc}\\s+ipc\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
     const app = live.containers.find((c) => c.name === "app")!;
-    expect(d.stdout).toMatch(new RegExp(`^${app.inodes.mnt}\\s+mnt\\s+\\d+\\s+${app.pid}\\s+.+\\s+app\\s+app\\s*$`, "m"));
-    expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.net}\\s+net\\s+\\d+\\s+\\d+\\s+/pause\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
+    // lsns's PID is the lowest in the namespace: after the PID counter wraps, a worker's may be lower than
+    // its container's first process, so the expected one is read from /proc, each process's ns/mnt link.
+    expect(lowestPidIn("mnt", app.inodes.mnt)).toBeLessThan(app.pid);
+    expect(d.stdout).toMatch(new RegExp(`^${app.inodes.mnt}\\s+mnt\\s+\\d+\\s+${lowestPidIn("mnt", app.inodes.mnt)}\\s+.+\\s+app\\s+app\\s*$`, "m"));
+    expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.net}\\s+net\\s+\\d+\\s+${lowestPidIn("net", kernel.sandbox.inodes.net)}\\s+.+\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
     // Kubernetes' pause holds UTS for the pod too; Docker's members each have their own.
     expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.uts}\\s+uts\\s+.+\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
     expect(d.stdout).toMatch(new RegExp(`^${app.inodes.uts}\\s+uts\\s+.+\\s+app\\s+app\\s*$`, "m"));

@@ -53,6 +53,14 @@ describe("the walkthrough's views", () => {
     expect(text).toMatch(/4026532300\s+net\s+4\s+100\s+\/pause\s+sandbox\s+sandbox,app,sidecar/);
   });
 
+  it("keeps lsns's lowest PID and the holder right after the PID counter wrapped", () => {
+    // The sandbox started at 32700, the app's worker after the counter wrapped: its PID is the lowest.
+    const wrapped = parsePodProcesses(OUTPUT.replace("proc 100", "proc 32700").replace("proc 131", "proc 7"));
+    const rows = namespaceRows(wrapped);
+    expect(rows.find((r) => r.type === "net")).toMatchObject({ pid: 7, command: "[gunicorn]", holder: "sandbox" });
+    expect(rows.find((r) => r.ns === "4026532310")).toMatchObject({ pid: 7, holder: "app" });
+  });
+
   it("draws the pod's cgroup tree as systemd-cgls does, with each level's limits and use", () => {
     expect(usagePhrase(p.podCgroup)).toBe("memory 512Mi limit, 21.4Mi in use; cpu 1500m limit");
     expect(cglsView("pod foo", p).split("\n")).toEqual([
