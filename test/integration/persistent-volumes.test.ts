@@ -135,7 +135,7 @@ describe("the same claims on the local cluster", () => {
   it("binds them to hostPath volumes of the cluster's default class, keeps the data across a new pod, and a new claim gets a new volume", async () => {
     await requireTools("pulumi");
     const cluster = await ensureCluster();
-    const config = (sleep?: string) => ({ platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "3m", pods: docs(sleep) });
+    const config = (sleep?: string, keptClass?: string) => ({ platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "3m", pods: docs(sleep, keptClass) });
     const kube = await ScratchStack.create(`pvck-${run}`, config());
     const exec = (script: string) => kubectl(cluster, "exec", name, "-c", "app", "--", "sh", "-c", script).then((r) => r.stdout);
     const keptVolumes = async () => JSON.parse((await kubectl(cluster, "get", "pv", "-o", "json")).stdout).items
@@ -151,6 +151,13 @@ describe("the same claims on the local cluster", () => {
       kube.setConfig(config("3651d"));
       await kube.up();
       expect(await exec("cat /data/f /kept/f /data-ro/f")).toBe("hello\nretained\nhello");
+      // A claim's class cannot change: the API server refuses it in the preview's dry run, as kubectl
+      // apply is refused (pulumi-kubernetes would replace the claim: a new, empty volume).
+      kube.setConfig(config("3651d", "standard"));
+      await expect(kube.preview()).rejects.toThrow(/PersistentVolumeClaim "\w+-kept" is invalid: spec: Forbidden: spec is immutable after creation/);
+      await expect(kube.up()).rejects.toThrow(/spec is immutable after creation/);
+      expect(await exec("cat /kept/f")).toBe("retained");
+      kube.setConfig(config("3651d"));
       await kube.destroy();
       // Retain keeps the PersistentVolume, Released; Delete's goes with its claim (the PV controller's, soon after).
       const ours = async () => JSON.parse((await kubectl(cluster, "get", "pv", "-o", "json")).stdout).items
