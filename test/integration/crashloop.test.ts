@@ -60,3 +60,49 @@ describe("a crash-looping pod, on both stacks", () => {
     expect(dockerUp.all).toMatch(/CrashLoopBackOff/);
   });
 });
+
+// Phase Failed is terminal: a Pod whose only container exits 3 under restartPolicy Never never becomes
+// Ready, so `up` fails at once on both stacks, not after the ready timeout (pulumi-kubernetes' Pod
+// await waited it out: toolchain/kubernetes-provider/pod-await-failed.patch).
+describe("a failed pod (restartPolicy Never), on both stacks", () => {
+  const pod = `fl${run}`;
+  const failing: IPod = {
+    apiVersion: "v1", kind: "Pod", metadata: { name: pod },
+    spec: {
+      restartPolicy: "Never", terminationGracePeriodSeconds: 1,
+      containers: [{ name: "app", image: "curlimages/curl", command: ["sh", "-c", "echo podlab-failed; exit 3"], resources: { limits: { memory: "32Mi" } } }],
+    },
+  };
+  let docker: ScratchStack;
+  let kube: ScratchStack;
+  let dockerUp: any;
+  let kubeUp: any;
+
+  beforeAll(async () => {
+    await requireTools("pulumi", "docker");
+    const cluster = await ensureCluster();
+    docker = await ScratchStack.create(`fld-${run}`, { platform: "docker", cgroupDriver: "auto", readyTimeout: "5m", pods: [failing] });
+    kube = await ScratchStack.create(`flk-${run}`, { platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "5m", pods: [failing] });
+    [dockerUp, kubeUp] = await Promise.all([docker.up().catch((e) => e), kube.up().catch((e) => e)]);
+  }, 600_000);
+
+  afterAll(async () => {
+    await docker?.destroy();
+    await expectNothingLeft(pod);
+    await Promise.all([docker?.dispose(), kube?.dispose()]);
+  }, 300_000);
+
+  it("fails `up` on Kubernetes at once, with the pod's phase and the container's exit code", () => {
+    expect(kubeUp, "up succeeded").toBeInstanceOf(Error);
+    expect(kubeUp.all).toContain(`Pod "${pod}" has failed (phase Failed, restartPolicy Never)`);
+    expect(kubeUp.all).toMatch(/Container "app" completed with exit code 3|\[Error\]/);
+    expect(kubeUp.all).not.toMatch(/timed out/);
+  });
+
+  it("fails `up` on Docker the same way", () => {
+    expect(dockerUp, "up succeeded").toBeInstanceOf(Error);
+    expect(dockerUp.all).toContain(`pod ${pod} has failed (phase Failed, restartPolicy Never)`);
+    expect(dockerUp.all).toMatch(/container app: terminated \(Error\), exit code 3/);
+    expect(dockerUp.all).toContain("podlab-failed");
+  });
+});
