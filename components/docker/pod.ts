@@ -141,7 +141,10 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec, seccompProfiles?
     out.cpuQuota = c.limits.cpuMillis * 100;
   }
   if (c.requests.memoryBytes !== undefined) out.memoryReservation = Math.ceil(c.requests.memoryBytes / MIB);
-  if (c.requests.cpuMillis !== undefined) out.cpuShares = milliCpuToShares(c.requests.cpuMillis);
+  // The kubelet's cpu.shares for a container (pkg/kubelet/kuberuntime calculateLinuxResources): its CPU
+  // request, else its limit, else none at all: MinShares, 2. Docker's default, 1024, would let a member
+  // that asked for nothing outweigh a sibling that asked for 500m.
+  out.cpuShares = milliCpuToShares(c.requests.cpuMillis ?? c.limits.cpuMillis ?? 0);
   if (c.workingDir !== undefined) out.workingDir = c.workingDir;
   const sc = c.securityContext;
   if (sc.runAsUser !== undefined) out.user = sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser);

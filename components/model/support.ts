@@ -42,7 +42,7 @@ const CONTAINER: FieldSupport[] = [
   { path: "resources.limits.memory", docker: "`--memory` (whole MiB)" },
   { path: "resources.limits.cpu", docker: "`--cpu-quota` over a 100 ms `--cpu-period`, as the kubelet's CFS quota" },
   { path: "resources.requests.memory", docker: "`--memory-reservation`" },
-  { path: "resources.requests.cpu", docker: "`--cpu-shares` = millicores × 1024 / 1000 (at least 2), as the kubelet sets cpu.shares" },
+  { path: "resources.requests.cpu", docker: "`--cpu-shares` = millicores × 1024 / 1000 (at least 2), as the kubelet sets cpu.shares; without a request, from the CPU limit, and without either, 2 (the kubelet's MinShares, where Docker's default is 1024)" },
   { path: "securityContext.runAsUser", docker: "`--user UID[:GID]`" },
   { path: "securityContext.runAsGroup", docker: "`--user UID:GID` (needs runAsUser here or on the pod)" },
   { path: "securityContext.readOnlyRootFilesystem", docker: "`--read-only`" },

@@ -1,6 +1,7 @@
 // The same crash-looping pod on both stacks gets the same verdict: `pulumi up` fails after the ready
 // timeout, naming the container and the kubelet's reason (CrashLoopBackOff). On Docker the readiness
-// gate also gives the exit code, the restart count and the container's last log lines.
+// gate also gives the exit code, the restart count and the container's last log lines. A Failed pod
+// (restartPolicy Never) fails `up` at once on both.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { LocalCluster } from "../../host/cri";

@@ -1,7 +1,7 @@
 // Both stacks up on one machine, compared as the live host runs them: `compare --live` reads
 // namespaces by /proc inode, cgroups and memory limits from Docker's and the cluster's processes.
 import execa from "execa";
-import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localClusterEnv } from "../../host/cri";
@@ -12,6 +12,16 @@ import { ensureCluster } from "./cluster";
 import { quickStoppingPod } from "./fixtures";
 
 const TOP = resolve(__dirname, "../..");
+
+/** The CPU weight of a process's cgroup: "shares N" (cgroup v1's cpu.shares) or "weight N" (v2's cpu.weight). */
+function cpuWeightOf(pid: number): string {
+  for (const line of readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n")) {
+    const [, controllers, path] = line.split(":");
+    if (controllers.split(",").includes("cpu")) return `shares ${readFileSync(`/sys/fs/cgroup/cpu${path}/cpu.shares`, "utf8").trim()}`;
+    if (controllers === "" && existsSync(`/sys/fs/cgroup${path}/cpu.weight`)) return `weight ${readFileSync(`/sys/fs/cgroup${path}/cpu.weight`, "utf8").trim()}`;
+  }
+  throw new Error(`no CPU cgroup for process ${pid}`);
+}
 
 /** The lowest PID of the host's processes in the namespace of this type and inode, from /proc/<pid>/ns. */
 function lowestPidIn(type: string, inode: string): number {
@@ -111,6 +121,17 @@ describe("the realized layouts of both stacks, compared live", () => {
     expect(k.stdout).toMatch(/^Control group \/kubepods.*\/pod[0-9a-f_-]{36}(\.slice)? \(memory .*\):$/m);
     expect(k.stdout).toMatch(/\[app\] \(memory 256Mi limit, [\d.]+Mi in use; cpu no limit\)$/m);
     expect(k.stdout).toMatch(/\[pause\] \(memory/);
+  }, 120_000);
+
+  it("gives each container the kubelet's CPU weight: its request, else its limit, else the least (2 shares)", async () => {
+    const live = await liveDockerPod(name);
+    const kernel = await liveKubernetesPod(await localClusterEnv(), name);
+    for (const c of ["app", "sidecar"]) {
+      const [d, k] = [live, kernel].map((p) => cpuWeightOf(p.containers.find((x) => x.name === c)!.pid));
+      expect(d, c).toBe(k);
+      // The walkthrough's pod asks for no CPU: the kubelet's MinShares, where Docker's default is 1024.
+      expect(d, c).toMatch(/^(shares 2|weight 1)$/);
+    }
   }, 120_000);
 
   it("fails on a difference made on the live host behind both stacks' backs", async () => {

@@ -181,6 +181,8 @@ describe("DockerPod", () => {
       securityContext: { readOnlyRootFilesystem: true, capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] } },
       volumeMounts: [{ name: "scratch", mountPath: "/scratch" }, { name: "host", mountPath: "/data", readOnly: true }, { name: "conf", mountPath: "/etc/conf" }],
     });
+    // A CPU limit and no request: the kubelet's cpu.shares come from the limit (300m: 307).
+    pod.spec.containers[1].resources = { limits: { memory: "128Mi", cpu: "300m" } };
     const conf = { apiVersion: "v1" as const, kind: "ConfigMap" as const, metadata: { name: "conf" }, data: { "a.txt": "hello\n" } };
     const made = new DockerPod("feat", { manifest: pod, configMaps: new Map([["conf", conf]]), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" });
     const layout = await valueOf(made.layout);
@@ -197,7 +199,7 @@ describe("DockerPod", () => {
       ],
       volumes: [{ hostPath: "/srv/data", containerPath: "/data", readOnly: true }],
     });
-    expect(byName("feat-sidecar")!.inputs).toMatchObject({ user: "1000:1000", pidMode: "container:feat-sandbox-id" });
+    expect(byName("feat-sidecar")!.inputs).toMatchObject({ user: "1000:1000", pidMode: "container:feat-sandbox-id", cpuShares: 307 });
     expect(byName("feat-volumes")!.inputs.environment).toEqual({
       PODLAB_SCRIPT: readFileSync(join(__dirname, "../../components/docker/volumes.sh"), "utf8"),
       PODLAB_POD_DIR: "/var/lib/podlab/pods/feat", PODLAB_EMPTY_DIRS: "scratch", PODLAB_MEMORY_DIRS: "", PODLAB_SUBPATHS: "", PODLAB_FS_GROUP: "", PODLAB_CONFIGMAPS: "conf", PODLAB_SECRETS: "", PODLAB_PROJECTED: "", PODLAB_FILES: "configmap/conf/a.txt 644", PODLAB_FILE_0: Buffer.from("hello\n").toString("base64"),
