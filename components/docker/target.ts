@@ -143,18 +143,32 @@ export function runOnHost(target: DockerTarget, argv: string[]): string {
   return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
 }
 
-/** The file's text on the target, or undefined when it cannot be read. */
+/**
+ * An error of runOnHost that is ssh's own (exit status 255: the host unreachable, the key refused),
+ * rethrown as such, so that a caller does not take it for the remote command's answer ("no such file").
+ */
+function rethrowSshFailure(target: DockerTarget, e: unknown): void {
+  const err = e as { status?: number | null; stderr?: string };
+  if (target && err.status === 255) {
+    throw new Error(`cannot reach ${describeTarget(target)} over SSH: ${String(err.stderr ?? "").trim() || "ssh exited 255"}`);
+  }
+}
+
+/**
+ * The file's text on the target, or undefined when it cannot be read. Throws when a remote host
+ * cannot be reached over SSH.
+ */
 export function readHostFile(target: DockerTarget, path: string): string | undefined {
   if (!target) {
     try { return readFileSync(path, "utf8"); } catch { return undefined; }
   }
-  try { return runOnHost(target, ["cat", path]); } catch { return undefined; }
+  try { return runOnHost(target, ["cat", path]); } catch (e) { rethrowSshFailure(target, e); return undefined; }
 }
 
-/** Whether a path exists on the target. */
+/** Whether a path exists on the target. Throws when a remote host cannot be reached over SSH. */
 export function hostPathExists(target: DockerTarget, path: string): boolean {
   if (!target) return existsSync(path);
-  try { runOnHost(target, ["test", "-e", path]); return true; } catch { return false; }
+  try { runOnHost(target, ["test", "-e", path]); return true; } catch (e) { rethrowSshFailure(target, e); return false; }
 }
 
 /** Where the target is, for messages: "the local engine" or "ssh://root@127.0.0.1:10022". */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cgroupParent } from "../../components/docker/cgroup";
 import { DockerPod } from "../../components/docker/pod";
-import { onHost, shellQuote, sshHost, SshHost } from "../../components/docker/target";
+import { hostPathExists, onHost, readHostFile, shellQuote, sshHost, SshHost } from "../../components/docker/target";
 import { checkVmArgs } from "../../playground/vm-args";
 import { fooPod } from "./fixtures";
 
@@ -37,6 +37,14 @@ describe("podlab:dockerHost", () => {
     expect(() => sshHost(host({ identityFile: "/nonexistent/id" }))).toThrow('podlab:dockerHost.identityFile: "/nonexistent/id" does not exist');
     expect(() => sshHost(host({ port: 22 }))).toThrow("podlab:dockerHost.port: 22 is not a field of podlab:dockerHost");
     expect(() => sshHost(host({ url: "ssh://root@127.0.0.1:10023" }))).toThrow(/podlab:dockerHost.knownHostsFile: ".*known_hosts" has no key for 127.0.0.1 port 10023: podlab pins host keys/);
+  });
+
+  it("says a host it cannot reach is unreachable, not that its file is missing", () => {
+    // Nothing listens on port 1: ssh itself fails (exit 255), before any remote command runs.
+    const gone = { ...sshHost(host()), port: 1, url: "ssh://root@127.0.0.1:1" };
+    expect(() => readHostFile(gone, "/proc/self/mountinfo")).toThrow(/^cannot reach ssh:\/\/root@127\.0\.0\.1:1 over SSH: .*Connection refused/);
+    expect(() => hostPathExists(gone, "/")).toThrow(/^cannot reach ssh:\/\/root@127\.0\.0\.1:1 over SSH/);
+    expect(readHostFile(undefined, "/nonexistent/file")).toBeUndefined();
   });
 
   it("runs commands through ssh with the host key pinned, each word quoted", () => {
