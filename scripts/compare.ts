@@ -7,6 +7,7 @@
 // the local engine) and from the local cluster's container runtime.
 import Table from "cli-table3";
 import { parseArgs } from "node:util";
+import { HELP_OPTION, usageOf } from "./lib/usage";
 import { compareLayouts, LayoutDifference } from "../components/model/compare";
 import { ContainerLayout, NAMESPACES, PodLayout } from "../components/model/layout";
 import { localClusterEnv } from "../host/cri";
@@ -109,8 +110,10 @@ async function main() {
       "right-file": { type: "string" },
       live: { type: "boolean", default: false },
       namespace: { type: "string", default: "default" },
+      ...HELP_OPTION,
     },
   });
+  if (values.help) return void console.log(usageOf(__filename));
   const readLive = async (layout: PodLayout, { target }: DeployedPods): Promise<LivePod> =>
     layout.platform === "docker" ? liveDockerPod(layout.pod, target) : liveKubernetesPod(await localClusterEnv(), layout.pod, values.namespace);
   const sides = await Promise.all([layoutsFrom(values.left, values["left-file"]), layoutsFrom(values.right, values["right-file"])]);

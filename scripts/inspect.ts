@@ -23,6 +23,7 @@
 import { describeTarget } from "../components/docker/target";
 import { agentStatus, describeContainer, stateName } from "../host/agent";
 import { parseArgs } from "node:util";
+import { HELP_OPTION, usageOf } from "./lib/usage";
 import { localClusterEnv } from "../host/cri";
 import { dockerPodMembers, kubernetesPodMembers, liveDockerPod, splitMembers } from "../host/live";
 import { podProcesses } from "../host/pod-processes";
@@ -141,8 +142,10 @@ async function cli() {
       right: { type: "string" },
       "left-file": { type: "string" },
       "right-file": { type: "string" },
+      ...HELP_OPTION,
     },
   });
+  if (values.help) return void console.log(usageOf(__filename));
   if (values.html !== undefined) {
     if (values.lsns || values.cgls) throw new Error("--html draws the page; --lsns and --cgls print a view: ask for one");
     if (positionals.length) throw new Error(`with --html, name the stacks with --left and --right (or --left-file and --right-file), not ${positionals.join(" ")}`);

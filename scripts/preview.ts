@@ -9,6 +9,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { HELP_OPTION, usageOf } from "./lib/usage";
 import { collect, errorLine, PreviewResult, shownBackend, summaryMarkdown } from "./lib/preview-summary";
 
 const TOP = resolve(__dirname, "..");
@@ -59,7 +60,8 @@ async function previewStack(stack: string, dir: string, inCi: boolean): Promise<
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { summary: { type: "string" }, dir: { type: "string" } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { summary: { type: "string" }, dir: { type: "string" }, ...HELP_OPTION } });
+  if (values.help) return void console.log(usageOf(__filename));
   // A relative --summary is the caller's: npm runs scripts from the project's folder.
   const summary = values.summary && resolve(process.env.INIT_CWD ?? process.cwd(), values.summary);
   const stacks = positionals.length ? positionals : ["docker-host", "minikube"];
