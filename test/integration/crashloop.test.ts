@@ -4,7 +4,6 @@
 // (restartPolicy Never) fails `up` at once on both.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IPod } from "kubernetes-models/v1/Pod";
-import { LocalCluster } from "../../host/cri";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
 import { walkthroughPod } from "./fixtures";
@@ -21,31 +20,39 @@ function crashLooping(name: string): IPod {
   return p;
 }
 
+
+/** The pod on both stacks (the local cluster for kubernetes), and what each `up` gave: its error, or nothing. */
+async function upOnBoth(prefix: string, pod: IPod, readyTimeout: string) {
+  await requireTools("pulumi", "docker");
+  const cluster = await ensureCluster();
+  const docker = await ScratchStack.create(`${prefix}d-${run}`, {
+    platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", readyTimeout, pods: [pod],
+  });
+  const kube = await ScratchStack.create(`${prefix}k-${run}`, {
+    platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, namespace: "default", readyTimeout, pods: [pod],
+  });
+  const [dockerUp, kubeUp] = await Promise.all([docker.up().catch((e) => e), kube.up().catch((e) => e)]);
+  return { docker, kube, dockerUp, kubeUp };
+}
+
+/** Destroys both stacks and checks the docker host keeps nothing of the pod. */
+async function tearDown(pod: string, stacks: { docker: ScratchStack; kube: ScratchStack } | undefined) {
+  await stacks?.docker.destroy();
+  await expectNothingLeft(pod);
+  await Promise.all([stacks?.docker.dispose(), stacks?.kube.dispose()]);
+}
+
 describe("a crash-looping pod, on both stacks", () => {
   const pod = `cl${run}`;
-  let docker: ScratchStack;
-  let kube: ScratchStack;
-  let cluster: LocalCluster;
+  let both: Awaited<ReturnType<typeof upOnBoth>> | undefined;
   let dockerUp: any;
   let kubeUp: any;
 
   beforeAll(async () => {
-    await requireTools("pulumi", "docker");
-    cluster = await ensureCluster();
-    docker = await ScratchStack.create(`cld-${run}`, {
-      platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", readyTimeout: "40s", pods: [crashLooping(pod)],
-    });
-    kube = await ScratchStack.create(`clk-${run}`, {
-      platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, namespace: "default", readyTimeout: "40s", pods: [crashLooping(pod)],
-    });
-    [dockerUp, kubeUp] = await Promise.all([docker.up().catch((e) => e), kube.up().catch((e) => e)]);
+    both = await upOnBoth("cl", crashLooping(pod), "40s");
+    ({ dockerUp, kubeUp } = both);
   }, 600_000);
-
-  afterAll(async () => {
-    await docker?.destroy();
-    await expectNothingLeft(pod);
-    await Promise.all([docker?.dispose(), kube?.dispose()]);
-  }, 300_000);
+  afterAll(() => tearDown(pod, both), 300_000);
 
   it("fails `up` on Kubernetes with the kubelet's reason", () => {
     expect(kubeUp.exitCode, kubeUp.all).not.toBe(0);
@@ -74,24 +81,15 @@ describe("a failed pod (restartPolicy Never), on both stacks", () => {
       containers: [{ name: "app", image: "curlimages/curl", command: ["sh", "-c", "echo podlab-failed; exit 3"], resources: { limits: { memory: "32Mi" } } }],
     },
   };
-  let docker: ScratchStack;
-  let kube: ScratchStack;
+  let both: Awaited<ReturnType<typeof upOnBoth>> | undefined;
   let dockerUp: any;
   let kubeUp: any;
 
   beforeAll(async () => {
-    await requireTools("pulumi", "docker");
-    const cluster = await ensureCluster();
-    docker = await ScratchStack.create(`fld-${run}`, { platform: "docker", cgroupDriver: "auto", readyTimeout: "5m", pods: [failing] });
-    kube = await ScratchStack.create(`flk-${run}`, { platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, readyTimeout: "5m", pods: [failing] });
-    [dockerUp, kubeUp] = await Promise.all([docker.up().catch((e) => e), kube.up().catch((e) => e)]);
+    both = await upOnBoth("fl", failing, "5m");
+    ({ dockerUp, kubeUp } = both);
   }, 600_000);
-
-  afterAll(async () => {
-    await docker?.destroy();
-    await expectNothingLeft(pod);
-    await Promise.all([docker?.dispose(), kube?.dispose()]);
-  }, 300_000);
+  afterAll(() => tearDown(pod, both), 300_000);
 
   it("fails `up` on Kubernetes at once, with the pod's phase and the container's exit code", () => {
     expect(kubeUp, "up succeeded").toBeInstanceOf(Error);
