@@ -28,6 +28,16 @@ function runtimeIsSecret(key: string): boolean {
   return runtime.isConfigSecret?.(`podlab:${key}`) ?? false;
 }
 
+/**
+ * podlab:manifests as loadManifests takes it: a list of files (`pulumi config set --path
+ * 'podlab:manifests[0]' pods/foo.yaml`), or one file as a plain string (`pulumi config set
+ * podlab:manifests pods/foo.yaml`, which Pulumi stores as a string, not a list).
+ */
+export function manifestFiles(config: ConfigSource): unknown {
+  const raw = config.get("manifests");
+  return raw !== undefined && !/^\s*[[{"]/.test(raw) ? [raw] : config.getObject("manifests");
+}
+
 /** The stack's pods, read and checked: the manifests, the image overrides and each pod's model. */
 export interface StackInput {
   manifests: Manifests;
@@ -46,7 +56,7 @@ export interface StackInput {
  */
 export function readStackInput(config: ConfigSource, platform: Platform, baseDir: string): StackInput {
   const images = imageOverrides(config.getObject("images"));
-  const manifests = loadManifests(config.getObject("manifests"), baseDir);
+  const manifests = loadManifests(manifestFiles(config), baseDir);
   // Secrets may come from stack config too, kept encrypted there: podlab:secrets, set with --secret.
   const secretText = config.get("secrets");
   if (secretText !== undefined) {

@@ -8,6 +8,8 @@
 // count. Then the ratios against podlab's targets, and the time from a sandbox's death to a whole pod.
 // OpenTofu and the provider are built from the Go module proxy into podlab's cache on first use.
 import execa from "execa";
+import { parseArgs } from "node:util";
+import { HELP_OPTION, usageOf } from "./lib/usage";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
@@ -137,6 +139,8 @@ async function recovery(times: number): Promise<number[]> {
 }
 
 async function main() {
+  const { values } = parseArgs({ options: { ...HELP_OPTION } });
+  if (values.help) return void console.log(usageOf(__filename));
   const dir = await tofuDir();
   const results = Object.fromEntries(TOOLS.map((t) => [t, Object.fromEntries(SIZES.map((n) => [n, { up: [], preview: [], destroy: [] }]))])) as unknown as Results;
   for (let run = 1; run <= RUNS; run++) {

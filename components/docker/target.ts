@@ -144,14 +144,15 @@ export function runOnHost(target: DockerTarget, argv: string[]): string {
 }
 
 /**
- * An error of runOnHost that is ssh's own (exit status 255: the host unreachable, the key refused),
- * rethrown as such, so that a caller does not take it for the remote command's answer ("no such file").
+ * An error of runOnHost that is not the remote command's answer, rethrown as such, so that a caller
+ * does not take it for "no such file": ssh's own failure (exit status 255: the host unreachable, the
+ * key refused), a session killed at runOnHost's timeout (a signal), or no ssh to run (ENOENT).
  */
 function rethrowSshFailure(target: DockerTarget, e: unknown): void {
-  const err = e as { status?: number | null; stderr?: string };
-  if (target && err.status === 255) {
-    throw new Error(`cannot reach ${describeTarget(target)} over SSH: ${String(err.stderr ?? "").trim() || "ssh exited 255"}`);
-  }
+  const err = e as { status?: number | null; signal?: string | null; code?: string; stderr?: string };
+  if (!target) return;
+  if (err.status === 255) throw new Error(`cannot reach ${describeTarget(target)} over SSH: ${String(err.stderr ?? "").trim() || "ssh exited 255"}`);
+  if (err.signal || err.code) throw new Error(`cannot run a command on ${describeTarget(target)} over SSH: ${err.code ?? `killed by ${err.signal}`}`);
 }
 
 /**

@@ -59,8 +59,8 @@ go mod edit -replace "$SDK_MODULE=$SDK_MODULE@$SDK_VERSION" \
   || die "go mod edit -replace $SDK_MODULE=$SDK_MODULE@$SDK_VERSION failed"
 
 # 3b. podlab's patches (toolchain/kubernetes-provider/*.patch), each saying why in its file name and
-# in the README's toolchain table (a Pod replacement's preview, the Pod await's deadline, a claim's spec
-# change sent as an update).
+# in the README's toolchain table (a Pod replacement's preview, the Pod await's deadline and its stop at
+# phase Failed, a claim's spec change sent as an update).
 for p in "$repo_root"/toolchain/kubernetes-provider/*.patch; do
   say "applying $(basename "$p")"
   patch -p1 --forward --quiet < "$p" || die "patch $p does not apply to $MODULE@$MODULE_VERSION"

@@ -10,6 +10,7 @@ import { liveDockerPod, liveKubernetesPod } from "../../host/live";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
 import { quickStoppingPod } from "./fixtures";
+import { until } from "./wait";
 
 const TOP = resolve(__dirname, "../..");
 
@@ -86,27 +87,30 @@ describe("the realized layouts of both stacks, compared live", () => {
     execa("npx", ["tsx", "scripts/inspect.ts", stack.stack, view], { cwd: TOP, env: stack.env, reject: false, all: true });
 
   it("shows the walkthrough's lsns for the pod on both platforms: who holds each namespace", async () => {
+    const live = await liveDockerPod(name);
+    const app = live.containers.find((c) => c.name === "app")!;
     // The PID counter wrapped (CI saw it): a process started in app now gets a PID below its first one.
     const appContainer = (await podContainers(name)).find((c) => containerName(c) === "app")!;
-    writeFileSync("/proc/sys/kernel/ns_last_pid", "300");
-    await execa("docker", ["exec", "-d", appContainer.id, "sleep", "30"]);
-    const [d, k] = await Promise.all([inspect(docker, "--lsns"), inspect(kube, "--lsns")]);
-    expect(d.exitCode, d.all).toBe(0);
-    expect(k.exitCode, k.all).toBe(0);
-    const live = await liveDockerPod(name);
-    const kernel = await liveKubernetesPod(await localClusterEnv(), name);
-    // The sandbox's (pause's) net and IPC namespaces, with every member in them; each member's own mnt.
-    expect(d.stdout).toMatch(new RegExp(`^${live.sandbox.inodes.net}\\s+net\\s+\\d+\\s+\\d+\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
-    expect(d.stdout).toMatch(new RegExp(`^${live.sandbox.inodes.ipc}\\s+ipc\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
-    const app = live.containers.find((c) => c.name === "app")!;
-    // lsns's PID is the lowest in the namespace: after the PID counter wraps, a worker's may be lower than
-    // its container's first process, so the expected one is read from /proc, each process's ns/mnt link.
-    expect(lowestPidIn("mnt", app.inodes.mnt)).toBeLessThan(app.pid);
-    expect(d.stdout).toMatch(new RegExp(`^${app.inodes.mnt}\\s+mnt\\s+\\d+\\s+${lowestPidIn("mnt", app.inodes.mnt)}\\s+.+\\s+app\\s+app\\s*$`, "m"));
-    expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.net}\\s+net\\s+\\d+\\s+${lowestPidIn("net", kernel.sandbox.inodes.net)}\\s+.+\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
-    // Kubernetes' pause holds UTS for the pod too; Docker's members each have their own.
-    expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.uts}\\s+uts\\s+.+\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
-    expect(d.stdout).toMatch(new RegExp(`^${app.inodes.uts}\\s+uts\\s+.+\\s+app\\s+app\\s*$`, "m"));
+    writeFileSync("/proc/sys/kernel/ns_last_pid", String(Math.min(300, Math.floor(app.pid / 2))));
+    await execa("docker", ["exec", "-d", appContainer.id, "sleep", "600"]);
+    const lowest = await until("a process of app below its first", async () => lowestPidIn("mnt", app.inodes.mnt), (pid) => pid < app.pid, 10);
+    try {
+      const [d, k] = await Promise.all([inspect(docker, "--lsns"), inspect(kube, "--lsns")]);
+      expect(d.exitCode, d.all).toBe(0);
+      expect(k.exitCode, k.all).toBe(0);
+      const kernel = await liveKubernetesPod(await localClusterEnv(), name);
+      // The sandbox's (pause's) net and IPC namespaces, with every member in them; each member's own mnt.
+      expect(d.stdout).toMatch(new RegExp(`^${live.sandbox.inodes.net}\\s+net\\s+\\d+\\s+\\d+\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
+      expect(d.stdout).toMatch(new RegExp(`^${live.sandbox.inodes.ipc}\\s+ipc\\s+.+\\s+sandbox\\s+sandbox,app,sidecar\\s*$`, "m"));
+      // lsns's PID is the lowest in the namespace, not the container's first process.
+      expect(d.stdout).toMatch(new RegExp(`^${app.inodes.mnt}\\s+mnt\\s+\\d+\\s+${lowest}\\s+.+\\s+app\\s+app\\s*$`, "m"));
+      expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.net}\\s+net\\s+\\d+\\s+${lowestPidIn("net", kernel.sandbox.inodes.net)}\\s+.+\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
+      // Kubernetes' pause holds UTS for the pod too; Docker's members each have their own.
+      expect(k.stdout).toMatch(new RegExp(`^${kernel.sandbox.inodes.uts}\\s+uts\\s+.+\\s+pause\\s+pause,app,sidecar\\s*$`, "m"));
+      expect(d.stdout).toMatch(new RegExp(`^${app.inodes.uts}\\s+uts\\s+.+\\s+app\\s+app\\s*$`, "m"));
+    } finally {
+      process.kill(lowest);
+    }
   }, 120_000);
 
   it("shows the walkthrough's systemd-cgls for the pod on both platforms, with limits and use", async () => {

@@ -13,6 +13,8 @@ describe("scripts/local-cluster up on a running cluster", () => {
   it("restarts a component whose binary was replaced (a rebuild), and only it", async () => {
     const cluster = await ensureCluster();
     expect(cluster.KUBECONFIG).toBeTruthy();
+    // First as this podlab would start it all (a cluster started by an older one is restarted here).
+    await execa("bash", ["scripts/local-cluster", "up"], { cwd: TOP });
     const pid = readFileSync(`${process.env.PODLAB_K8S_RUN ?? "/run/podlab-k8s"}/pids/kube-scheduler.pid`, "utf8").trim();
     const exe = readlinkSync(`/proc/${pid}/exe`);
     // A rebuild writes a new file in the binary's place: the running process keeps the old inode.

@@ -4,9 +4,19 @@ import { cgroupDriver } from "../../components/docker/stack";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
 import { minReadySeconds } from "../../components/model/validate";
+import { manifestFiles } from "../../components/stack";
 import { namedPod } from "./fixtures";
 
 const config = (values: Record<string, string>) => ({ get: (k: string) => values[k], getObject: () => undefined });
+
+describe("podlab:manifests", () => {
+  it("takes a list, or one file as a plain string (what `pulumi config set podlab:manifests F` stores)", () => {
+    const list = { get: () => '["pods/a.yaml","pods/b.yaml"]', getObject: () => ["pods/a.yaml", "pods/b.yaml"] };
+    expect(manifestFiles(list as any)).toEqual(["pods/a.yaml", "pods/b.yaml"]);
+    expect(manifestFiles(config({ manifests: "pods/foo.yaml" }))).toEqual(["pods/foo.yaml"]);
+    expect(manifestFiles(config({}))).toBeUndefined();
+  });
+});
 
 describe("podlab:cgroupDriver", () => {
   it("takes the engine's driver on auto", () => {

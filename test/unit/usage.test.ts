@@ -14,8 +14,8 @@ describe("--help", () => {
     expect(usage).not.toMatch(/^\/\/|import /m);
   });
 
-  it("prints it and exits 0 for compare, inspect and preview", async () => {
-    for (const script of ["compare", "inspect", "preview"]) {
+  it("prints it and exits 0 for compare, inspect, preview and bench", async () => {
+    for (const script of ["compare", "inspect", "preview", "bench"]) {
       const r = await execa("npx", ["tsx", `scripts/${script}.ts`, "--help"], { cwd: TOP, reject: false });
       expect(r.exitCode, `${script}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toContain(`npm run ${script}`);

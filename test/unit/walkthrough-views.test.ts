@@ -59,6 +59,11 @@ describe("the walkthrough's views", () => {
     const rows = namespaceRows(wrapped);
     expect(rows.find((r) => r.type === "net")).toMatchObject({ pid: 7, command: "[gunicorn]", holder: "sandbox" });
     expect(rows.find((r) => r.ns === "4026532310")).toMatchObject({ pid: 7, holder: "app" });
+    // Two members in one namespace without the sandbox (the sidecar joined app's UTS one): the first in
+    // the pod's order holds it, whatever their PIDs.
+    const shared = parsePodProcesses(OUTPUT.replace(`proc 120\n${ns("4026532300", "4026532299", "4026532320", "4026532321", "4026532319")}`,
+      `proc 90\n${ns("4026532300", "4026532299", "4026532310", "4026532321", "4026532319")}`));
+    expect(namespaceRows(shared).find((r) => r.ns === "4026532310")).toMatchObject({ pid: 90, holder: "app", containers: ["app", "sidecar"] });
   });
 
   it("draws the pod's cgroup tree as systemd-cgls does, with each level's limits and use", () => {
