@@ -12,6 +12,17 @@ import type { ScratchStack } from "../../scripts/lib/scratch-stack";
 
 export { waitWhole, wholePod } from "../../host/whole";
 
+/**
+ * The file holding the CPU weight of a process's cgroup, or of the cgroup it sits in (the pod's):
+ * cgroup v1's cpu.shares where the host has the cpu hierarchy, else v2's cpu.weight.
+ */
+export function cpuWeightFile(pid: number, level: "own" | "parent" = "own"): string {
+  const paths = cgroupPaths(pid);
+  const v1 = paths.cpu !== undefined;
+  const dir = v1 ? paths.cpu : paths[""];
+  return `/sys/fs/cgroup${v1 ? "/cpu" : ""}${level === "parent" ? dir.replace(/\/[^/]+$/, "") : dir}/${v1 ? "cpu.shares" : "cpu.weight"}`;
+}
+
 /** Each member's memory cgroup is under the pod's cgroup parent, with the given limit in MiB. */
 export function expectCgroups(pod: string, whole: WholePod, limitsMiB: Record<string, number>): void {
   for (const [m, c] of Object.entries(whole.members)) {

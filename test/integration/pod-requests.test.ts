@@ -4,10 +4,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liveKubernetesPod } from "../../host/live";
-import { cgroupPaths } from "../../host/proc";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
-import { destroyAndCheck, wholePod } from "./pod-health";
+import { cpuWeightFile, destroyAndCheck, wholePod } from "./pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
 const name = `preq${run}`;
@@ -26,12 +25,7 @@ const pod = (cpuRequest?: string) => ({
 });
 
 /** The CPU weight of the cgroup a process's cgroup sits in (the pod's), as cgroup v1 shares or v2 weight. */
-function podCpuWeight(pid: number): string {
-  const paths = cgroupPaths(pid);
-  const v1 = paths.cpu !== undefined;
-  const parent = (v1 ? paths.cpu : paths[""]).replace(/\/[^/]+$/, "");
-  return readFileSync(`/sys/fs/cgroup${v1 ? "/cpu" : ""}${parent}/${v1 ? "cpu.shares" : "cpu.weight"}`, "utf8").trim();
-}
+const podCpuWeight = (pid: number) => readFileSync(cpuWeightFile(pid, "parent"), "utf8").trim();
 
 describe("pod-level requests on the docker-host stack", () => {
   let stack: ScratchStack;

@@ -1,7 +1,7 @@
 // Both stacks up on one machine, compared as the live host runs them: `compare --live` reads
 // namespaces by /proc inode, cgroups and memory limits from Docker's and the cluster's processes.
 import execa from "execa";
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localClusterEnv } from "../../host/cri";
@@ -10,18 +10,15 @@ import { liveDockerPod, liveKubernetesPod } from "../../host/live";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
 import { quickStoppingPod } from "./fixtures";
+import { cpuWeightFile } from "./pod-health";
 import { until } from "./wait";
 
 const TOP = resolve(__dirname, "../..");
 
 /** The CPU weight of a process's cgroup: "shares N" (cgroup v1's cpu.shares) or "weight N" (v2's cpu.weight). */
 function cpuWeightOf(pid: number): string {
-  for (const line of readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n")) {
-    const [, controllers, path] = line.split(":");
-    if (controllers.split(",").includes("cpu")) return `shares ${readFileSync(`/sys/fs/cgroup/cpu${path}/cpu.shares`, "utf8").trim()}`;
-    if (controllers === "" && existsSync(`/sys/fs/cgroup${path}/cpu.weight`)) return `weight ${readFileSync(`/sys/fs/cgroup${path}/cpu.weight`, "utf8").trim()}`;
-  }
-  throw new Error(`no CPU cgroup for process ${pid}`);
+  const file = cpuWeightFile(pid);
+  return `${file.endsWith("cpu.shares") ? "shares" : "weight"} ${readFileSync(file, "utf8").trim()}`;
 }
 
 /** The lowest PID of the host's processes in the namespace of this type and inode, from /proc/<pid>/ns. */
