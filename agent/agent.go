@@ -263,7 +263,8 @@ func (a *Agent) watch(ctx context.Context, wake chan<- struct{}) {
 
 // sync runs one round; it reports whether it acted (so the caller looks again soon).
 func (a *Agent) sync(ctx context.Context) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	// A round may stop containers: each gets the pod's grace for its hook, its turn and its stop.
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second+3*a.grace)
 	defer cancel()
 	cs, err := list(ctx, a.cli, a.pod)
 	if err != nil {
@@ -341,12 +342,19 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 	// The actions of one round touch different containers (a sandbox action comes alone): run them
 	// side by side, so that members stopping within their grace period do not wait for each other.
 	errs := make([]error, len(acts))
+	stopping := map[string]bool{}
+	for _, act := range acts {
+		if act.Kind == StopMember {
+			stopping[act.Container] = true
+		}
+	}
+	ord := newTermination(a.inits, a.sidecars, a.members, stopping)
 	var wg sync.WaitGroup
 	for i, act := range acts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = a.do(ctx, act, cs, sandboxID, podIP)
+			errs[i] = a.do(ctx, act, cs, sandboxID, podIP, ord)
 		}()
 	}
 	wg.Wait()
@@ -384,7 +392,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 	return len(acts) > 0, nil
 }
 
-func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID, podIP string) error {
+func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID, podIP string, ord *termination) error {
 	member := func() string { return cs.members[act.Container].ID }
 	switch act.Kind {
 	case StartSandbox:
@@ -399,20 +407,18 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID,
 	case RestartMember:
 		// Cut off from its pod's network already: its preStop hook and stop get repairGrace together.
 		id := member()
-		if err := stop(ctx, a.cli, id, a.hooks.PreStop(ctx, act.Container, id, podIP, repairGrace)); err != nil {
-			return err
+		if k := a.killer(podIP).kill(ctx, act.Container, id, repairGrace, nil); k.Err != nil {
+			return k.Err
 		}
 		a.sawEnd(ctx, act.Container, id)
 		return a.cli.ContainerStart(ctx, id, startOptions)
 	case StopMember:
-		// The pod is done with it (a sidecar after the app, a pod that is not restarted): its preStop
-		// hook runs within the pod's grace period, as the kubelet's killContainer.
-		id := member()
-		grace := repairGrace
-		if a.hooks.HasPreStop(act.Container) {
-			grace = a.grace
-		}
-		return stop(ctx, a.cli, id, a.hooks.PreStop(ctx, act.Container, id, podIP, grace))
+		// The pod is done with it (a sidecar after the app, a pod that is not restarted): the kubelet's
+		// killContainer with the pod's grace, sidecars after the app containers of the same round
+		// and in reverse order (terminate.go).
+		k := a.killer(podIP).kill(ctx, act.Container, member(), a.grace, ord)
+		log.Printf("pod %s: %s", a.pod, k)
+		return k.Err
 	case RecreateMember, RecreateInit:
 		// From the container itself while it exists, else from the last snapshot of it.
 		s, ok := a.state.Snapshots[act.Container]
@@ -431,6 +437,14 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID,
 		return err
 	}
 	return fmt.Errorf("unknown action %s", act.Kind)
+}
+
+// killer stops the pod's containers: their preStop hooks to the pod's IP, Docker's stop.
+func (a *Agent) killer(podIP string) killer {
+	return killer{
+		preStop: func(ctx context.Context, name, id string, grace time.Duration) bool { return a.hooks.PreStop(ctx, name, id, podIP, grace) },
+		stop:    func(ctx context.Context, id string, grace time.Duration) error { return stop(ctx, a.cli, id, grace) },
+	}
 }
 
 // initializedIn says whether the pod is initialized in the sandbox life: every init container

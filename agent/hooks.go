@@ -10,8 +10,8 @@ package main
 //     (killContainer's minimumGracePeriodInSeconds).
 //   - handlers: exec (in the container), httpGet (to the pod's IP, as the kubelet's go from the node)
 //     and sleep (PodLifecycleSleepAction, on by default since 1.30: the kubelet waits).
-// podlab's agent runs both for the runs it sees and the stops it makes; `pulumi destroy` and a
-// replacement of the pod run preStop through the pod's command `<pod>-pre-stop`.
+// podlab's agent runs both for the runs it sees and the stops it makes (terminate.go), and so does
+// `podlab-agent stop`, which `pulumi destroy` and a replacement of the pod run.
 
 import (
 	"context"
@@ -147,34 +147,25 @@ func (hk *Hooks) Done() map[string]incarnation {
 	return out
 }
 
-// HasPreStop says whether the container has a preStop hook.
-func (hk *Hooks) HasPreStop(name string) bool {
-	hk.mu.Lock()
-	defer hk.mu.Unlock()
-	return hk.specs[name].PreStop != nil
-}
-
-// PreStop runs the container's preStop hook within grace and returns what is left of it for the stop
-// (at least minimumGrace); without a hook the whole grace.
-func (hk *Hooks) PreStop(ctx context.Context, name, id, podIP string, grace time.Duration) time.Duration {
+// PreStop runs the container's preStop hook, if it has one, within grace (the kubelet's
+// executePreStopHook); a failed hook is logged and the stop goes on (FailedPreStopHook). It says
+// whether the container has a hook.
+func (hk *Hooks) PreStop(ctx context.Context, name, id, podIP string, grace time.Duration) bool {
 	hk.mu.Lock()
 	spec := hk.specs[name].PreStop
 	hk.mu.Unlock()
-	// No grace, no hook: the kubelet runs preStop only with time left for it.
-	if spec == nil || grace <= 0 {
-		return grace
+	if spec == nil {
+		return false
 	}
-	t0 := time.Now()
+	if grace <= 0 {
+		return true
+	}
 	hctx, cancel := context.WithTimeout(ctx, grace)
 	defer cancel()
 	if err := runHandler(hctx, hk.run, spec, id, podIP); err != nil {
 		log.Printf("container %s: PreStopHook failed: %v (FailedPreStopHook)", name, err)
 	}
-	left := grace - time.Since(t0)
-	if left < minimumGrace {
-		left = minimumGrace
-	}
-	return left
+	return true
 }
 
 func (i incarnation) String() string {

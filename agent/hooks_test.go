@@ -54,19 +54,29 @@ func TestPreStopGetsTheGraceAndLeavesTheRestToTheStop(t *testing.T) {
 	hk := NewHooks(map[string]ContainerHooks{"app": {PreStop: &Handler{Sleep: &struct {
 		Seconds int `json:"seconds"`
 	}{Seconds: 1}}}}, nil, nil, func() {}, nil)
+	var gave time.Duration
+	k := killer{
+		preStop: func(ctx context.Context, name, id string, grace time.Duration) bool { return hk.PreStop(ctx, name, id, "", grace) },
+		stop:    func(ctx context.Context, id string, grace time.Duration) error { gave = grace; return nil },
+	}
 	t1 := time.Now()
-	left := hk.PreStop(context.Background(), "app", "c1", "", 5*time.Second)
+	k.kill(context.Background(), "app", "c1", 5*time.Second, nil)
 	if took := time.Since(t1); took < time.Second || took > 2*time.Second {
 		t.Fatalf("the sleep took %s", took)
 	}
-	if left < 3*time.Second || left > 4*time.Second {
-		t.Fatalf("left %s", left)
+	if gave < 3*time.Second || gave > 4*time.Second {
+		t.Fatalf("the stop got %s", gave)
 	}
 	// A hook longer than the grace is cut off; the stop still gets the kubelet's minimum.
-	if left := hk.PreStop(context.Background(), "app", "c1", "", 500*time.Millisecond); left != minimumGrace {
-		t.Fatalf("left %s", left)
+	if k.kill(context.Background(), "app", "c1", 500*time.Millisecond, nil); gave != minimumGrace {
+		t.Fatalf("the stop got %s", gave)
 	}
-	if left := hk.PreStop(context.Background(), "other", "c2", "", 5*time.Second); left != 5*time.Second {
-		t.Fatalf("no hook: left %s", left)
+	if k.kill(context.Background(), "other", "c2", 5*time.Second, nil); gave != 5*time.Second {
+		t.Fatalf("no hook: the stop got %s", gave)
+	}
+	// No grace: no hook, and the minimum.
+	t1 = time.Now()
+	if k.kill(context.Background(), "app", "c1", 0, nil); gave != minimumGrace || time.Since(t1) > 100*time.Millisecond {
+		t.Fatalf("grace 0: the stop got %s after %s", gave, time.Since(t1))
 	}
 }

@@ -7,6 +7,8 @@
 //	podlab-agent run                        sync the pods until stopped (the container's command)
 //	podlab-agent status [--pod NAME]        print a pod's status (JSON, Kubernetes' words)
 //	podlab-agent wait [--pods a,b] [...]    wait until the pods are ready; fail with each container's state and log
+//	podlab-agent stop --pod NAME [--containers a,b]   stop a pod's running containers as the kubelet
+//	                                        ends a pod (terminate.go): for `pulumi destroy` and replacements
 //
 // Environment: PODLAB_PODS (JSON list of PodConfig: pod, members, initContainers, restartPolicy,
 // probes, cgroupParent, cgroupDriver), or for one pod PODLAB_POD (the pod's name), PODLAB_MEMBERS (its
@@ -90,9 +92,8 @@ func newAgent(cli *client.Client, c PodConfig, dir string) *Agent {
 		return func(name, id string) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
-			left := a.hooks.PreStop(ctx, name, id, a.podIP(), a.grace)
-			if err := stop(ctx, cli, id, left); err != nil {
-				log.Printf("pod %s: stopping %s after %s: %v", pod, short(id), why, err)
+			if k := a.killer(a.podIP()).kill(ctx, name, id, a.grace, nil); k.Err != nil {
+				log.Printf("pod %s: stopping %s after %s: %v", pod, short(id), why, k.Err)
 			}
 		}
 	}
@@ -132,7 +133,16 @@ func main() {
 		if err := waitAll(context.Background(), selectPods(agents, splitList(*pods)), *timeout, *minReady); err != nil {
 			fail("%v", err)
 		}
+	case "stop":
+		fs := flag.NewFlagSet("stop", flag.ExitOnError)
+		pod := fs.String("pod", "", "the pod to stop (a stack's agent config lists several)")
+		only := fs.String("containers", "", "stop only these containers, comma-separated (default: all of the pod's)")
+		fs.Parse(os.Args[2:])
+		a := pick(agents, multi, *pod)
+		if err := a.stopPod(context.Background(), splitList(*only), os.Stdout); err != nil {
+			fail("%v", err)
+		}
 	default:
-		fail("unknown command %q: run, status or wait", cmd)
+		fail("unknown command %q: run, status, wait or stop", cmd)
 	}
 }

@@ -55,7 +55,7 @@ export function agentPodConfig(spec: PodSpec, driver: CgroupDriver): Record<stri
     restartPolicy: spec.restartPolicy,
     ...(Object.keys(probes).length ? { probes } : {}),
     ...(Object.keys(hooks).length ? { hooks } : {}),
-    ...(spec.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds } : {}),
+    terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
     cgroupParent: cgroupParent(spec.name, driver),
     cgroupDriver: driver,
   };

@@ -23,7 +23,7 @@ import { DockerTarget } from "./target";
 import { volumesCommand } from "./volumes";
 import { ENV_EXEC_DIR, ENV_FILE, envExecArgs, envExecVolume, envFilesDir, ImageDefaults, usesEnvExec } from "./env-exec";
 import { envFilesCommand } from "./env-files";
-import { preStopCommand } from "./pre-stop";
+import { podStopCommand, preStopCommand, StopArgs } from "./stop";
 import { StackImages } from "./images";
 import { initCommand } from "./init";
 import { dockerLayout, layoutOrder } from "./layout";
@@ -157,10 +157,10 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec, seccompProfiles?
   if (groups.length) out.groupAdds = [...new Set(groups)].map(String);
   if (c.stdin) out.stdinOpen = true;
   if (c.tty) out.tty = true;
-  if (spec.terminationGracePeriodSeconds !== undefined) {
-    out.stopTimeout = spec.terminationGracePeriodSeconds;
-    out.destroyGraceSeconds = spec.terminationGracePeriodSeconds;
-  }
+  // The pod's grace (30 s unless set, the API server's default): a `docker stop` and Pulumi's delete
+  // give the container that long after SIGTERM; the pod's stop (stop.ts) has run before the delete.
+  out.stopTimeout = spec.terminationGracePeriodSeconds;
+  out.destroyGraceSeconds = spec.terminationGracePeriodSeconds;
   const mounts: docker.types.input.ContainerMount[] = [];
   const binds: docker.types.input.ContainerVolume[] = [];
   for (const m of c.mounts) {
@@ -210,7 +210,9 @@ export class DockerPod extends pulumi.ComponentResource {
    */
   readonly agent?: docker.Container;
   readonly ready?: HostCommand;
-  /** What an agent of the pod is made after and replaced with: cgroup, sandbox, init containers, members. */
+  /** The pod's stop (stop.ts): its delete stops the pod's containers as the kubelet ends a pod. */
+  readonly stop: HostCommand;
+  /** What an agent of the pod is made after and replaced with: cgroup, sandbox, init containers, members, stops. */
   readonly parts: pulumi.Resource[];
   readonly layout: pulumi.Output<PodLayout>;
 
@@ -341,12 +343,15 @@ export class DockerPod extends pulumi.ComponentResource {
     }
 
     const members = Object.values(this.containers);
-    // Each container's preStop hook, run (deleted) before the container stops (pre-stop.ts).
+    // The containers stop by the agent's rules, before Pulumi removes them (stop.ts): the pod as a
+    // whole, and each container with a preStop hook when it is replaced alone.
+    const stopArgs: StopArgs = { spec, cgroupDriver: args.cgroupDriver, agentImage: image(args.agentImage).imageId, target: args.target };
     const preStops = [...spec.initContainers.filter((c) => c.sidecar).map((c) => ({ c, ct: this.initContainers[c.name] })),
       ...spec.containers.map((c) => ({ c, ct: this.containers[c.name] }))]
-      .flatMap(({ c, ct }) => preStopCommand(spec, c, ct, args.target, { parent: this }) ?? []);
-    // The agent goes before the hooks run: it would start again a container its hook made exit.
-    this.parts = [cgroup, this.sandbox, ...inits, ...members, ...preStops];
+      .flatMap(({ c, ct }) => preStopCommand(stopArgs, c, ct, { parent: this }) ?? []);
+    this.stop = podStopCommand(stopArgs, this.sandbox, [...inits, ...members, ...preStops], { parent: this });
+    // The agent goes before the pod stops: it would start again a container the stop ended.
+    this.parts = [cgroup, this.sandbox, ...inits, ...members, ...preStops, this.stop];
     if (args.agent !== "stack") {
       ({ container: this.agent, ready: this.ready } = agentAndGate(`${name}-agent`, `${name}-ready`, {
         pods: [{ spec, parts: this.parts }], image: image(args.agentImage).imageId, cgroupDriver: args.cgroupDriver,
@@ -368,7 +373,7 @@ export class DockerPod extends pulumi.ComponentResource {
 
     this.registerOutputs({
       cgroupParent: this.cgroupParent, sandbox: this.sandbox, initContainers: this.initContainers, init: this.init, containers: this.containers,
-      agent: this.agent, ready: this.ready, parts: this.parts, layout: this.layout,
+      agent: this.agent, ready: this.ready, stop: this.stop, parts: this.parts, layout: this.layout,
     });
   }
 }

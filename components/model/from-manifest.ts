@@ -10,7 +10,7 @@ import { containerEnv, EnvVar, NodeFacts } from "./env";
 import { checkPodVolumeBytes, VolumeContext, volumeSpec } from "./volumes";
 import { expand } from "./expansion";
 import { ImageOverride, overrideImage } from "./image-overrides";
-import { ContainerSpec, HookSpec, MountSpec, networkContainers, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
+import { ContainerSpec, DEFAULT_GRACE_SECONDS, HookSpec, MountSpec, networkContainers, PodSpec, PortSpec, ProbeSpec, ProfileType, Resources, RESTART_POLICIES, RestartPolicy, VolumeSpec } from "./pod-spec";
 import { checkSupported } from "./support";
 import { parseMemory } from "./quantity";
 import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
@@ -391,6 +391,7 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
     requests: podRequests(resources(`${source}: spec`, s.resources?.requests, "resources.requests", strict), resources(`${source}: spec`, s.resources?.limits, "resources.limits", false), initContainers, containers),
     hostname: s.hostname ?? name,
     shareProcessNamespace: s.shareProcessNamespace ?? false,
+    terminationGracePeriodSeconds: s.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS,
     volumes,
     supplementalGroups: s.securityContext?.supplementalGroups ?? [],
     ...(s.securityContext?.fsGroup !== undefined ? { fsGroup: s.securityContext.fsGroup } : {}),
@@ -398,11 +399,8 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
   if (strict && s.securityContext?.supplementalGroupsPolicy === "Strict") {
     throw new PodSpecError(`${source}: spec.securityContext.supplementalGroupsPolicy`, "Strict", "is not rendered on the docker platform (Docker merges the image's groups, as Merge does)");
   }
-  if (s.terminationGracePeriodSeconds !== undefined) {
-    if (strict && (!Number.isInteger(s.terminationGracePeriodSeconds) || s.terminationGracePeriodSeconds < 0)) {
-      throw new PodSpecError(`${source}: spec.terminationGracePeriodSeconds`, s.terminationGracePeriodSeconds, "is not a whole number of seconds (0 or more)");
-    }
-    spec.terminationGracePeriodSeconds = s.terminationGracePeriodSeconds;
+  if (s.terminationGracePeriodSeconds !== undefined && strict && (!Number.isInteger(s.terminationGracePeriodSeconds) || s.terminationGracePeriodSeconds < 0)) {
+    throw new PodSpecError(`${source}: spec.terminationGracePeriodSeconds`, s.terminationGracePeriodSeconds, "is not a whole number of seconds (0 or more)");
   }
   if (strict) checkWithinPodLimits(source, pod, spec);
   if (strict) checkPodVolumeBytes(source, spec.volumes);

@@ -194,10 +194,16 @@ export interface PodSpec {
    */
   supplementalGroups: number[];
   fsGroup?: number;
-  /** Seconds between SIGTERM and SIGKILL when a container is stopped; unset: the platform's default. */
-  terminationGracePeriodSeconds?: number;
+  /**
+   * Seconds a container gets to stop, its preStop hook included, before SIGKILL; unset in the
+   * manifest: DEFAULT_GRACE_SECONDS, the API server's default.
+   */
+  terminationGracePeriodSeconds: number;
   volumes: VolumeSpec[];
 }
+
+/** The API server's default terminationGracePeriodSeconds (pkg/apis/core/v1/defaults.go SetDefaults_PodSpec). */
+export const DEFAULT_GRACE_SECONDS = 30;
 
 /**
  * The containers that run beside each other in the pod's network, with their manifest paths: the

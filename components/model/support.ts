@@ -96,7 +96,7 @@ const HOOK: FieldSupport[] = [
 ];
 const hooks = (at: string): FieldSupport[] => [
   ...HOOK.map((f) => ({ ...f, path: `${at}.lifecycle.postStart.${f.path}`, docker: `postStart, run by the pod's agent after each start (the container is not started, nor Ready, until it completed; a failure kills it, PostStartHookError): ${f.docker}` })),
-  ...HOOK.map((f) => ({ ...f, path: `${at}.lifecycle.preStop.${f.path}`, docker: `preStop, run before each stop the agent makes and by \`pulumi destroy\` or a replacement (\`<pod>-<container>-pre-stop\`; on destroy every container's at once), within terminationGracePeriodSeconds: ${f.docker}` })),
+  ...HOOK.map((f) => ({ ...f, path: `${at}.lifecycle.preStop.${f.path}`, docker: `preStop, run before each stop the agent makes, and by \`podlab-agent stop\` when \`pulumi destroy\` or a replacement ends the pod (\`<pod>-stop\`: every container's at once) or replaces the container (\`<pod>-<container>-pre-stop\`), within terminationGracePeriodSeconds: ${f.docker}` })),
 ];
 
 /** Every supported field of a Pod manifest. Anything else is refused on the docker platform. */
@@ -133,7 +133,7 @@ export const POD_FIELDS: readonly FieldSupport[] = [
   { path: "spec.restartPolicy", docker: "the agent's restart rule for exited containers, with the kubelet's back-off" },
   { path: "spec.hostname", docker: "the sandbox's `--hostname`; members get a copy" },
   { path: "spec.shareProcessNamespace", docker: "members join the sandbox's PID namespace (`--pid container:<sandbox>`); pause is PID 1 and reaps zombies" },
-  { path: "spec.terminationGracePeriodSeconds", docker: "`--stop-timeout` and the grace Pulumi gives a container on delete (unset: Docker's 10 s stop, and delete kills at once)" },
+  { path: "spec.terminationGracePeriodSeconds", docker: "the grace of every stop (unset: 30, the API server's default): the agent's, `podlab-agent stop`'s when `pulumi destroy` or a replacement ends the pod (preStop hooks, the app containers, then the sidecars in reverse order), `--stop-timeout` and the grace of Pulumi's delete" },
   { path: "spec.resources.limits.memory", docker: "`memory.limit_in_bytes` / `memory.max` of the pod's cgroup" },
   { path: "spec.resources.limits.cpu", docker: "`cpu.cfs_quota_us` / `cpu.max` of the pod's cgroup" },
   { path: "spec.resources.requests.cpu", docker: "`cpu.shares` (millicores × 1024 / 1000, 2 to 262144) / `cpu.weight` of the pod's cgroup, as the kubelet sets it for a pod-level request (PodLevelResources, beta in 1.34); unset beside pod-level limits, the API server's default (the containers' aggregated requests, else the limit); changed in place" },

@@ -32,8 +32,8 @@ describe("one agent per stack and host", () => {
     const ready = byName("agent-ready")!.inputs;
     expect(ready.environment).toEqual({ PODLAB_AGENT: "podlab.dev.agent", PODLAB_PODS: "foo,bar", PODLAB_READY_TIMEOUT: "90s", PODLAB_MIN_READY: "0s" });
     expect(ready.triggers).toEqual(["agent-id"]);
-    // What the agent is made after and replaced with: each pod's cgroup, sandbox and members.
-    expect(pods.map((p) => p.parts.length)).toEqual([4, 4]);
+    // What the agent is made after and replaced with: each pod's cgroup, sandbox, members and stop.
+    expect(pods.map((p) => p.parts.length)).toEqual([5, 5]);
   });
 
   it("refuses to keep no pod", () => {

@@ -27,6 +27,7 @@ describe("DockerPod", () => {
     expect(names).toEqual([
       "command:local:Command foo-cgroup",
       "command:local:Command foo-ready",
+      "command:local:Command foo-stop",
       "docker:index/container:Container foo-agent",
       "docker:index/container:Container foo-app",
       "docker:index/container:Container foo-sandbox",
@@ -38,6 +39,13 @@ describe("DockerPod", () => {
       "podlab:docker:Images foo-images",
       "podlab:docker:Pod foo",
     ]);
+  });
+
+  it("gives every stop the API server's default grace when the manifest sets none: 30 s", async () => {
+    await settled(make());
+    for (const c of ["foo-app", "foo-sidecar"]) expect(byName(c)!.inputs).toMatchObject({ stopTimeout: 30, destroyGraceSeconds: 30 });
+    expect(JSON.parse(byName("foo-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, ""))[0].terminationGracePeriodSeconds).toBe(30);
+    expect(JSON.parse(byName("foo-stop")!.inputs.environment.PODLAB_PODS)[0].terminationGracePeriodSeconds).toBe(30);
   });
 
   it("makes every part a child of the pod component", async () => {
@@ -134,7 +142,7 @@ describe("DockerPod", () => {
     const agent = byName("foo-agent")!.inputs;
     expect(agent).toMatchObject({ name: "foo-agent", restart: "always", image: "sha256:podlab/agent:0.1" });
     expect(agent.envs).toEqual([
-      `PODLAB_PODS=${JSON.stringify([{ pod: "foo", members: ["app", "sidecar"], restartPolicy: "Always", cgroupParent: "/pod-foo", cgroupDriver: "cgroupfs" }])}`,
+      `PODLAB_PODS=${JSON.stringify([{ pod: "foo", members: ["app", "sidecar"], restartPolicy: "Always", terminationGracePeriodSeconds: 30, cgroupParent: "/pod-foo", cgroupDriver: "cgroupfs" }])}`,
       "PODLAB_POD_LIMITS_DIR=/var/lib/podlab/pod-limits",
     ]);
     // The engine; the host's cgroups, to keep the pod-level limits; the declared limits, read-only.
@@ -300,11 +308,17 @@ describe("DockerPod", () => {
       proxy: { preStop: { sleep: { seconds: 2 } } },
       app: { postStart: { exec: { command: ["sh", "-c", "echo hi > /tmp/hi"] } }, preStop: { httpGet: { path: "/quit", port: 80, headers: [{ name: "X-Why", value: "stop" }] } } },
     });
-    // A command per container with a preStop hook: a replacement of one runs its hook alone.
-    expect(byName("hooked-app-pre-stop")!.inputs).toMatchObject({ triggers: ["hooked-app-id"], environment: {
-      PODLAB_POD: "hooked", PODLAB_GRACE_SECONDS: "5", PODLAB_HOOKS: "app", PODLAB_HOOK_0_KIND: "httpGet", PODLAB_HOOK_0_PORT: "80", PODLAB_HOOK_0_PATH: "/quit", PODLAB_HOOK_0_HEADERS: "X-Why: stop",
-    } });
-    expect(byName("hooked-proxy-pre-stop")!.inputs.environment).toMatchObject({ PODLAB_HOOKS: "proxy", PODLAB_HOOK_0_KIND: "sleep", PODLAB_HOOK_0_SECONDS: "2" });
+    // A command per container with a preStop hook, replaced with it: a replacement of one stops it alone.
+    const stopConfig = (name: string) => JSON.parse(byName(name)!.inputs.environment.PODLAB_PODS)[0];
+    expect(byName("hooked-app-pre-stop")!.inputs).toMatchObject({ triggers: ["hooked-app-id"], environment: { PODLAB_POD: "hooked", PODLAB_CONTAINERS: "app" } });
+    expect(byName("hooked-proxy-pre-stop")!.inputs.environment).toMatchObject({ PODLAB_POD: "hooked", PODLAB_CONTAINERS: "proxy" });
+    // The pod's stop, replaced with the sandbox: all of the pod's containers, by the agent's config.
+    const podStop = byName("hooked-stop")!.inputs;
+    expect(podStop.triggers).toEqual(["hooked-sandbox-id"]);
+    expect(podStop.environment.PODLAB_CONTAINERS).toBeUndefined();
+    expect(podStop.environment.PODLAB_AGENT_IMAGE).toBe(byName("hooked-agent")!.inputs.image);
+    for (const cmd of ["hooked-stop", "hooked-app-pre-stop"]) expect(stopConfig(cmd)).toEqual(config);
+    expect(podStop.delete).not.toContain("hooked"); // a constant script
     expect(byName("hooked-sidecar-pre-stop")).toBeUndefined();
   });
 
