@@ -56,7 +56,7 @@ export async function hostFacts(target: DockerTarget, refs: string[]): Promise<H
   const filter = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
   try {
     const [info, images, sandboxes, running, volumes] = await Promise.all([
-      engineGet<{ CgroupDriver: string; Name: string; NCPU: number; MemTotal: number }>(socket, "/info"),
+      engineGet<{ CgroupDriver: string; Name: string; NCPU: number; MemTotal: number; SwapLimit?: boolean }>(socket, "/info"),
       Promise.all(wanted.map((r) => engineGet<InspectedImage>(socket, `/images/${encodeURIComponent(r)}/json`))),
       engineGet<{ Labels?: Record<string, string> }[]>(socket, `/containers/json?all=1&filters=${filter({ label: [`${LABEL_ROLE}=sandbox`] })}`),
       engineGet<{ Names: string[]; Labels?: Record<string, string>; Ports?: { PublicPort?: number; Type: string }[] }[]>(socket, "/containers/json"),
@@ -64,7 +64,7 @@ export async function hostFacts(target: DockerTarget, refs: string[]): Promise<H
     ]);
     return {
       cgroupDriver: checkedDriver(info?.CgroupDriver ?? ""),
-      node: { name: info?.Name ?? "", cpuMillis: (info?.NCPU ?? 0) * 1000, memoryBytes: info?.MemTotal ?? 0 },
+      node: { name: info?.Name ?? "", cpuMillis: (info?.NCPU ?? 0) * 1000, memoryBytes: info?.MemTotal ?? 0, swapLimit: info?.SwapLimit === true },
       imageIds: new Map(wanted.flatMap((r, i) => (images[i] ? [[r, images[i]!.Id] as [string, string]] : []))),
       imageDefaults: new Map(wanted.flatMap((r, i) => (images[i] ? [[r, defaultsOf(images[i]!)] as [string, ImageDefaults]] : []))),
       owners: new Map((sandboxes ?? []).map((c) => [c.Labels?.[LABEL_POD] ?? "", c.Labels?.[LABEL_STACK] ?? ""] as [string, string]).filter(([pod]) => pod)),
@@ -109,8 +109,8 @@ export function detectCgroupDriver(target?: DockerTarget): CgroupDriver {
 
 /** `docker info`'s cgroup driver and the host as a node (name, CPUs, memory), in one call. */
 function engineInfo(target: DockerTarget): { cgroupDriver: CgroupDriver; node: NodeFacts } {
-  const [driver, ncpu, mem, ...name] = docker(["info", "--format", "{{.CgroupDriver}} {{.NCPU}} {{.MemTotal}} {{.Name}}"], target).trim().split(" ");
-  return { cgroupDriver: checkedDriver(driver), node: { name: name.join(" "), cpuMillis: Number(ncpu) * 1000, memoryBytes: Number(mem) } };
+  const [driver, ncpu, mem, swap, ...name] = docker(["info", "--format", "{{.CgroupDriver}} {{.NCPU}} {{.MemTotal}} {{.SwapLimit}} {{.Name}}"], target).trim().split(" ");
+  return { cgroupDriver: checkedDriver(driver), node: { name: name.join(" "), cpuMillis: Number(ncpu) * 1000, memoryBytes: Number(mem), swapLimit: swap === "true" } };
 }
 
 /** An image a stack uses, and where it is named (a config key, or a manifest's file, pod and path). */

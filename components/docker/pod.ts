@@ -130,11 +130,18 @@ export function securityOptions(sc: ContainerSpec["securityContext"], seccompPro
 
 /**
  * Docker's arguments for what a member's spec says beyond namespaces and cgroup (see the support
- * table); `seccompProfiles`: the Localhost seccomp profiles read from the host (security-profiles.ts).
+ * table); `seccompProfiles`: the Localhost seccomp profiles read from the host (security-profiles.ts);
+ * `node`: the host's facts (whether it accounts swap).
  */
-export function memberSettings(spec: PodSpec, c: ContainerSpec, seccompProfiles?: Map<string, string>): Partial<docker.ContainerArgs> {
+export function memberSettings(spec: PodSpec, c: ContainerSpec, seccompProfiles?: Map<string, string>, node?: NodeFacts): Partial<docker.ContainerArgs> {
   const out: docker.ContainerArgs = { image: "" };
-  if (c.limits.memoryBytes !== undefined) out.memory = c.limits.memoryBytes / MIB;
+  if (c.limits.memoryBytes !== undefined) {
+    out.memory = c.limits.memoryBytes / MIB;
+    // No swap beyond the limit: the kubelet sets the swap limit to the memory limit (its NoSwap
+    // behaviour, pkg/kubelet/kuberuntime kuberuntime_container_linux.go), where Docker's default
+    // would allow as much swap again. A host that does not account swap has none to limit.
+    if (node?.swapLimit) out.memorySwap = out.memory;
+  }
   if (c.limits.cpuMillis !== undefined) {
     // Kubernetes' CFS arithmetic: 1000 millicores is one full 100 ms period.
     out.cpuPeriod = 100000;
@@ -292,7 +299,7 @@ export class DockerPod extends pulumi.ComponentResource {
     const joinSandbox = pulumi.interpolate`container:${this.sandbox.id}`;
     // A container of the pod (init or member): in the sandbox's namespaces, under the pod's cgroup.
     const podContainer = (c: ContainerSpec, role: Role): docker.ContainerArgs => {
-      const settings = memberSettings(spec, c, args.seccompProfiles);
+      const settings = memberSettings(spec, c, args.seccompProfiles, args.node);
       const containerArgs: docker.ContainerArgs = {
         name: `${name}-${c.name}`,
         image: image(c.image).imageId,

@@ -50,6 +50,12 @@ export interface NodeFacts {
   name: string;
   cpuMillis: number;
   memoryBytes: number;
+  /**
+   * The kernel accounts swap per cgroup (Docker's SwapLimit): a container's memory limit then bounds
+   * its memory and swap together, as the kubelet's (no swap for a pod; Docker's default would allow
+   * twice the limit). Unknown: false.
+   */
+  swapLimit?: boolean;
 }
 
 export interface EnvOptions {

@@ -39,7 +39,7 @@ const CONTAINER: FieldSupport[] = [
   { path: "envFrom[].configMapRef.name", docker: "each key of the ConfigMap of that name in the manifests a variable, before env's (which replace them); keys that are no valid name are skipped, as the kubelet does" },
   { path: "envFrom[].configMapRef.optional", docker: "true: a missing ConfigMap sets nothing" },
   { path: "envFrom[].prefix", docker: "put before each key's name" },
-  { path: "resources.limits.memory", docker: "`--memory` (whole MiB)" },
+  { path: "resources.limits.memory", docker: "`--memory` (whole MiB), and `--memory-swap` the same where the host accounts swap: no swap beyond the limit, as the kubelet's" },
   { path: "resources.limits.cpu", docker: "`--cpu-quota` over a 100 ms `--cpu-period`, as the kubelet's CFS quota" },
   { path: "resources.requests.memory", docker: "`--memory-reservation`" },
   { path: "resources.requests.cpu", docker: "`--cpu-shares` = millicores × 1024 / 1000 (at least 2), as the kubelet sets cpu.shares; without a request, from the CPU limit, and without either, 2 (the kubelet's MinShares, where Docker's default is 1024)" },

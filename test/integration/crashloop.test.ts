@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 import { expectNothingLeft } from "./pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
 
 function crashLooping(name: string): IPod {
-  const p = walkthroughPod(name);
+  const p = quickStoppingPod(name);
   p.spec!.containers[1].command = ["sh", "-c", "echo podlab-crash-$HOSTNAME; exit 1"];
   // Never Ready, even in the instant between a start and the crash: a Pod await that caught that
   // instant would call the pod ready, and `up` would pass (seen once on the local cluster).

@@ -22,8 +22,8 @@ export function walkthroughPod(name: string): IPod {
 
 /**
  * The walkthrough's pod with a grace period of 1 s: its sidecar (`sleep`, PID 1) ignores SIGTERM, so
- * each delete on Kubernetes (destroy, a replacement) would wait the default 30 s for nothing a test
- * checks (on Docker, a delete without a grace period kills at once).
+ * each end of the pod (destroy, a replacement) would wait the default 30 s on both platforms for
+ * nothing a test checks (test/integration/termination.test.ts checks the default itself).
  */
 export function quickStoppingPod(name: string): IPod {
   const p = walkthroughPod(name);

@@ -5,7 +5,7 @@ import execa from "execa";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 import { destroyAndCheck, expectNothingLeft, waitWhole } from "./pod-health";
 import { waitFor } from "./wait";
 
@@ -15,7 +15,7 @@ const config = (pods: object[], extra: Record<string, unknown> = {}) => ({ platf
 
 /** The walkthrough's pod with two init containers that leave their mark, in order, in an emptyDir. */
 function initPod(name: string, second = "echo migrate >> /work/order"): IPod {
-  const p = walkthroughPod(name);
+  const p = quickStoppingPod(name);
   const mount = [{ name: "work", mountPath: "/work" }];
   p.spec!.volumes = [{ name: "work", emptyDir: {} }];
   p.spec!.initContainers = [

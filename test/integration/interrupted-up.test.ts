@@ -22,7 +22,7 @@ import { agentsOf, agentStatus } from "../../host/agent";
 import { cgroupDirs } from "../../host/proc";
 import { ObjectStore, startObjectStore } from "../../scripts/lib/object-store";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 import { expectNothingLeft, waitWhole } from "./pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * directory (/var/lib/podlab/pods/<pod>, made by the `<pod>-volumes` command).
  */
 function testPod(name: string): IPod {
-  const p = walkthroughPod(name);
+  const p = quickStoppingPod(name);
   p.spec!.volumes = [{ name: "scratch", emptyDir: {} }];
   p.spec!.containers[1].volumeMounts = [{ name: "scratch", mountPath: "/scratch" }];
   return p;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cgroupDirs } from "../../host/proc";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 import { destroyAndCheck, httpStatus, wholePod } from "./pod-health";
 import { waitFor } from "./wait";
 
@@ -20,7 +20,7 @@ const config = (pods: object[], extra: Record<string, unknown> = {}) => ({ platf
 
 /** The walkthrough's pod with the app published on a host port. */
 function published(name: string, hostPort = port) {
-  const p = walkthroughPod(name);
+  const p = quickStoppingPod(name);
   p.spec!.containers[0].ports = [{ containerPort: 80, hostPort }];
   return p;
 }
@@ -91,7 +91,7 @@ describe("a config the host cannot realize is refused before anything changes", 
   }, 300_000);
 
   it("refuses, in another stack, a pod named like one that runs on the host", async () => {
-    const other = await ScratchStack.create(`nho-${run}`, config([walkthroughPod(foo)]));
+    const other = await ScratchStack.create(`nho-${run}`, config([quickStoppingPod(foo)]));
     try {
       const result = await other.up().catch((e) => e);
       expect(result.exitCode).not.toBe(0);
@@ -131,7 +131,7 @@ describe("an image rebuilt under the same tag", () => {
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
     await build("1");
-    const p = walkthroughPod(pod);
+    const p = quickStoppingPod(pod);
     p.spec!.containers[1].image = image;
     stack = await ScratchStack.create(`ri-${run}`, config([p]));
     await stack.up();

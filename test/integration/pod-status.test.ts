@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cgroupDirs } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 import { destroyAndCheck, statusOf, waitWhole } from "./pod-health";
 import { waitFor } from "./wait";
 
@@ -166,7 +166,7 @@ describe("pod-level limits lost with the pod's cgroup", () => {
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
-    const p = walkthroughPod(limited);
+    const p = quickStoppingPod(limited);
     p.spec!.resources = { limits: { memory: "640Mi" } };
     stack = await ScratchStack.create(`pl-${run}`, config([p]));
     await stack.up();

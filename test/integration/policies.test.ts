@@ -7,13 +7,13 @@ import { expectedLayout, PodLayout } from "../../components/model/layout";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
 import { PreviewSummary, requireTools, ScratchStack, StackCommandError } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 
 const TOP = resolve(__dirname, "../..");
 const POLICIES = join(TOP, "policies");
 const run = Math.random().toString(36).slice(2, 7);
 const podName = `pol${run}`;
-const pod = walkthroughPod(podName);
+const pod = quickStoppingPod(podName);
 /** A preview's exit code and output, whether it passed or failed. */
 const outcome = (p: Promise<PreviewSummary>) => p.then((r) => ({ exitCode: 0, all: r.stdout }), (e: StackCommandError) => e);
 /** The pod's model, as both stacks read it from the manifest. */

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ObjectStore, startObjectStore } from "../../scripts/lib/object-store";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 import { expectNothingLeft } from "./pod-health";
 
 const TOP = resolve(__dirname, "../..");
@@ -19,7 +19,7 @@ const config = (pods: IPod[]) => ({ platform: "docker", cgroupDriver: "auto", po
 
 /** The walkthrough's pod b with its sidecar's memory limit changed, or without one (null: a violation). */
 function podB(sidecarMemory: string | null = "128Mi"): IPod {
-  const p = walkthroughPod(b);
+  const p = quickStoppingPod(b);
   p.spec!.containers[1].resources = sidecarMemory ? { limits: { memory: sidecarMemory } } : {};
   return p;
 }
@@ -46,7 +46,7 @@ describe("a pull request's preview against the shared state", () => {
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
     store = await startObjectStore();
-    main = await ScratchStack.create(`pr-${run}`, config([walkthroughPod(a), podB()]), store.env);
+    main = await ScratchStack.create(`pr-${run}`, config([quickStoppingPod(a), podB()]), store.env);
     await main.up();
   }, 600_000);
 
@@ -67,7 +67,7 @@ describe("a pull request's preview against the shared state", () => {
   });
 
   it("previews 'no changes' for a branch that changes nothing", async () => {
-    const r = await ciPreview([walkthroughPod(a), podB()]);
+    const r = await ciPreview([quickStoppingPod(a), podB()]);
     expect(r.exitCode, r.all).toBe(0);
     expect(r.summary).toContain(`### podlab preview: \`${main.stack}\``);
     expect(r.summary).toContain("No changes.");
@@ -76,7 +76,7 @@ describe("a pull request's preview against the shared state", () => {
   }, 300_000);
 
   it("names exactly the changed pod's resources, and the policies' verdict", async () => {
-    const r = await ciPreview([walkthroughPod(a), podB("96Mi")]);
+    const r = await ciPreview([quickStoppingPod(a), podB("96Mi")]);
     expect(r.exitCode, r.all).toBe(0);
     const all = r.summary.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| pod "));
     // The stack's agent is replaced with any pod's containers: its own row, apart from the pods'.
@@ -96,14 +96,14 @@ describe("a pull request's preview against the shared state", () => {
   }, 300_000);
 
   it("fails on a policy violation, with the violation in the summary", async () => {
-    const r = await ciPreview([walkthroughPod(a), podB(null)]);
+    const r = await ciPreview([quickStoppingPod(a), podB(null)]);
     expect(r.exitCode, r.summary + (r.all ?? "").slice(-3000)).toBe(1);
     expect(r.summary, r.summary).toMatch(/\*\*memory-limits\*\* \(mandatory\).*container sidecar has no memory limit/);
     expect(r.all).toMatch(/\[mandatory\]\s+memory-limits/); // the policy pack's own report
   }, 300_000);
 
   it("in CI, previews only a stack that exists in a shared backend, and creates nothing", async () => {
-    const branch = ScratchStack.checkout(main, config([walkthroughPod(a), podB()]));
+    const branch = ScratchStack.checkout(main, config([quickStoppingPod(a), podB()]));
     branches.push(branch);
     const local = await ciPreviewIn(branch, { PULUMI_BACKEND_URL: `file://${branch.dir}/.state` });
     expect(local.exitCode).not.toBe(0);
@@ -117,9 +117,9 @@ describe("a pull request's preview against the shared state", () => {
   }, 300_000);
 
   it("lets previews run beside an update, and refuses a second update while one holds the lock", async () => {
-    const branch = ScratchStack.checkout(main, config([walkthroughPod(a), podB("112Mi")]));
+    const branch = ScratchStack.checkout(main, config([quickStoppingPod(a), podB("112Mi")]));
     branches.push(branch);
-    main.setConfig(config([walkthroughPod(a), podB("104Mi")]));
+    main.setConfig(config([quickStoppingPod(a), podB("104Mi")]));
     const update = main.up();
     // Wait until the first update holds the stack's lock (a file under .pulumi/locks in the bucket).
     const lockFiles = () => execa.sync("find", [store.dir, "-path", "*/.pulumi/locks/*", "-name", "*.json"]).stdout;

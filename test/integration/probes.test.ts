@@ -5,7 +5,7 @@ import execa from "execa";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "./fixtures";
+import { quickStoppingPod } from "./fixtures";
 import { destroyAndCheck, restartsOf, statusOf } from "./pod-health";
 import { waitFor } from "./wait";
 
@@ -14,7 +14,7 @@ const pod = `pr${run}`;
 
 /** The walkthrough's pod, probed: httpGet and tcpSocket on the app, exec on the sidecar. */
 function probedPod(): IPod {
-  const p = walkthroughPod(pod);
+  const p = quickStoppingPod(pod);
   p.spec!.terminationGracePeriodSeconds = 1;
   const app = p.spec!.containers[0];
   app.ports = [{ name: "http", containerPort: 80 }];

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { secondRun, walkthroughPod } from "./fixtures";
+import { secondRun, quickStoppingPod } from "./fixtures";
 import { destroyAndCheck, expectCgroups, httpStatus, restartsOf, statusOf, waitWhole, wholePod } from "./pod-health";
 import { waitFor } from "./wait";
 
@@ -25,7 +25,7 @@ describe("a docker-host pod at runtime", () => {
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
-    const p = walkthroughPod(pod);
+    const p = quickStoppingPod(pod);
     p.spec!.containers[0].ports = [{ containerPort: 80, hostPort: port }];
     stack = await ScratchStack.create(`rt-${run}`, dockerConfig([p]));
     await stack.up();
@@ -105,7 +105,7 @@ describe("restartPolicy on a docker-host pod", () => {
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
     const make = (name: string, restartPolicy: "Always" | "OnFailure"): IPod => {
-      const p = walkthroughPod(name);
+      const p = quickStoppingPod(name);
       p.spec!.restartPolicy = restartPolicy;
       p.spec!.containers[1].command = once;
       return p;

@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "../integration/fixtures";
+import { quickStoppingPod } from "../integration/fixtures";
 import { expectNothingLeft, waitWhole } from "../integration/pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
@@ -41,7 +41,7 @@ describe("Docker daemon restarts", () => {
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
     const make = (name: string): IPod => {
-      const p = walkthroughPod(name);
+      const p = quickStoppingPod(name);
       // A sidecar that stops on SIGTERM, and a grace period of 1 s (Docker's stop timeout): httpbin,
       // just restarted, may not yet handle SIGTERM when the next stop comes, and each daemon stop
       // would wait the default 10 s for it (20 restarts: 3 minutes of waiting, nothing tested).

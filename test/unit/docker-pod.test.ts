@@ -48,6 +48,16 @@ describe("DockerPod", () => {
     expect(JSON.parse(byName("foo-stop")!.inputs.environment.PODLAB_PODS)[0].terminationGracePeriodSeconds).toBe(30);
   });
 
+  it("limits swap to the memory limit where the host accounts swap, as the kubelet does", async () => {
+    const node = (swapLimit: boolean) => ({ name: "host", cpuMillis: 2000, memoryBytes: 2 ** 34, swapLimit });
+    await settled(new DockerPod("swap", { manifest: namedPod("swap"), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", node: node(true) }));
+    expect(byName("swap-app")!.inputs).toMatchObject({ memory: 256, memorySwap: 256 });
+    expect(byName("swap-sidecar")!.inputs).toMatchObject({ memory: 128, memorySwap: 128 });
+    registered.length = 0;
+    await settled(new DockerPod("noswap", { manifest: namedPod("noswap"), sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs", node: node(false) }));
+    expect(byName("noswap-app")!.inputs.memorySwap).toBeUndefined();
+  });
+
   it("makes every part a child of the pod component", async () => {
     const pod = make();
     const urns = await Promise.all([pod.sandbox.urn, pod.containers.app.urn, pod.containers.sidecar.urn].map(valueOf));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sshHost, SshHost } from "../../components/docker/target";
 import { cacheDir, IMAGE_KEY, stateDir } from "../../playground/vm";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { walkthroughPod } from "../integration/fixtures";
+import { quickStoppingPod } from "../integration/fixtures";
 import { waitFor } from "../integration/wait";
 import { guest, GuestContainer, guestPod, podLeftovers, sliceMemoryMax } from "./guest";
 
@@ -28,7 +28,7 @@ const canary = `w${run}-canary`;
  * VM's first boot and its new machine): what is tested is the layout on systemd, not httpbin.
  */
 function pod(name: string, podMemory?: string): IPod {
-  const p = walkthroughPod(name);
+  const p = quickStoppingPod(name);
   Object.assign(p.spec!.containers[0], { image: "curlimages/curl", command: ["sh", "-c", "trap 'exit 0' TERM; sleep infinity & wait"], ports: [] });
   if (podMemory) (p.spec as any).resources = { limits: { memory: podMemory } };
   return p;
