@@ -10,6 +10,8 @@
 //	podlab-agent stop --pod NAME [--containers a,b]   stop a pod's running containers as the kubelet
 //	                                        ends a pod (terminate.go): for `pulumi destroy` and replacements
 //
+// `wait` masks the values listed in PODLAB_MASK (one per line) in what it prints.
+//
 // Environment: PODLAB_PODS (JSON list of PodConfig: pod, members, initContainers, restartPolicy,
 // probes, cgroupParent, cgroupDriver), or for one pod PODLAB_POD (the pod's name), PODLAB_MEMBERS (its
 // containers, comma-separated, in spec order), PODLAB_INIT_CONTAINERS (its init containers, likewise),
@@ -131,7 +133,8 @@ func main() {
 		pods := fs.String("pods", "", "the pods to wait for, comma-separated (default: every pod the agent keeps)")
 		fs.Parse(os.Args[2:])
 		if err := waitAll(context.Background(), selectPods(agents, splitList(*pods)), *timeout, *minReady); err != nil {
-			fail("%v", err)
+			// The containers' log lines it quotes may hold the pods' Secret values (mask.go).
+			fail("%s", newMasker(os.Getenv("PODLAB_MASK")).mask(err.Error()))
 		}
 	case "stop":
 		fs := flag.NewFlagSet("stop", flag.ExitOnError)

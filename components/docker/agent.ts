@@ -14,6 +14,7 @@ import { ENV_EXEC, usesEnvExec } from "./env-exec";
 import { CgroupDriver, cgroupParent } from "./cgroup";
 import { PodSpecError } from "../model/validate";
 import { hostCommand, HostCommand, HostCommandArgs } from "./host-command";
+import { secretMasks } from "./masks";
 import { POD_LIMITS_DIR } from "./paths";
 import { DockerTarget } from "./target";
 
@@ -97,10 +98,11 @@ export function agentArgs(name: string, specs: PodSpec[], image: pulumi.Input<st
  * do; with `minReadySeconds` (Kubernetes' name, default 0) each pod must also have been Ready that
  * long. It fails after `timeoutSeconds` (or at once when a pod is Failed) naming each pod that is not
  * ready, each of its containers that is not, its state, exit code, restart count and last log lines
- * (see agent/status.go). Values reach the constant script through the environment only.
+ * (see agent/status.go), every Secret value in `masks` masked there. Values reach the constant
+ * script through the environment only.
  */
 export function readyCommandArgs(
-  pods: string[], agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number, minReadySeconds = 0,
+  pods: string[], agentName: pulumi.Input<string>, agentId: pulumi.Input<string>, timeoutSeconds: number, minReadySeconds = 0, masks: string[] = [],
 ): HostCommandArgs {
   return {
     create: WAIT_SCRIPT,
@@ -109,6 +111,8 @@ export function readyCommandArgs(
       PODLAB_PODS: pods.join(","),
       PODLAB_READY_TIMEOUT: `${timeoutSeconds}s`,
       PODLAB_MIN_READY: `${minReadySeconds}s`,
+      // The pods' Secret values, masked in the log lines a failure quotes (masks.ts).
+      ...(masks.length ? { PODLAB_MASK: pulumi.secret(masks.join("\n")) } : {}),
     },
     triggers: [agentId],
   };
@@ -176,7 +180,7 @@ export function agentAndGate(name: string, gate: string, args: DockerAgentArgs, 
   const container = new docker.Container(name, agentArgs(args.containerName, specs, args.image, args.cgroupDriver, args.labels), {
     parent, deleteBeforeReplace: true, dependsOn: parts, replaceWith: parts,
   });
-  const ready = hostCommand(gate, readyCommandArgs(specs.map((s) => s.name), container.name, container.id, args.readyTimeoutSeconds, args.minReadySeconds), args.target, {
+  const ready = hostCommand(gate, readyCommandArgs(specs.map((s) => s.name), container.name, container.id, args.readyTimeoutSeconds, args.minReadySeconds, secretMasks(specs)), args.target, {
     parent, dependsOn: [container],
   });
   return { container, ready };

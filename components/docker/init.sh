@@ -11,6 +11,8 @@
 #                                 agent keeps it running after, and waits for a startupProbe)
 #   PODLAB_RESTART_POLICY         Always | OnFailure | Never
 #   PODLAB_READY_TIMEOUT_SECONDS  how long the pod may take to get ready
+#   PODLAB_MASK                   the pod's Secret values, one per line (masks.ts): masked in the log
+#                                 lines a failure quotes
 set -euo pipefail
 : "${PODLAB_POD:?}" "${PODLAB_INIT_CONTAINERS:?}" "${PODLAB_RESTART_POLICY:?}" "${PODLAB_READY_TIMEOUT_SECONDS:?}"
 deadline=$((SECONDS + PODLAB_READY_TIMEOUT_SECONDS))
@@ -25,12 +27,18 @@ back_off() {
   restarts=$((restarts + 1))
 }
 
+# mask: stdin with every line of PODLAB_MASK replaced by ***, as plain text (awk's index, no pattern).
+mask() {
+  awk 'BEGIN { n = split(ENVIRON["PODLAB_MASK"], m, "\n") }
+    { for (i = 1; i <= n; i++) if (length(m[i]) >= 3) while ((j = index($0, m[i])) > 0) $0 = substr($0, 1, j - 1) "***" substr($0, j + length(m[i])); print }'
+}
+
 # give_up CONTAINER MESSAGE: fails the gate with the message and the container's last log lines.
 give_up() {
   {
     echo "$2"
     echo "  last log lines:"
-    docker logs --tail 10 "$1" 2>&1 | sed 's/^/    /'
+    docker logs --tail 10 "$1" 2>&1 | mask | sed 's/^/    /'
   } >&2
   exit 1
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
 import { hostCommand, HostCommandArgs } from "./host-command";
+import { secretMasks } from "./masks";
 import { DockerTarget } from "./target";
 
 const SCRIPT = readFileSync(join(__dirname, "init.sh"), "utf8");
@@ -16,6 +17,7 @@ const SCRIPT = readFileSync(join(__dirname, "init.sh"), "utf8");
  * take (seconds). It runs again whenever an init container or the sandbox is replaced.
  */
 export function initCommandArgs(spec: PodSpec, timeoutSeconds: number, triggers: pulumi.Input<string>[]): HostCommandArgs {
+  const masks = secretMasks([spec]);
   return {
     create: SCRIPT,
     environment: {
@@ -24,6 +26,8 @@ export function initCommandArgs(spec: PodSpec, timeoutSeconds: number, triggers:
       ...(spec.initContainers.some((c) => c.sidecar) ? { PODLAB_SIDECARS: spec.initContainers.filter((c) => c.sidecar).map((c) => c.name).join(" ") } : {}),
       PODLAB_RESTART_POLICY: spec.restartPolicy,
       PODLAB_READY_TIMEOUT_SECONDS: String(timeoutSeconds),
+      // The pod's Secret values, masked in the log lines a failure quotes (masks.ts).
+      ...(masks.length ? { PODLAB_MASK: pulumi.secret(masks.join("\n")) } : {}),
     },
     triggers,
   };

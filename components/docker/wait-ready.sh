@@ -6,4 +6,4 @@
 #   PODLAB_MIN_READY      how long the pod must have been ready (minReadySeconds), e.g. 0s
 set -euo pipefail
 : "${PODLAB_AGENT:?}" "${PODLAB_PODS:?}" "${PODLAB_READY_TIMEOUT:?}" "${PODLAB_MIN_READY:?}"
-exec docker exec "$PODLAB_AGENT" /podlab-agent wait --pods "$PODLAB_PODS" --timeout "$PODLAB_READY_TIMEOUT" --min-ready "$PODLAB_MIN_READY"
+exec docker exec ${PODLAB_MASK:+-e PODLAB_MASK} "$PODLAB_AGENT" /podlab-agent wait --pods "$PODLAB_PODS" --timeout "$PODLAB_READY_TIMEOUT" --min-ready "$PODLAB_MIN_READY"

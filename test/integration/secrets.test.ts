@@ -236,3 +236,44 @@ describe("Secrets from stack config, kept encrypted there", () => {
     for (const form of forms(KEY)) expect(files.includes(form), form).toBe(false);
   }, 300_000);
 });
+
+describe("a failing container that prints a Secret", () => {
+  const pod3 = `${name}f`;
+  const PASSWORD = `pw-${run}-${Math.random().toString(36).slice(2, 10)}`;
+  /** The Secret, and a pod whose `failing` container (init or app) prints the password, plain and in base64, and exits 1. */
+  const failing = (where: "initContainers" | "containers") => {
+    const printer = {
+      name: "connect", image: "curlimages/curl", resources: { limits: { memory: "32Mi" } },
+      env: [{ name: "PASS", valueFrom: { secretKeyRef: { name: `${pod3}-db`, key: "password" } } }],
+      command: ["sh", "-c", 'echo "could not connect to postgres://app:$PASS@db/app"; echo "token $(printf %s "$PASS" | base64)"; exit 1'],
+    };
+    const app = { name: "app", image: "curlimages/curl", command: ["sleep", "3650d"], resources: { limits: { memory: "32Mi" } } };
+    return [
+      { apiVersion: "v1", kind: "Secret", metadata: { name: `${pod3}-db` }, stringData: { password: PASSWORD } },
+      {
+        apiVersion: "v1", kind: "Pod", metadata: { name: pod3 },
+        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, ...(where === "initContainers" ? { initContainers: [printer], containers: [app] } : { containers: [printer] }) },
+      },
+    ];
+  };
+  let stack: ScratchStack;
+
+  afterAll(async () => {
+    await stack?.destroy();
+    await expectNothingLeft(pod3);
+    await stack?.dispose();
+  }, 300_000);
+
+  it("masks it in the log lines the init gate and the readiness gate quote", async () => {
+    await requireTools("pulumi", "docker");
+    stack = await ScratchStack.create(`secf-${run}`, { platform: "docker", cgroupDriver: "auto", pods: failing("initContainers"), readyTimeout: "60s" });
+    for (const where of ["initContainers", "containers"] as const) {
+      stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: failing(where), readyTimeout: "60s" });
+      const up = await stack.up().then(() => undefined, (e) => e);
+      const out = String(up?.all ?? up?.stdout ?? "");
+      expect(out, `up with the failing ${where}`).toContain("could not connect to postgres://app:***@db/app");
+      expect(out).toContain("token ***");
+      for (const form of [PASSWORD, Buffer.from(PASSWORD).toString("base64")]) expect(out.includes(form), `${where}: the password in up's output`).toBe(false);
+    }
+  }, 400_000);
+});
