@@ -368,9 +368,14 @@ describe("DockerPod", () => {
     expect(env).toMatchObject({ PODLAB_ENV_DIR: "/var/lib/podlab/env/sec", PODLAB_ENV_CONTAINERS: "app\nsidecar" });
     expect(JSON.parse(Buffer.from(env.PODLAB_ENV_0, "base64").toString())).toEqual({ env: [{ name: "REGION", value: "eu" }, { name: "PASS", value: "s3cr$t" }] });
     expect(JSON.parse(Buffer.from(env.PODLAB_ENV_1, "base64").toString())).toEqual({ env: [{ name: "DB_password", value: "s3cr$t" }] });
-    // Nothing else holds the value: not the labels, not the other commands.
-    const plain = JSON.stringify(registered.filter((r) => r.name !== "sec-env").map((r) => r.inputs));
+    // Nothing else holds the value in plain text: not the labels, not the other commands. The readiness
+    // gate holds it as a Pulumi secret, to mask it in the log lines it quotes.
+    const SIG = "4dabf18193072939515e22adb298388d";
+    const plain = JSON.stringify(registered.filter((r) => r.name !== "sec-env").map((r) => r.inputs), (_k, v) => (v?.[SIG] ? "[secret]" : v));
     expect(plain).not.toContain("s3cr$t");
+    const ready = byName("sec-ready")!.inputs.environment;
+    expect(ready[SIG]).toBeDefined();
+    expect(ready.value.PODLAB_MASK.split("\n")).toContain("s3cr$t");
     // The layout shows the command as written, and no mount the manifest did not ask for.
     const layout = await valueOf(pod.layout);
     expect(layout.containers.find((c) => c.name === "app")).toMatchObject({ command: ["/bin/app"], args: ["--password=$(PASS)", "--region=$(REGION)"], mounts: [] });
