@@ -83,7 +83,12 @@ describe("a failed pod (restartPolicy Never), on both stacks", () => {
     apiVersion: "v1", kind: "Pod", metadata: { name: pod },
     spec: {
       restartPolicy: "Never", terminationGracePeriodSeconds: 1,
-      containers: [{ name: "app", image: "curlimages/curl", command: ["sh", "-c", "echo podlab-failed; exit 3"], resources: { limits: { memory: "32Mi" } } }],
+      containers: [{
+        name: "app", image: "curlimages/curl", command: ["sh", "-c", "echo podlab-failed; exit 3"], resources: { limits: { memory: "32Mi" } },
+        // Never Ready, even in the instant between its start and its exit: an await that caught that
+        // instant would call the pod ready (seen once in 10 on a cold machine's local cluster).
+        readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 },
+      }],
     },
   };
   let both: Awaited<ReturnType<typeof upOnBoth>> | undefined;

@@ -252,7 +252,11 @@ describe("a failing container that prints a Secret", () => {
       { apiVersion: "v1", kind: "Secret", metadata: { name: `${pod3}-db` }, stringData: { password: PASSWORD } },
       {
         apiVersion: "v1", kind: "Pod", metadata: { name: pod3 },
-        spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, ...(where === "initContainers" ? { initContainers: [printer], containers: [app] } : { containers: [printer] }) },
+        spec: {
+          restartPolicy: "Never", terminationGracePeriodSeconds: 1,
+          // As an app container, never Ready: the gate must not call the pod ready in the instant before it exits.
+          ...(where === "initContainers" ? { initContainers: [printer], containers: [app] } : { containers: [{ ...printer, readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 } }] }),
+        },
       },
     ];
   };

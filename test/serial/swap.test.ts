@@ -19,6 +19,8 @@ const hog = (name: string, image: string) => ({
     containers: [{
       name: "hog", image, resources: { limits: { memory: "64Mi" } },
       command: ["python3", "-c", "import time\nb = bytearray(128 * 2**20)\nprint('allocated', flush=True)\ntime.sleep(3600)"],
+      // Never Ready: an await must not call it ready in the instant before the kernel kills it.
+      readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 },
     }],
   },
 });
