@@ -11,18 +11,15 @@ export const MASK = "***";
 export const MIN_MASKED_LENGTH = 3;
 
 /**
- * The strings to mask for the pods' Secret values: each value of a variable read from a Secret and
- * each file of a secret volume, as text and in base64, and each of its lines (a log prints a
- * multi-line value line by line), those of MIN_MASKED_LENGTH characters or more, longest first so
- * that a value is masked before any part of it. The masks reach the gates as one newline-separated
- * list (PODLAB_MASK, a Pulumi secret); a projected volume's Secret files are not told apart from its
- * other files and are not listed.
+ * The strings to mask for the pods' Secret values: each value of a variable read from a Secret, as
+ * text and in base64, and each of its lines (a log prints a multi-line value line by line), those of
+ * MIN_MASKED_LENGTH characters or more, longest first so that a value is masked before any part of
+ * it. They reach the gates as one newline-separated list (PODLAB_MASK, a Pulumi secret). A change of
+ * such a value replaces the pod (env is read at the start), and the gates with it. A secret volume's
+ * files are not listed: they change in place, without touching the gates.
  */
 export function secretMasks(specs: PodSpec[]): string[] {
-  const values = specs.flatMap((spec) => [
-    ...[...spec.initContainers, ...spec.containers].flatMap((c) => c.env.filter((e) => e.secret).map((e) => e.value)),
-    ...spec.volumes.flatMap((v) => ("secret" in v ? v.secret.files.map((f) => Buffer.from(f.base64, "base64").toString("utf8")) : [])),
-  ]);
+  const values = specs.flatMap((spec) => [...spec.initContainers, ...spec.containers].flatMap((c) => c.env.filter((e) => e.secret).map((e) => e.value)));
   const masks = new Set<string>();
   for (const value of values) {
     for (const text of [value, Buffer.from(value, "utf8").toString("base64")]) {
