@@ -11,14 +11,14 @@ import { until } from "../integration/wait";
 const run = Math.random().toString(36).slice(2, 7);
 const swapfile = `/var/tmp/podlab-swap-${run}`;
 
-/** A pod whose one container touches 128 MiB under a 64Mi limit, then sleeps. */
+/** A pod whose one container touches 80 MiB under a 64Mi limit (less than the 128 MiB of memory and swap Docker would allow by default), then sleeps. */
 const hog = (name: string, image: string) => ({
   apiVersion: "v1", kind: "Pod", metadata: { name },
   spec: {
     restartPolicy: "Never", terminationGracePeriodSeconds: 1,
     containers: [{
       name: "hog", image, resources: { limits: { memory: "64Mi" } },
-      command: ["python3", "-c", "import time\nb = bytearray(128 * 2**20)\nprint('allocated', flush=True)\ntime.sleep(3600)"],
+      command: ["python3", "-c", "import time\nb = bytearray(80 * 2**20)\nprint('allocated', flush=True)\ntime.sleep(3600)"],
       // Never Ready: an await must not call it ready in the instant before the kernel kills it.
       readinessProbe: { exec: { command: ["false"] }, periodSeconds: 1 },
     }],
