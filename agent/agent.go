@@ -442,8 +442,10 @@ func (a *Agent) do(ctx context.Context, act Action, cs podContainers, sandboxID,
 // killer stops the pod's containers: their preStop hooks to the pod's IP, Docker's stop.
 func (a *Agent) killer(podIP string) killer {
 	return killer{
-		preStop: func(ctx context.Context, name, id string, grace time.Duration) bool { return a.hooks.PreStop(ctx, name, id, podIP, grace) },
-		stop:    func(ctx context.Context, id string, grace time.Duration) error { return stop(ctx, a.cli, id, grace) },
+		preStop: func(ctx context.Context, name, id string, grace time.Duration) bool {
+			return a.hooks.PreStop(ctx, name, id, podIP, grace)
+		},
+		stop: func(ctx context.Context, id string, grace time.Duration) error { return stop(ctx, a.cli, id, grace) },
 	}
 }
 

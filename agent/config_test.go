@@ -37,11 +37,11 @@ func TestPodConfigOfOnePod(t *testing.T) {
 
 func TestPodConfigsRefused(t *testing.T) {
 	for in, want := range map[string]string{
-		``: "neither PODLAB_PODS nor PODLAB_POD is set",
-		`[]`: "PODLAB_PODS lists no pod",
+		``:                                 "neither PODLAB_PODS nor PODLAB_POD is set",
+		`[]`:                               "PODLAB_PODS lists no pod",
 		`[{"pod":"../x","members":["a"]}]`: `PODLAB_PODS[0]: pod "../x" is not a DNS label`,
-		`[{"pod":"foo"}]`: "PODLAB_PODS[0]: pod foo: members is empty",
-		`[{"pod":"foo","members":["a"],"restartPolicy":"always"}]`: `restartPolicy "always" is not Always, OnFailure or Never`,
+		`[{"pod":"foo"}]`:                  "PODLAB_PODS[0]: pod foo: members is empty",
+		`[{"pod":"foo","members":["a"],"restartPolicy":"always"}]`:      `restartPolicy "always" is not Always, OnFailure or Never`,
 		`[{"pod":"foo","members":["a"]},{"pod":"foo","members":["b"]}]`: "PODLAB_PODS[1]: pod foo is listed twice",
 		`{`: "PODLAB_PODS: unexpected end of JSON input",
 	} {

@@ -56,8 +56,10 @@ func TestPreStopGetsTheGraceAndLeavesTheRestToTheStop(t *testing.T) {
 	}{Seconds: 1}}}}, nil, nil, func() {}, nil)
 	var gave time.Duration
 	k := killer{
-		preStop: func(ctx context.Context, name, id string, grace time.Duration) bool { return hk.PreStop(ctx, name, id, "", grace) },
-		stop:    func(ctx context.Context, id string, grace time.Duration) error { gave = grace; return nil },
+		preStop: func(ctx context.Context, name, id string, grace time.Duration) bool {
+			return hk.PreStop(ctx, name, id, "", grace)
+		},
+		stop: func(ctx context.Context, id string, grace time.Duration) error { gave = grace; return nil },
 	}
 	t1 := time.Now()
 	k.kill(context.Background(), "app", "c1", 5*time.Second, nil)

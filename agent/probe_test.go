@@ -117,7 +117,7 @@ func (k *kindProbe) run(ctx context.Context, p *Probe, id, ip string) (string, e
 }
 
 func (k *kindProbe) set(p *Probe, pass bool) { k.mu.Lock(); k.pass[p] = pass; k.mu.Unlock() }
-func (k *kindProbe) count(p *Probe) int    { k.mu.Lock(); defer k.mu.Unlock(); return k.calls[p] }
+func (k *kindProbe) count(p *Probe) int      { k.mu.Lock(); defer k.mu.Unlock(); return k.calls[p] }
 
 func TestStartupProbeHoldsLivenessAndReadinessUntilItPasses(t *testing.T) {
 	startup, liveness, readiness := fastProbe(1, 30), fastProbe(1, 1), fastProbe(1, 1)
