@@ -76,6 +76,8 @@ type Agent struct {
 	cgroupStatus *PodCgroupStatus
 	// mu guards the state while a round's actions run side by side.
 	mu sync.Mutex
+	// postStarted is where the runs whose postStart hook completed outlive this process.
+	postStarted postStartedFile
 }
 
 // poke asks for a sync without blocking.
@@ -110,6 +112,11 @@ func (a *Agent) load() {
 	}
 	done := map[string]incarnation{}
 	for name, r := range a.state.PostStarted {
+		done[name] = incarnation{r.ID, r.Started}
+	}
+	// Runs whose hook completed under another process of the agent (`podlab-agent init`, an agent
+	// since replaced): a hook runs once per start of a container, whoever ran it.
+	for name, r := range a.postStarted.load() {
 		done[name] = incarnation{r.ID, r.Started}
 	}
 	a.hooks.mu.Lock()
@@ -380,6 +387,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 	for name, inc := range a.hooks.Done() {
 		a.state.PostStarted[name] = Run{inc.id, inc.started}
 	}
+	a.postStarted.save(a.state.PostStarted)
 	if err := writeJSON(a.statePath(), a.state); err != nil {
 		log.Printf("pod %s: writing state: %v", a.pod, err)
 	}

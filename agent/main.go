@@ -7,10 +7,13 @@
 //	podlab-agent run                        sync the pods until stopped (the container's command)
 //	podlab-agent status [--pod NAME]        print a pod's status (JSON, Kubernetes' words)
 //	podlab-agent wait [--pods a,b] [...]    wait until the pods are ready; fail with each container's state and log
+//	podlab-agent init --pod NAME [--timeout D]   run a pod's init phase during `pulumi up` (initialize.go)
 //	podlab-agent stop --pod NAME [--containers a,b]   stop a pod's running containers as the kubelet
 //	                                        ends a pod (terminate.go): for `pulumi destroy` and replacements
 //
-// `wait` masks the values listed in PODLAB_MASK (one per line) in what it prints.
+// `wait` and `init` mask the values listed in PODLAB_MASK (one per line) in what they print. The
+// runs whose postStart hook completed are kept in PODLAB_POST_STARTED_DIR/<pod>.json (default
+// /var/lib/podlab/post-started), shared by the agent and its one-shot runs.
 //
 // Environment: PODLAB_PODS (JSON list of PodConfig: pod, members, initContainers, restartPolicy,
 // probes, cgroupParent, cgroupDriver), or for one pod PODLAB_POD (the pod's name), PODLAB_MEMBERS (its
@@ -84,6 +87,7 @@ func newAgent(cli *client.Client, c PodConfig, dir string) *Agent {
 			LimitsFile: filepath.Join(envOr("PODLAB_POD_LIMITS_DIR", "/var/lib/podlab/pod-limits"), pod),
 		}
 	}
+	a.postStarted = postStartedFile(filepath.Join(envOr("PODLAB_POST_STARTED_DIR", "/var/lib/podlab/post-started"), pod+".json"))
 	a.grace = 30 * time.Second
 	if c.TerminationGracePeriodSeconds != nil {
 		a.grace = time.Duration(*c.TerminationGracePeriodSeconds) * time.Second
@@ -136,6 +140,15 @@ func main() {
 			// The containers' log lines it quotes may hold the pods' Secret values (mask.go).
 			fail("%s", newMasker(os.Getenv("PODLAB_MASK")).mask(err.Error()))
 		}
+	case "init":
+		fs := flag.NewFlagSet("init", flag.ExitOnError)
+		pod := fs.String("pod", "", "the pod whose init containers to run (a stack's agent config lists several)")
+		timeout := fs.Duration("timeout", 10*time.Minute, "how long the init phase may take")
+		fs.Parse(os.Args[2:])
+		a := pick(agents, multi, *pod)
+		if err := a.initPod(context.Background(), *timeout, os.Stdout, newMasker(os.Getenv("PODLAB_MASK"))); err != nil {
+			fail("%v", err)
+		}
 	case "stop":
 		fs := flag.NewFlagSet("stop", flag.ExitOnError)
 		pod := fs.String("pod", "", "the pod to stop (a stack's agent config lists several)")
@@ -146,6 +159,6 @@ func main() {
 			fail("%v", err)
 		}
 	default:
-		fail("unknown command %q: run, status, wait or stop", cmd)
+		fail("unknown command %q: run, status, wait, init or stop", cmd)
 	}
 }

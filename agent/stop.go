@@ -34,6 +34,9 @@ func (a *Agent) stopPod(ctx context.Context, only []string, out io.Writer) error
 		}
 	}
 	if len(running) == 0 {
+		if len(only) == 0 {
+			a.postStarted.remove()
+		}
 		fmt.Fprintf(out, "pod %s: no container of it runs\n", a.pod)
 		return nil
 	}
@@ -44,6 +47,9 @@ func (a *Agent) stopPod(ctx context.Context, only []string, out io.Writer) error
 		if k.Err != nil {
 			failed = append(failed, k.Name)
 		}
+	}
+	if len(only) == 0 {
+		a.postStarted.remove() // the pod has ended: nothing of it is left on the host
 	}
 	fmt.Fprintf(out, "pod %s: stopped in %s\n", a.pod, time.Since(t0).Round(10*time.Millisecond))
 	if len(failed) > 0 {

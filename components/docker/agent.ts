@@ -15,7 +15,7 @@ import { CgroupDriver, cgroupParent } from "./cgroup";
 import { PodSpecError } from "../model/validate";
 import { hostCommand, HostCommand, HostCommandArgs } from "./host-command";
 import { secretMasks } from "./masks";
-import { POD_LIMITS_DIR } from "./paths";
+import { POD_LIMITS_DIR, POST_STARTED_DIR } from "./paths";
 import { DockerTarget } from "./target";
 
 /** Where the agent reaches the engine, inside its container. */
@@ -66,19 +66,21 @@ export function agentPodConfig(spec: PodSpec, driver: CgroupDriver): Record<stri
  * The agent container's arguments, for the pods `specs` (one agent per stack and host keeps every
  * pod of the stack there, as the kubelet is one per node; a DockerPod made alone has its own): the
  * pods reach the agent as PODLAB_PODS (JSON, in the order given); it reaches the engine through its
- * socket, the host's cgroups at AGENT_HOST_CGROUP, and the pod-level limits the cgroup commands
- * declared in POD_LIMITS_DIR (read-only). Its label podlab.dev/agent-of lists the pods it keeps,
+ * socket, the host's cgroups at AGENT_HOST_CGROUP, the pod-level limits the cgroup commands
+ * declared in POD_LIMITS_DIR (read-only), and the runs whose postStart hook completed in
+ * POST_STARTED_DIR. Its label podlab.dev/agent-of lists the pods it keeps,
  * comma-separated. Whoever makes it replaces it with any of the pods' containers (see DockerAgent).
  */
 export function agentArgs(name: string, specs: PodSpec[], image: pulumi.Input<string>, driver: CgroupDriver, extraLabels: Record<string, string> = {}): docker.ContainerArgs {
   return {
     name,
     image,
-    envs: [`PODLAB_PODS=${JSON.stringify(specs.map((s) => agentPodConfig(s, driver)))}`, `PODLAB_POD_LIMITS_DIR=${POD_LIMITS_DIR}`],
+    envs: [`PODLAB_PODS=${JSON.stringify(specs.map((s) => agentPodConfig(s, driver)))}`, `PODLAB_POD_LIMITS_DIR=${POD_LIMITS_DIR}`, `PODLAB_POST_STARTED_DIR=${POST_STARTED_DIR}`],
     volumes: [
       { hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET },
       { hostPath: "/sys/fs/cgroup", containerPath: AGENT_HOST_CGROUP },
       { hostPath: POD_LIMITS_DIR, containerPath: POD_LIMITS_DIR, readOnly: true },
+      { hostPath: POST_STARTED_DIR, containerPath: POST_STARTED_DIR },
     ],
     // Docker's restart machinery is the agent's own supervisor, across its crashes and the daemon's
     // restarts; the agent supervises the pods.

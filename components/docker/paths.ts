@@ -12,6 +12,13 @@ export const podDir = (pod: string) => `/var/lib/podlab/pods/${pod}`;
 export const POD_LIMITS_DIR = "/var/lib/podlab/pod-limits";
 
 /**
+ * Where the agent and its one-shot runs (`podlab-agent init`, `stop`) keep, per pod, the container
+ * runs whose postStart hook completed (agent/poststarted.go): a hook runs once per start, whichever
+ * of them ran it.
+ */
+export const POST_STARTED_DIR = "/var/lib/podlab/post-started";
+
+/**
  * The Docker volume of a PersistentVolumeClaim: `pvc_<claim>` (Kubernetes names its volumes pvc-<uid>).
  * The underscore keeps it apart from every volume podlab names after a pod (`<pod>-env-exec`): a pod's
  * name, a DNS label, has none.

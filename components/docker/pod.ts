@@ -23,7 +23,8 @@ import { DockerTarget } from "./target";
 import { volumesCommand } from "./volumes";
 import { ENV_EXEC_DIR, ENV_FILE, envExecArgs, envExecVolume, envFilesDir, ImageDefaults, usesEnvExec } from "./env-exec";
 import { envFilesCommand } from "./env-files";
-import { podStopCommand, preStopCommand, StopArgs } from "./stop";
+import { podStopCommand, preStopCommand } from "./stop";
+import { AgentOnceArgs } from "./agent-once";
 import { StackImages } from "./images";
 import { initCommand } from "./init";
 import { dockerLayout, layoutOrder } from "./layout";
@@ -332,14 +333,16 @@ export class DockerPod extends pulumi.ComponentResource {
       if (c.args.length) containerArgs.command = expandArgs(c.args, c.env);
       return containerArgs;
     };
-    // Init containers are created, not started: the gate `<pod>-init` runs them in order, and every
-    // member waits for it.
+    // Init containers are created, not started: the gate `<pod>-init` (the agent, run once) runs them
+    // in order, and every member waits for it.
     this.initContainers = {};
     for (const c of spec.initContainers) {
       this.initContainers[c.name] = new docker.Container(`${name}-${c.name}`, { ...podContainer(c, "init"), start: false, mustRun: false }, containerOpts);
     }
     const inits = Object.values(this.initContainers);
-    this.init = initCommand(spec, readyTimeout, this.sandbox, inits, args.target, { parent: this });
+    // The agent's one-shot runs (agent-once.ts): the init phase now, the pod's end on destroy.
+    const once: AgentOnceArgs = { spec, cgroupDriver: args.cgroupDriver, agentImage: image(args.agentImage).imageId, target: args.target };
+    this.init = initCommand(once, readyTimeout, this.sandbox, inits, { parent: this });
     this.containers = {};
     for (const c of spec.containers) {
       this.containers[c.name] = new docker.Container(`${name}-${c.name}`, {
@@ -352,11 +355,10 @@ export class DockerPod extends pulumi.ComponentResource {
     const members = Object.values(this.containers);
     // The containers stop by the agent's rules, before Pulumi removes them (stop.ts): the pod as a
     // whole, and each container with a preStop hook when it is replaced alone.
-    const stopArgs: StopArgs = { spec, cgroupDriver: args.cgroupDriver, agentImage: image(args.agentImage).imageId, target: args.target };
     const preStops = [...spec.initContainers.filter((c) => c.sidecar).map((c) => ({ c, ct: this.initContainers[c.name] })),
       ...spec.containers.map((c) => ({ c, ct: this.containers[c.name] }))]
-      .flatMap(({ c, ct }) => preStopCommand(stopArgs, c, ct, { parent: this }) ?? []);
-    this.stop = podStopCommand(stopArgs, this.sandbox, [...inits, ...members, ...preStops], { parent: this });
+      .flatMap(({ c, ct }) => preStopCommand(once, c, ct, { parent: this }) ?? []);
+    this.stop = podStopCommand(once, this.sandbox, [...inits, ...members, ...preStops], { parent: this });
     // The agent goes before the pod stops: it would start again a container the stop ended.
     this.parts = [cgroup, this.sandbox, ...inits, ...members, ...preStops, this.stop];
     if (args.agent !== "stack") {

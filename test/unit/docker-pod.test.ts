@@ -154,12 +154,14 @@ describe("DockerPod", () => {
     expect(agent.envs).toEqual([
       `PODLAB_PODS=${JSON.stringify([{ pod: "foo", members: ["app", "sidecar"], restartPolicy: "Always", terminationGracePeriodSeconds: 30, cgroupParent: "/pod-foo", cgroupDriver: "cgroupfs" }])}`,
       "PODLAB_POD_LIMITS_DIR=/var/lib/podlab/pod-limits",
+      "PODLAB_POST_STARTED_DIR=/var/lib/podlab/post-started",
     ]);
     // The engine; the host's cgroups, to keep the pod-level limits; the declared limits, read-only.
     expect(agent.volumes).toEqual([
       { hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" },
       { hostPath: "/sys/fs/cgroup", containerPath: "/host/sys/fs/cgroup" },
       { hostPath: "/var/lib/podlab/pod-limits", containerPath: "/var/lib/podlab/pod-limits", readOnly: true },
+      { hostPath: "/var/lib/podlab/post-started", containerPath: "/var/lib/podlab/post-started" },
     ]);
     // Not labelled as a part of the pod: nothing takes the agent for a member.
     expect(agent.labels).toEqual([{ label: "podlab.dev/agent-of", value: "foo" }, { label: "podlab.dev/role", value: "agent" }]);
@@ -278,8 +280,11 @@ describe("DockerPod", () => {
       expect(byName(c)!.inputs).toMatchObject({ start: false, mustRun: false, restart: "no", networkMode: "container:withinit-sandbox-id", cgroupParent: "/pod-withinit" });
       expect(byName(c)!.inputs.labels).toContainEqual({ label: "podlab.dev/role", value: "init" });
     }
+    // The agent, run once: the same pod config as the stack's agent, its image, the ready timeout.
     const gate = byName("withinit-init")!.inputs;
-    expect(gate.environment).toEqual({ PODLAB_POD: "withinit", PODLAB_INIT_CONTAINERS: "setup migrate", PODLAB_RESTART_POLICY: "Always", PODLAB_READY_TIMEOUT_SECONDS: "120" });
+    expect(gate.environment).toMatchObject({ PODLAB_POD: "withinit", PODLAB_ON_CREATE: "init", PODLAB_TIMEOUT: "120s", PODLAB_AGENT_IMAGE: byName("withinit-agent")!.inputs.image });
+    expect(gate.environment.PODLAB_ON_DELETE).toBeUndefined();
+    expect(JSON.parse(gate.environment.PODLAB_PODS)).toEqual(JSON.parse(byName("withinit-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, "")));
     expect(gate.triggers).toEqual(["withinit-sandbox-id", "withinit-setup-id", "withinit-migrate-id"]);
     expect(gate.create).not.toContain("withinit"); // a constant script
     expect(JSON.parse(byName("withinit-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, ""))[0].initContainers).toEqual(["setup", "migrate"]);
@@ -297,7 +302,7 @@ describe("DockerPod", () => {
     const made = new DockerPod("withsc", { manifest, sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", cgroupDriver: "cgroupfs" });
     await settled(made);
     expect(byName("withsc-proxy")!.inputs).toMatchObject({ start: false, mustRun: false, restart: "no" });
-    expect(byName("withsc-init")!.inputs.environment).toMatchObject({ PODLAB_INIT_CONTAINERS: "proxy setup", PODLAB_SIDECARS: "proxy" });
+    expect(JSON.parse(byName("withsc-init")!.inputs.environment.PODLAB_PODS)[0]).toMatchObject({ initContainers: ["proxy", "setup"], sidecars: ["proxy"] });
     expect(byName("withsc-sandbox")!.inputs.ports).toEqual([{ internal: 8080, external: 18080, ip: "0.0.0.0", protocol: "tcp" }]);
     const config = JSON.parse(byName("withsc-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, ""))[0];
     expect(config).toMatchObject({ initContainers: ["proxy", "setup"], sidecars: ["proxy"], restartPolicy: "Never" });

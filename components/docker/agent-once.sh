@@ -1,0 +1,39 @@
+# Runs podlab's pod agent once, in a container of its image, for a command resource's action: the
+# pod's init phase when `pulumi up` makes it (`podlab-agent init`, agent/initialize.go), its end when
+# `pulumi destroy` or a replacement removes it (`podlab-agent stop`, agent/stop.go). The lifecycle
+# rules are the agent's; this only starts it. Values come from the environment only (checked by podlab
+# before, by the agent here):
+#   PODLAB_POD                    the pod's name
+#   PODLAB_PODS                   the pod as the agent is told it (JSON, agent/config.go's PodConfig)
+#   PODLAB_AGENT_IMAGE            the agent's image (its ID)
+#   PODLAB_POST_STARTED_DIR       the host folder of the runs whose postStart hook completed
+#   PODLAB_ON_CREATE, PODLAB_ON_DELETE   init, stop, or unset: what the action runs (update runs nothing)
+#   PODLAB_TIMEOUT                init: how long the phase may take (e.g. 600s)
+#   PODLAB_CONTAINERS             stop: only these containers, comma-separated (unset: the whole pod)
+#   PODLAB_MASK                   init: the pod's Secret values, one per line, masked in what it prints
+set -euo pipefail
+: "${PODLAB_POD:?}" "${PODLAB_PODS:?}" "${PODLAB_AGENT_IMAGE:?}" "${PODLAB_POST_STARTED_DIR:?}" "${1:?action}"
+case "$1" in
+  create) what=${PODLAB_ON_CREATE:-} ;;
+  delete) what=${PODLAB_ON_DELETE:-} ;;
+  update) what= ;;
+  *) echo "podlab agent-once: unknown action $1" >&2; exit 1 ;;
+esac
+case "$what" in
+  "") exit 0 ;;
+  init) args=(init --pod "$PODLAB_POD" --timeout "${PODLAB_TIMEOUT:?}") ;;
+  stop) args=(stop --pod "$PODLAB_POD"); [ -z "${PODLAB_CONTAINERS:-}" ] || args+=(--containers "$PODLAB_CONTAINERS") ;;
+  *) echo "podlab agent-once: unknown agent command $what" >&2; exit 1 ;;
+esac
+if ! docker image inspect "$PODLAB_AGENT_IMAGE" > /dev/null 2>&1; then
+  if [ "$what" = stop ]; then
+    # Its image was removed by hand: Pulumi's delete still stops each container within the grace.
+    echo "pod $PODLAB_POD: the agent's image $PODLAB_AGENT_IMAGE is gone: its containers stop without the kubelet's order and hooks" >&2
+    exit 0
+  fi
+  echo "pod $PODLAB_POD: the agent's image $PODLAB_AGENT_IMAGE is not on this Docker host: run 'pulumi up' again to bring it" >&2
+  exit 1
+fi
+exec docker run --rm --log-driver none -v /var/run/docker.sock:/var/run/docker.sock \
+  -v "$PODLAB_POST_STARTED_DIR:$PODLAB_POST_STARTED_DIR" -e PODLAB_PODS -e PODLAB_POST_STARTED_DIR ${PODLAB_MASK:+-e PODLAB_MASK} \
+  "$PODLAB_AGENT_IMAGE" "${args[@]}"
