@@ -141,6 +141,8 @@ func main() {
 			fail("%s", newMasker(os.Getenv("PODLAB_MASK")).mask(err.Error()))
 		}
 	case "init":
+		// A step of `pulumi up`: its lines are read there, without the log's dates.
+		log.SetFlags(0)
 		fs := flag.NewFlagSet("init", flag.ExitOnError)
 		pod := fs.String("pod", "", "the pod whose init containers to run (a stack's agent config lists several)")
 		timeout := fs.Duration("timeout", 10*time.Minute, "how long the init phase may take")
@@ -150,6 +152,7 @@ func main() {
 			fail("%v", err)
 		}
 	case "stop":
+		log.SetFlags(0)
 		fs := flag.NewFlagSet("stop", flag.ExitOnError)
 		pod := fs.String("pod", "", "the pod to stop (a stack's agent config lists several)")
 		only := fs.String("containers", "", "stop only these containers, comma-separated (default: all of the pod's)")
