@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PodSpec } from "../model/pod-spec";
+import { podLimits } from "../model/pod-limits";
 import { milliCpuToShares } from "../model/quantity";
 import { hostCommand, HostCommandArgs, scriptActions } from "./host-command";
 import { POD_LIMITS_DIR } from "./paths";
@@ -25,7 +26,7 @@ export function cgroupParent(pod: string, driver: CgroupDriver): string {
   return driver === "systemd" ? `pod-${pod.replace(/-/g, "_")}.slice` : `/pod-${pod}`;
 }
 
-/** What the script is told: the cgroup's name and the pod-level limits. */
+/** What the script is told: the cgroup's name and the pod's limits (model/pod-limits.ts). */
 export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<string, string> {
   const env: Record<string, string> = {
     PODLAB_POD: spec.name,
@@ -34,9 +35,11 @@ export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<s
     // Where the limits are declared for the pod's agent, which restores them (agent/podcgroup.go).
     PODLAB_LIMITS_FILE: `${POD_LIMITS_DIR}/${spec.name}`,
   };
-  if (spec.limits.memoryBytes !== undefined) env.PODLAB_MEMORY_BYTES = String(spec.limits.memoryBytes);
+  // The pod-level limits, else the sum of the containers' when each has one, as the kubelet's.
+  const limits = podLimits(spec);
+  if (limits.memoryBytes !== undefined) env.PODLAB_MEMORY_BYTES = String(limits.memoryBytes);
   // Kubernetes' CFS arithmetic: 1000 millicores is one full period of 100ms.
-  if (spec.limits.cpuMillis !== undefined) env.PODLAB_CPU_QUOTA_US = String(spec.limits.cpuMillis * 100);
+  if (limits.cpuMillis !== undefined) env.PODLAB_CPU_QUOTA_US = String(limits.cpuMillis * 100);
   // A pod-level CPU request: the pod cgroup's weight, as the kubelet's ResourceConfigForPod.
   if (spec.requests.cpuMillis !== undefined) env.PODLAB_CPU_SHARES = String(milliCpuToShares(spec.requests.cpuMillis));
   return env;

@@ -2,6 +2,7 @@
 // with files (configMap, secret, downwardAPI, projected), whose files are computed here as the
 // kubelet computes them, so that both platforms mount the same bytes with the same modes. On the
 // docker platform what it cannot render is refused here; on Kubernetes the cluster judges.
+import { podLimits } from "./pod-limits";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
@@ -223,15 +224,12 @@ export function checkPodVolumeBytes(source: string, volumes: VolumeSpec[]): void
 /**
  * A memory-backed emptyDir's size in bytes, as the kubelet's calculateEmptyDirMemorySize
  * (pkg/volume/emptydir, SizeMemoryBackedVolumes) sets it: the smallest of the node's memory, the pod's
- * memory limit (pod-level, else the sum of its containers' when each has one, or the largest init
- * container's, whichever is more: ResourceConfigForPod) and the volume's sizeLimit, each when above
+ * memory limit as its cgroup has it (pod-limits.ts, ResourceConfigForPod) and the volume's sizeLimit, each when above
  * zero; undefined when none is known (the tmpfs default, half the host's memory).
  */
 export function emptyDirMemoryBytes(spec: PodSpec, sizeLimitBytes: number | undefined, nodeMemoryBytes?: number): number | undefined {
-  const apps = spec.containers.map((c) => c.limits.memoryBytes);
-  const inits = spec.initContainers.map((c) => c.limits.memoryBytes);
-  const every = apps.every((m) => m !== undefined) && inits.every((m) => m !== undefined);
-  const podLimit = spec.limits.memoryBytes ?? (every ? Math.max(apps.reduce((n, m) => n! + m!, 0)!, ...inits.map((m) => m!)) : undefined);
+  // The kubelet takes the pod cgroup's limit (ResourceConfigForPod), "to maintain consistent behavior".
+  const podLimit = podLimits(spec).memoryBytes;
   const known = [nodeMemoryBytes, podLimit, sizeLimitBytes].filter((b): b is number => b !== undefined && b > 0);
   return known.length ? Math.min(...known) : undefined;
 }

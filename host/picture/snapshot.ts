@@ -66,19 +66,15 @@ const millicores = (u: CgroupUsage | undefined) => (u?.cpuQuotaUs == null || !u.
 
 /**
  * The pod cgroups' limits on both sides, which `compareLayouts` does not see (layouts hold the
- * containers'): memory in bytes, CPU in millicores, null for none. The kubelet limits a pod's cgroup to
- * the sum of its containers' limits when every container has one (kubernetes pkg/kubelet/cm,
- * ResourceConfigForPod); podlab's pod cgroup carries only the pod-level resources (`spec.resources`).
+ * containers'): memory in bytes, CPU in millicores, null for none. Both platforms limit a pod's cgroup
+ * alike (components/model/pod-limits.ts, the kubelet's ResourceConfigForPod): any difference is one.
  */
 export function podCgroupDifferences(pod: string, left: Side, right: Side): LayoutDifference[] {
   const [l, r] = [left.procs?.podCgroup, right.procs?.podCgroup];
   if (!l || !r) return [];
-  const because = left.platform !== right.platform
-    ? "the kubelet limits a pod's cgroup to the sum of its containers' limits (pkg/kubelet/cm ResourceConfigForPod); podlab's pod cgroup has only the pod-level resources (spec.resources)"
-    : undefined;
   const out: LayoutDifference[] = [];
-  if (l.memoryLimit !== r.memoryLimit) out.push({ path: `${pod}: pod cgroup memory limit`, left: l.memoryLimit, right: r.memoryLimit, ...(because ? { expectedBecause: because } : {}) });
-  if (millicores(l) !== millicores(r)) out.push({ path: `${pod}: pod cgroup cpu limit`, left: millicores(l), right: millicores(r), ...(because ? { expectedBecause: because } : {}) });
+  if (l.memoryLimit !== r.memoryLimit) out.push({ path: `${pod}: pod cgroup memory limit`, left: l.memoryLimit, right: r.memoryLimit });
+  if (millicores(l) !== millicores(r)) out.push({ path: `${pod}: pod cgroup cpu limit`, left: millicores(l), right: millicores(r) });
   return out;
 }
 
