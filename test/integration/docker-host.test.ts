@@ -71,12 +71,15 @@ describe("docker-host stack", () => {
     expect(memoryLimit(byRole(cs, "sidecar").pid)).toBe(128 * 2 ** 20);
   });
 
-  it("puts pod-level limits on the pod's cgroup parent", async () => {
+  it("puts pod-level limits on the pod's cgroup parent, else the sum of the containers' limits", async () => {
     const read = (file: string) => Number(readFileSync(file, "utf8"));
     expect(read(`/sys/fs/cgroup/memory/pod-${second}/memory.limit_in_bytes`)).toBe(512 * 2 ** 20);
     expect(read(`/sys/fs/cgroup/cpu/pod-${second}/cpu.cfs_quota_us`)).toBe(150000);
     expect(read(`/sys/fs/cgroup/cpu/pod-${second}/cpu.cfs_period_us`)).toBe(100000);
-    expect(read(`/sys/fs/cgroup/memory/pod-${first}/memory.limit_in_bytes`)).toBeGreaterThan(2 ** 50); // unlimited
+    // Without pod-level limits: the sum of its containers' (256Mi + 128Mi), as the kubelet's; no CPU
+    // limit, as one of them has none.
+    expect(read(`/sys/fs/cgroup/memory/pod-${first}/memory.limit_in_bytes`)).toBe(384 * 2 ** 20);
+    expect(read(`/sys/fs/cgroup/cpu/pod-${first}/cpu.cfs_quota_us`)).toBe(-1);
   });
 
   it("lets the sidecar reach the app on localhost", async () => {
