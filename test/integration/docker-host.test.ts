@@ -9,13 +9,13 @@ import { agentsOf, agentStatus } from "../../host/agent";
 import { podContainers, LiveContainer } from "../../host/docker";
 import { cgroupDirs, cgroupPaths, memoryLimit, namespaceInodes } from "../../host/proc";
 import { changes, requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
-import { secondRun, walkthroughPod } from "./fixtures";
+import { quickStoppingPod, secondRun } from "./fixtures";
 import { waitWhole } from "./pod-health";
 import { waitFor } from "./wait";
 
 const run = Math.random().toString(36).slice(2, 7);
 
-const pod = walkthroughPod;
+const pod = quickStoppingPod;
 
 const stackConfig = (pods: IPod[]) => ({ platform: "docker", cgroupDriver: "auto", sandboxImage: "podlab/pause:0.1", agentImage: "podlab/agent:0.1", pods });
 const byRole = (cs: LiveContainer[], name: string) => cs.find((c) => c.name.endsWith(`-${name}`))!;
