@@ -106,7 +106,8 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
     // Siblings under pod.slice, not nested: the canary's cgroup is not inside web's slice.
     expect(c.app.cgroup.startsWith(`/pod.slice/pod-${web}.slice/`)).toBe(false);
     expect(sliceMemoryMax(host, `/pod.slice/pod-${web}.slice`)).toBe(512 * MiB);
-    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe("max");
+    // Without pod-level limits: the sum of its containers' (256Mi + 128Mi), as the kubelet's.
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe(384 * MiB);
     expect(w.sandbox.ns.net).not.toBe(c.sandbox.ns.net);
   }, 900_000);
 
@@ -154,7 +155,8 @@ describe("the playground VM: pods on systemd and cgroup v2", () => {
     const after = await expectWhole(host, canary, `pod-${web}_canary.slice`);
     for (const m of ["sandbox", "app", "sidecar"]) expect(after[m].startedAt, `${m} started at`).toBe(before[m].startedAt);
     expect(sliceMemoryMax(host, `/pod.slice/pod-${web}.slice`)).toBeUndefined();
-    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe("max");
+    // Without pod-level limits: the sum of its containers' (256Mi + 128Mi), as the kubelet's.
+    expect(sliceMemoryMax(host, `/pod.slice/pod-${web}_canary.slice`)).toBe(384 * MiB);
     expect(guest(host, `systemctl list-units --all --no-legend --plain "pod-$1.slice" | wc -l`, web).trim()).toBe("0");
   }, 600_000);
 
