@@ -10,7 +10,7 @@ import { secretMasks } from "./masks";
 
 /**
  * The gate `<pod>-init`, or undefined for a pod without init containers: it may take `timeoutSeconds`,
- * and runs again whenever the sandbox or an init container is replaced (a new pod initializes anew).
+ * and runs again whenever Pulumi replaces the sandbox or an init container (a new pod initializes anew).
  * The pod's Secret values reach it to be masked in the log lines a failure quotes (masks.ts).
  */
 export function initCommand(args: AgentOnceArgs, timeoutSeconds: number, sandbox: docker.Container, inits: docker.Container[], opts: pulumi.CustomResourceOptions): HostCommand | undefined {
@@ -20,5 +20,7 @@ export function initCommand(args: AgentOnceArgs, timeoutSeconds: number, sandbox
     PODLAB_TIMEOUT: `${timeoutSeconds}s`,
     ...(masks.length ? { PODLAB_MASK: pulumi.secret(masks.join("\n")) } : {}),
   });
-  return agentOnceCommand(`${args.spec.name}-init`, environment, [sandbox.id, ...inits.map((c) => c.id)], args.target, { ...opts, dependsOn: inits });
+  // Replaced with them by Pulumi (replaceWith), not when the agent makes them again behind Pulumi's
+  // back (new IDs a refresh adopts: the same pod).
+  return agentOnceCommand(`${args.spec.name}-init`, environment, [], args.target, { ...opts, dependsOn: inits, replaceWith: [sandbox, ...inits] });
 }

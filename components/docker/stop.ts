@@ -2,7 +2,7 @@
 // agent's own rules (agent/terminate.go), run once in a container of the agent's image
 // (`podlab-agent stop`, agent-once.ts), before Pulumi removes the containers:
 //   - `<pod>-stop`, the whole pod: made after every container of the pod and replaced with the
-//     sandbox, so its delete runs first when the pod ends (the kubelet's killPod: every preStop hook
+//     sandbox (replaceWith), so its delete runs first when the pod ends (the kubelet's killPod: every preStop hook
 //     at once, the app containers, then the sidecars in reverse order, within the pod's grace);
 //   - `<pod>-<container>-pre-stop`, for each container with a preStop hook: replaced with that
 //     container alone, so a replacement of one container (a rebuilt image) runs its hook before it
@@ -16,12 +16,13 @@ import { HostCommand } from "./host-command";
 /**
  * The pod's stop `<pod>-stop`: its delete stops every running container of the pod in the kubelet's
  * order. `containers` are the pod's containers and their pre-stop commands, which it is made after
- * (and so deleted before); the sandbox's ID is its trigger, so that the pod's replacement replaces
- * it first.
+ * (and so deleted before); it is replaced with the sandbox (replaceWith: a new pod), deleted first,
+ * and not when the agent makes the sandbox again behind Pulumi's back (a new ID that a refresh
+ * adopts: the same pod, as a new sandbox is the same Pod to the kubelet).
  */
 export function podStopCommand(args: AgentOnceArgs, sandbox: docker.Container, containers: pulumi.Resource[], opts: pulumi.CustomResourceOptions): HostCommand {
-  return agentOnceCommand(`${args.spec.name}-stop`, agentOnceEnvironment(args, { delete: "stop" }), [sandbox.id], args.target,
-    { ...opts, deleteBeforeReplace: true, dependsOn: containers });
+  return agentOnceCommand(`${args.spec.name}-stop`, agentOnceEnvironment(args, { delete: "stop" }), [], args.target,
+    { ...opts, deleteBeforeReplace: true, dependsOn: containers, replaceWith: [sandbox] });
 }
 
 /**

@@ -285,7 +285,7 @@ describe("DockerPod", () => {
     expect(gate.environment).toMatchObject({ PODLAB_POD: "withinit", PODLAB_ON_CREATE: "init", PODLAB_TIMEOUT: "120s", PODLAB_AGENT_IMAGE: byName("withinit-agent")!.inputs.image });
     expect(gate.environment.PODLAB_ON_DELETE).toBeUndefined();
     expect(JSON.parse(gate.environment.PODLAB_PODS)).toEqual(JSON.parse(byName("withinit-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, "")));
-    expect(gate.triggers).toEqual(["withinit-sandbox-id", "withinit-setup-id", "withinit-migrate-id"]);
+    expect(gate.triggers).toEqual([]);
     expect(gate.create).not.toContain("withinit"); // a constant script
     expect(JSON.parse(byName("withinit-agent")!.inputs.envs[0].replace(/^PODLAB_PODS=/, ""))[0].initContainers).toEqual(["setup", "migrate"]);
     expect(byName("withinit-agent")!.inputs.envs.some((e: string) => e.startsWith("PODLAB_PROBES="))).toBe(false);
@@ -329,7 +329,7 @@ describe("DockerPod", () => {
     expect(byName("hooked-proxy-pre-stop")!.inputs.environment).toMatchObject({ PODLAB_POD: "hooked", PODLAB_CONTAINERS: "proxy" });
     // The pod's stop, replaced with the sandbox: all of the pod's containers, by the agent's config.
     const podStop = byName("hooked-stop")!.inputs;
-    expect(podStop.triggers).toEqual(["hooked-sandbox-id"]);
+    expect(podStop.triggers).toEqual([]);
     expect(podStop.environment.PODLAB_CONTAINERS).toBeUndefined();
     expect(podStop.environment.PODLAB_AGENT_IMAGE).toBe(byName("hooked-agent")!.inputs.image);
     for (const cmd of ["hooked-stop", "hooked-app-pre-stop"]) expect(stopConfig(cmd)).toEqual(config);
