@@ -313,7 +313,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 		}
 		_, p.HaveSnapshot[name] = a.state.Snapshots[name]
 	}
-	if life != "" && !a.state.Initialized && a.initializedIn(life) {
+	if life != "" && !a.state.Initialized && a.initializedIn(life, p.Observed) {
 		a.state.Initialized = true
 	}
 	p.History, p.Initialized, p.Terminal = a.state.History, a.state.Initialized && life != "", a.state.Terminal != ""
@@ -453,14 +453,20 @@ func (a *Agent) killer(podIP string) killer {
 		preStop: func(ctx context.Context, name, id string, grace time.Duration) bool {
 			return a.hooks.PreStop(ctx, name, id, podIP, grace)
 		},
-		stop: func(ctx context.Context, id string, grace time.Duration) error { return stop(ctx, a.cli, id, grace) },
+		stop: func(ctx context.Context, id string, grace time.Duration) error {
+			// Gone already (removed meanwhile) is stopped, as the kubelet takes a NotFound.
+			if err := stop(ctx, a.cli, id, grace); err != nil && !client.IsErrNotFound(err) {
+				return err
+			}
+			return nil
+		},
 	}
 }
 
 // initializedIn says whether the pod is initialized in the sandbox life: every init container
 // completed in it, or an app container has started in it (the kubelet runs no init container again
 // once an app container has a status in the current sandbox).
-func (a *Agent) initializedIn(life string) bool {
+func (a *Agent) initializedIn(life string, observed map[string]*Observed) bool {
 	for _, name := range a.members {
 		if h := a.state.History[name]; h != nil && h.RunLife == life {
 			return true
@@ -468,8 +474,9 @@ func (a *Agent) initializedIn(life string) bool {
 	}
 	for _, name := range a.inits {
 		h := a.state.History[name]
-		// A sidecar is done once it runs in this life (the kubelet waits for it to start, not to end).
-		if a.sidecars[name] && h != nil && h.RunLife == life && a.prober.Started(name) {
+		// A sidecar is done once its current run in this life has started: startup probe passed,
+		// postStart hook completed (the kubelet waits for it to start, not to end).
+		if a.sidecars[name] && h != nil && h.RunLife == life && a.started(name, observed[name]) {
 			continue
 		}
 		if !h.CompletedIn(life) {

@@ -22,6 +22,7 @@ const (
 	labelPod       = "podlab.dev/pod"
 	labelRole      = "podlab.dev/role"
 	labelContainer = "podlab.dev/container"
+	labelAgentOf   = "podlab.dev/agent-of"
 )
 
 // Snapshot is what it takes to make a container again: its configuration as Docker reports it.

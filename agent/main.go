@@ -8,7 +8,7 @@
 //	podlab-agent status [--pod NAME]        print a pod's status (JSON, Kubernetes' words)
 //	podlab-agent wait [--pods a,b] [...]    wait until the pods are ready; fail with each container's state and log
 //	podlab-agent init --pod NAME [--timeout D]   run a pod's init phase during `pulumi up` (initialize.go)
-//	podlab-agent stop --pod NAME [--containers a,b]   stop a pod's running containers as the kubelet
+//	podlab-agent stop --pod NAME [--containers a,b] [--created-before NS]   stop a pod's running containers as the kubelet
 //	                                        ends a pod (terminate.go): for `pulumi destroy` and replacements
 //
 // `wait` and `init` mask the values listed in PODLAB_MASK (one per line) in what they print. The
@@ -156,9 +156,14 @@ func main() {
 		fs := flag.NewFlagSet("stop", flag.ExitOnError)
 		pod := fs.String("pod", "", "the pod to stop (a stack's agent config lists several)")
 		only := fs.String("containers", "", "stop only these containers, comma-separated (default: all of the pod's)")
+		before := fs.Int64("created-before", 0, "stop only containers made before this time (Unix nanoseconds; 0: any)")
 		fs.Parse(os.Args[2:])
 		a := pick(agents, multi, *pod)
-		if err := a.stopPod(context.Background(), splitList(*only), os.Stdout); err != nil {
+		var createdBefore time.Time
+		if *before > 0 {
+			createdBefore = time.Unix(0, *before)
+		}
+		if err := a.stopPod(context.Background(), splitList(*only), createdBefore, os.Stdout); err != nil {
 			fail("%v", err)
 		}
 	default:

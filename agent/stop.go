@@ -10,15 +10,27 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
 )
 
 // stopPod stops the pod's running containers (only those named in only, when it is not empty) in
-// the kubelet's order, each with the pod's grace, and writes a line per container to out. It fails
-// when Docker cannot be asked or a container could not be stopped.
-func (a *Agent) stopPod(ctx context.Context, only []string, out io.Writer) error {
+// the kubelet's order, each with the pod's grace, and writes a line per container to out. Only
+// containers made before createdBefore are stopped, when it is not zero: the command that runs the
+// stop was made after the pod's containers, and a replacement that Pulumi orders after the pod's new
+// containers exist must not stop those (they are another pod). The agents that keep the pod are
+// stopped first: Pulumi deletes them in the same update, and one still running would start again
+// what the stop ends. It fails when Docker cannot be asked or a container could not be stopped.
+func (a *Agent) stopPod(ctx context.Context, only []string, createdBefore time.Time, out io.Writer) error {
 	t0 := time.Now()
 	a.load()
+	if err := stopAgentsOf(ctx, a.cli, a.pod, out); err != nil {
+		return err
+	}
 	cs, err := list(ctx, a.cli, a.pod)
 	if err != nil {
 		return fmt.Errorf("pod %s: listing its containers: %w", a.pod, err)
@@ -29,9 +41,14 @@ func (a *Agent) stopPod(ctx context.Context, only []string, out io.Writer) error
 	}
 	running := map[string]string{}
 	for name, c := range cs.members {
-		if c.State != nil && c.State.Running && (len(only) == 0 || slices.Contains(only, name)) {
-			running[name] = c.ID
+		if c.State == nil || !c.State.Running || (len(only) > 0 && !slices.Contains(only, name)) {
+			continue
 		}
+		if created := parseTime(c.Created); !createdBefore.IsZero() && created.After(createdBefore) {
+			fmt.Fprintf(out, "pod %s: %s was made after this pod's stop (%s): another pod's, left alone\n", a.pod, name, created.UTC().Format(time.RFC3339Nano))
+			continue
+		}
+		running[name] = c.ID
 	}
 	if len(running) == 0 {
 		if len(only) == 0 {
@@ -54,6 +71,29 @@ func (a *Agent) stopPod(ctx context.Context, only []string, out io.Writer) error
 	fmt.Fprintf(out, "pod %s: stopped in %s\n", a.pod, time.Since(t0).Round(10*time.Millisecond))
 	if len(failed) > 0 {
 		return fmt.Errorf("pod %s: could not stop %v", a.pod, failed)
+	}
+	return nil
+}
+
+// stopAgentsOf stops the running agent containers whose label podlab.dev/agent-of lists the pod.
+func stopAgentsOf(ctx context.Context, cli *client.Client, pod string, out io.Writer) error {
+	found, err := cli.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("label", labelRole+"=agent"))})
+	if err != nil {
+		return fmt.Errorf("pod %s: listing its agents: %w", pod, err)
+	}
+	for _, c := range found {
+		if !slices.Contains(strings.Split(c.Labels[labelAgentOf], ","), pod) {
+			continue
+		}
+		name := c.ID
+		if len(c.Names) > 0 {
+			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		grace := 5
+		if err := cli.ContainerStop(ctx, c.ID, container.StopOptions{Timeout: &grace}); err != nil && !client.IsErrNotFound(err) {
+			return fmt.Errorf("pod %s: stopping its agent %s: %w", pod, name, err)
+		}
+		fmt.Fprintf(out, "pod %s: its agent %s stopped first (Pulumi removes it in this update)\n", pod, name)
 	}
 	return nil
 }

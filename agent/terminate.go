@@ -86,8 +86,11 @@ func (t *termination) stopped(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if ch, ok := t.terminated[name]; ok {
-		close(ch)
-		delete(t.terminated, name)
+		select {
+		case <-ch: // closed already: it did not run
+		default:
+			close(ch)
+		}
 	}
 }
 

@@ -358,8 +358,8 @@ export class DockerPod extends pulumi.ComponentResource {
     const preStops = [...spec.initContainers.filter((c) => c.sidecar).map((c) => ({ c, ct: this.initContainers[c.name] })),
       ...spec.containers.map((c) => ({ c, ct: this.containers[c.name] }))]
       .flatMap(({ c, ct }) => preStopCommand(once, c, ct, { parent: this }) ?? []);
-    this.stop = podStopCommand(once, this.sandbox, [...inits, ...members, ...preStops], { parent: this });
-    // The agent goes before the pod stops: it would start again a container the stop ended.
+    this.stop = podStopCommand(once, [this.sandbox, ...containerOpts.replaceWith], [...inits, ...members, ...preStops], { parent: this });
+    // The agent is made after the pod's parts and replaced with them; the stop stops it first (agent/stop.go).
     this.parts = [cgroup, this.sandbox, ...inits, ...members, ...preStops, this.stop];
     if (args.agent !== "stack") {
       ({ container: this.agent, ready: this.ready } = agentAndGate(`${name}-agent`, `${name}-ready`, {

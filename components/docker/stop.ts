@@ -16,13 +16,16 @@ import { HostCommand } from "./host-command";
 /**
  * The pod's stop `<pod>-stop`: its delete stops every running container of the pod in the kubelet's
  * order. `containers` are the pod's containers and their pre-stop commands, which it is made after
- * (and so deleted before); it is replaced with the sandbox (replaceWith: a new pod), deleted first,
- * and not when the agent makes the sandbox again behind Pulumi's back (a new ID that a refresh
- * adopts: the same pod, as a new sandbox is the same Pod to the kubelet).
+ * (and so deleted before, on destroy); `pod` is what replaces the whole pod (the sandbox, and what
+ * the containers are replaced with: cgroup, env files), with which it is replaced, deleted first.
+ * Pulumi orders the deletes of one replacement as it pleases: the stop runs before the containers'
+ * deletes or after (then it finds them gone), and never stops a newer pod's containers (agent-once.sh:
+ * it stops only containers made before it). It is not replaced when the agent makes the sandbox again
+ * behind Pulumi's back (a new ID that a refresh adopts: the same Pod, as to the kubelet).
  */
-export function podStopCommand(args: AgentOnceArgs, sandbox: docker.Container, containers: pulumi.Resource[], opts: pulumi.CustomResourceOptions): HostCommand {
+export function podStopCommand(args: AgentOnceArgs, pod: pulumi.Resource[], containers: pulumi.Resource[], opts: pulumi.CustomResourceOptions): HostCommand {
   return agentOnceCommand(`${args.spec.name}-stop`, agentOnceEnvironment(args, { delete: "stop" }), [], args.target,
-    { ...opts, deleteBeforeReplace: true, dependsOn: containers, replaceWith: [sandbox] });
+    { ...opts, deleteBeforeReplace: true, dependsOn: containers, replaceWith: pod });
 }
 
 /**

@@ -5,10 +5,11 @@ import { PodSpec, Resources } from "./pod-spec";
 
 /**
  * The pod's effective limits, memory in bytes and CPU in millicores, each undefined when the pod has
- * none: a pod-level limit (spec.resources) when set; else, when every app container has a limit of
- * that resource, the larger of the app containers' and sidecars' sum and the largest init container's
- * plus the sidecars started before it (PodLimits); else none, as the kubelet leaves a Burstable pod's
- * cgroup unlimited where a container is.
+ * none: a pod-level limit (spec.resources) when set; else the larger of the app containers' and
+ * sidecars' sum and the largest init container's plus the sidecars started before it (PodLimits),
+ * when each of those amounts is above zero: every app container's limit, every init container's
+ * plus the sidecars before it, every sidecar's with those before it (ResourceConfigForPod's
+ * ContainerFn); else none, as the kubelet leaves a Burstable pod's cgroup unlimited.
  */
 export function podLimits(spec: Pick<PodSpec, "limits" | "initContainers" | "containers">): Resources {
   const out: Resources = {};
@@ -17,15 +18,17 @@ export function podLimits(spec: Pick<PodSpec, "limits" | "initContainers" | "con
       out[r] = spec.limits[r];
       continue;
     }
-    if (spec.containers.length === 0 || spec.containers.some((c) => c.limits[r] === undefined)) continue;
+    let declared = spec.containers.length > 0 && spec.containers.every((c) => (c.limits[r] ?? 0) > 0);
     let sidecars = 0;
     let initMax = 0;
     for (const c of spec.initContainers) {
       const v = c.limits[r] ?? 0;
-      if (c.sidecar) sidecars += v;
-      else initMax = Math.max(initMax, v + sidecars);
+      let amount: number;
+      if (c.sidecar) amount = sidecars += v;
+      else initMax = Math.max(initMax, (amount = v + sidecars));
+      if (amount === 0) declared = false;
     }
-    out[r] = Math.max(spec.containers.reduce((n, c) => n + c.limits[r]!, 0) + sidecars, initMax);
+    if (declared) out[r] = Math.max(spec.containers.reduce((n, c) => n + c.limits[r]!, 0) + sidecars, initMax);
   }
   return out;
 }

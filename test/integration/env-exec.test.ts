@@ -12,7 +12,7 @@ import { kubectl } from "../../host/cri";
 import { liveKubernetesPod } from "../../host/live";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
 import { ensureCluster } from "./cluster";
-import { destroyAndCheck, waitWhole, wholePod } from "./pod-health";
+import { destroyAndCheck, statusOf, waitWhole, wholePod } from "./pod-health";
 
 const run = Math.random().toString(36).slice(2, 7);
 const name = `senv${run}`;
@@ -130,6 +130,9 @@ describe("Secrets and IPs in env on the docker-host stack", () => {
     outputs.push(preview.stdout, (await stack.up()).stdout);
     const after = await wholePod(name, ["app", "sidecar"]);
     expect(after.sandbox.id).not.toBe(before.sandbox.id);
+    // The new pod's containers ran once: the old pod's stop, which Pulumi may order after they
+    // exist, left them alone (agent-once.sh).
+    expect((await statusOf(name)).containerStatuses.map((c) => [c.name, c.restartCount])).toEqual([["app", 0], ["sidecar", 0]]);
     expect({ app: environOf(after.members.app.pid), sidecar: environOf(after.members.sidecar.pid) }).toEqual(expected(ROTATED, await dockerIps()));
     const text = filesBelow(join(stack.dir, ".state")) + outputs.join("\n");
     for (const form of [...forms(SECRET), ...forms(ROTATED)]) expect(text.includes(form), form).toBe(false);

@@ -16,9 +16,10 @@ const limits = { limits: { memory: "32Mi" } };
 const shared = [{ name: "shared", mountPath: "/shared" }];
 
 /**
- * The pod: a sidecar `proxy` whose postStart hook takes 2 s to mark itself done, and whose first run
- * exits after 3 s; an init container `check` that fails unless the hook was done when it started and
- * the proxy was started a second time within a minute; restartPolicy Never, so any failure is final.
+ * The pod: a sidecar `proxy` whose postStart hook takes 1 s to mark itself done, and whose first run
+ * exits after 6 s (while `check` runs); an init container `check` that fails unless the hook was done when it started and
+ * the proxy was started a second time within a minute; a last sidecar `tail` whose postStart hook the
+ * app needs done; restartPolicy Never, so any failure is final.
  */
 function pod(name: string) {
   return {
@@ -29,8 +30,8 @@ function pod(name: string) {
       initContainers: [
         {
           name: "proxy", image: curl, restartPolicy: "Always", resources: limits, volumeMounts: shared,
-          command: ["sh", "-c", "echo start >> /shared/proxy-starts; if [ $(wc -l < /shared/proxy-starts) -lt 2 ]; then sleep 3; exit 1; fi; while :; do sleep 1; done"],
-          lifecycle: { postStart: { exec: { command: ["sh", "-c", "sleep 2; touch /shared/poststart-done"] } } },
+          command: ["sh", "-c", "echo start >> /shared/proxy-starts; if [ $(wc -l < /shared/proxy-starts) -lt 2 ]; then sleep 6; exit 1; fi; while :; do sleep 1; done"],
+          lifecycle: { postStart: { exec: { command: ["sh", "-c", "sleep 1; touch /shared/poststart-done"] } } },
         },
         {
           name: "check", image: curl, resources: limits, volumeMounts: shared,
@@ -40,8 +41,16 @@ function pod(name: string) {
             "echo 'the sidecar was not started again'; exit 1",
           ].join("\n")],
         },
+        {
+          // The last init container a sidecar: the app starts only once its postStart hook completed.
+          name: "tail", image: curl, restartPolicy: "Always", resources: limits, volumeMounts: shared, command: ["sleep", "3650d"],
+          lifecycle: { postStart: { exec: { command: ["sh", "-c", "sleep 1; touch /shared/tail-poststart-done"] } } },
+        },
       ],
-      containers: [{ name: "app", image: curl, resources: limits, command: ["sleep", "3650d"] }],
+      containers: [{
+        name: "app", image: curl, resources: limits, volumeMounts: shared,
+        command: ["sh", "-c", "test -f /shared/tail-poststart-done || { echo 'started before the last sidecar postStart hook completed'; exit 1; }; exec sleep 3650d"],
+      }],
     },
   };
 }
