@@ -85,8 +85,10 @@ describe("a pull request's preview against the shared state", () => {
     expect(agentRows[0]).toContain("replace `agent` (Container)");
     const rows = all.filter((l) => !agentRows.includes(l));
     expect(rows, r.summary).toHaveLength(1);
-    expect(rows[0]).toMatch(new RegExp(`^\\| ${b} \\| 0 \\| 0 \\| [1-9]\\d* \\| 0 \\| `));
+    expect(rows[0]).toMatch(new RegExp(`^\\| ${b} \\| 0 \\| 1 \\| [1-9]\\d* \\| 0 \\| `));
     expect(rows[0]).toContain(`replace \`${b}-sidecar\` (Container)`);
+    // The pod cgroup's limit follows the sum of its containers' (the kubelet's ResourceConfigForPod).
+    expect(rows[0]).toContain(`update \`${b}-cgroup\` (Command)`);
     expect(r.summary).not.toContain(`${a}-`);
     // The diff itself, as `pulumi preview --diff` prints it: the sidecar's memory, 128 MiB to 96.
     expect(r.all).toMatch(/memory\s*:\s*128 => 96/);
