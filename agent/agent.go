@@ -334,10 +334,7 @@ func (a *Agent) sync(ctx context.Context) (bool, error) {
 			p.LivenessFailed[name] = true
 		}
 	}
-	podIP := ""
-	if len(cs.sandboxes) > 0 && cs.sandboxes[0].NetworkSettings != nil {
-		podIP = cs.sandboxes[0].NetworkSettings.IPAddress
-	}
+	podIP := cs.podIP()
 	a.prober.Update(a.runCtx, running, podIP)
 	a.ipMu.Lock()
 	a.ip = podIP

@@ -45,6 +45,14 @@ func parseTime(s string) time.Time {
 	return t
 }
 
+// podIP is the pod's address: the newest sandbox's on its network, "" when there is none.
+func (cs podContainers) podIP() string {
+	if len(cs.sandboxes) > 0 && cs.sandboxes[0].NetworkSettings != nil {
+		return cs.sandboxes[0].NetworkSettings.IPAddress
+	}
+	return ""
+}
+
 // list inspects every container of the pod (sandboxes and members; the agent itself has role agent).
 func list(ctx context.Context, cli *client.Client, pod string) (podContainers, error) {
 	out := podContainers{members: map[string]container.InspectResponse{}}

@@ -35,10 +35,7 @@ func (a *Agent) stopPod(ctx context.Context, only []string, createdBefore time.T
 	if err != nil {
 		return fmt.Errorf("pod %s: listing its containers: %w", a.pod, err)
 	}
-	podIP := ""
-	if len(cs.sandboxes) > 0 && cs.sandboxes[0].NetworkSettings != nil {
-		podIP = cs.sandboxes[0].NetworkSettings.IPAddress
-	}
+	podIP := cs.podIP()
 	running := map[string]string{}
 	for name, c := range cs.members {
 		if c.State == nil || !c.State.Running || (len(only) > 0 && !slices.Contains(only, name)) {
