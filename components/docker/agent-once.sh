@@ -11,6 +11,7 @@
 #   PODLAB_TIMEOUT                init: how long the phase may take (e.g. 600s)
 #   PODLAB_CONTAINERS             stop: only these containers, comma-separated (unset: the whole pod)
 #   PODLAB_MASK                   init: the pod's Secret values, one per line, masked in what it prints
+#   PODLAB_MADE_AFTER             stop: the IDs of the pod's containers (unused here: its change updates the stop)
 #   PULUMI_COMMAND_STDOUT         the command provider's: the previous create's or update's output
 set -euo pipefail
 : "${PODLAB_POD:?}" "${PODLAB_PODS:?}" "${PODLAB_AGENT_IMAGE:?}" "${PODLAB_POST_STARTED_DIR:?}" "${1:?action}"
@@ -20,13 +21,14 @@ case "$1" in
   update) what= ;;
   *) echo "podlab agent-once: unknown action $1" >&2; exit 1 ;;
 esac
-# A stop's create (and update) says when it was made, after the pod's containers; its delete stops
-# only containers made before that (PULUMI_COMMAND_STDOUT is the last create's or update's output):
-# a replacement that Pulumi orders after the new pod's containers exist leaves those alone.
+# A stop's create and update say when they ran, after the pod's containers (an update follows a
+# container replaced alone: PODLAB_MADE_AFTER); its delete stops only containers made before that
+# (PULUMI_COMMAND_STDOUT is the last create's or update's output): a replacement of the pod that
+# Pulumi orders after the new pod's containers exist leaves those alone.
 made_at=
 [[ "${PULUMI_COMMAND_STDOUT:-}" =~ podlab-made-at\ ([0-9]+) ]] && made_at=${BASH_REMATCH[1]}
 if [ "${PODLAB_ON_DELETE:-}" = stop ] && [ "$1" != delete ]; then
-  echo "podlab-made-at ${made_at:-$(date +%s%N)}"
+  echo "podlab-made-at $(date +%s%N)"
 fi
 case "$what" in
   "") exit 0 ;;

@@ -193,12 +193,15 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec, seccompProfiles?
 export const stackIdentity = () => `${pulumi.getProject()}/${pulumi.getStack()}`;
 
 /**
- * The spec the sandbox's label records: the pod's, less what changes in place without touching a
- * container. Pod-level limits and requests live on the cgroup parent (cgroup.sh update); ConfigMap contents, which
- * specLabel leaves out, live in the pod's volume directory (volumes.sh update).
+ * The spec the sandbox's label records: the pod's, less what changes without making a new pod.
+ * Pod-level limits and requests live on the cgroup parent (cgroup.sh update); ConfigMap contents, which
+ * specLabel leaves out, live in the pod's volume directory (volumes.sh update). An app container's
+ * image changes in place, as on Kubernetes (the API server lets a Pod's container image change, and
+ * the kubelet restarts that container alone, its spec hash changed: pkg/kubelet/kuberuntime
+ * computePodActions): Pulumi replaces that container and keeps the sandbox, its IP and emptyDirs.
  */
 export function sandboxSpec(spec: PodSpec): PodSpec {
-  return { ...spec, limits: {}, requests: {} };
+  return { ...spec, limits: {}, requests: {}, containers: spec.containers.map((c) => ({ ...c, image: "" })) };
 }
 
 export class DockerPod extends pulumi.ComponentResource {
@@ -358,7 +361,7 @@ export class DockerPod extends pulumi.ComponentResource {
     const preStops = [...spec.initContainers.filter((c) => c.sidecar).map((c) => ({ c, ct: this.initContainers[c.name] })),
       ...spec.containers.map((c) => ({ c, ct: this.containers[c.name] }))]
       .flatMap(({ c, ct }) => preStopCommand(once, c, ct, { parent: this }) ?? []);
-    this.stop = podStopCommand(once, [this.sandbox, ...containerOpts.replaceWith], [...inits, ...members, ...preStops], { parent: this });
+    this.stop = podStopCommand(once, [this.sandbox, ...containerOpts.replaceWith], [...inits, ...members], preStops, { parent: this });
     // The agent is made after the pod's parts and replaced with them; the stop stops it first (agent/stop.go).
     this.parts = [cgroup, this.sandbox, ...inits, ...members, ...preStops, this.stop];
     if (args.agent !== "stack") {

@@ -15,17 +15,20 @@ import { HostCommand } from "./host-command";
 
 /**
  * The pod's stop `<pod>-stop`: its delete stops every running container of the pod in the kubelet's
- * order. `containers` are the pod's containers and their pre-stop commands, which it is made after
- * (and so deleted before, on destroy); `pod` is what replaces the whole pod (the sandbox, and what
+ * order. `containers` are the pod's containers and `preStops` their pre-stop commands, which it is made
+ * after (and so deleted before, on destroy); `pod` is what replaces the whole pod (the sandbox, and what
  * the containers are replaced with: cgroup, env files), with which it is replaced, deleted first.
  * Pulumi orders the deletes of one replacement as it pleases: the stop runs before the containers'
  * deletes or after (then it finds them gone), and never stops a newer pod's containers (agent-once.sh:
- * it stops only containers made before it). It is not replaced when the agent makes the sandbox again
+ * it stops only containers made before its last create or update). It is not replaced when the agent makes the sandbox again
  * behind Pulumi's back (a new ID that a refresh adopts: the same Pod, as to the kubelet).
  */
-export function podStopCommand(args: AgentOnceArgs, pod: pulumi.Resource[], containers: pulumi.Resource[], opts: pulumi.CustomResourceOptions): HostCommand {
-  return agentOnceCommand(`${args.spec.name}-stop`, agentOnceEnvironment(args, { delete: "stop" }), [], args.target,
-    { ...opts, deleteBeforeReplace: true, dependsOn: containers, replaceWith: pod });
+export function podStopCommand(args: AgentOnceArgs, pod: pulumi.Resource[], containers: docker.Container[], preStops: pulumi.Resource[], opts: pulumi.CustomResourceOptions): HostCommand {
+  // The containers' IDs: a container replaced alone (an image changed in place) updates the stop after
+  // the new container exists, and the update's time is the one its delete compares with.
+  const environment = agentOnceEnvironment(args, { delete: "stop" }, { PODLAB_MADE_AFTER: pulumi.all(containers.map((c) => c.id)).apply((ids) => ids.join(",")) });
+  return agentOnceCommand(`${args.spec.name}-stop`, environment, [], args.target,
+    { ...opts, deleteBeforeReplace: true, dependsOn: [...containers, ...preStops], replaceWith: pod });
 }
 
 /**
