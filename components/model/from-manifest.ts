@@ -17,9 +17,13 @@ import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_L
 import { checkCapabilities, checkCpuQuota, checkMountTargets, checkWorkingDir } from "./docker-rules";
 import { parseCpu } from "./quantity";
 
-// Names reserved for the parts podlab adds to a pod on the docker platform (containers <pod>-sandbox,
-// <pod>-agent, commands <pod>-cgroup, <pod>-ready; "pause" is the sandbox's image): see the README.
-const RESERVED_CONTAINER_NAMES = new Set(["sandbox", "pause", "agent", "cgroup", "ready"]);
+// The container names whose Docker container `<pod>-<name>` would be a part podlab adds to the pod on
+// the docker platform. Its other parts are command resources and volumes, whose names no container
+// shares: a container may be called pause, cgroup or ready, as in Kubernetes' own examples.
+const RESERVED_CONTAINER_NAMES = new Map([
+  ["sandbox", "is the name of the container podlab adds to hold the pod's namespaces (<pod>-sandbox): rename the container"],
+  ["agent", "is the name of the agent's container of a pod made alone (<pod>-agent): rename the container"],
+]);
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 type Quantity = string | number | undefined;
@@ -177,7 +181,7 @@ function mountSubPath(at: string, m: NonNullable<K8sContainer["volumeMounts"]>[n
 function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<string>, options: FromManifestOptions, strict: boolean): ContainerSpec {
   const [pod, images] = [manifest.spec!, options.images];
   if (strict && (!DNS_LABEL.test(c.name) || c.name.length > 63)) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
-  if (strict && RESERVED_CONTAINER_NAMES.has(c.name)) throw new PodSpecError(`${at}.name`, c.name, "is reserved for a part podlab adds to the pod");
+  if (strict && RESERVED_CONTAINER_NAMES.has(c.name)) throw new PodSpecError(`${at}.name`, c.name, RESERVED_CONTAINER_NAMES.get(c.name)!);
   if (strict && c.image === undefined) throw new PodSpecError(`${at}.image`, c.image, "is required");
   const image = strict ? checkImage(`${at}.image`, overrideImage(c.image!, images)) : overrideImage(c.image ?? "", images);
   (c.env ?? []).forEach((e, j) => {

@@ -80,7 +80,9 @@ describe("the Pod model from a manifest", () => {
   it("refuses bad images, env names and reserved names", () => {
     expect(bad((p) => (p.spec.containers[0].image = "httpbin; reboot"))).toThrow(`${SRC}: spec.containers[0].image: "httpbin; reboot" is not an image reference`);
     expect(bad((p) => (p.spec.containers[0].env = [{ name: "A B", value: "x" }]))).toThrow(`${SRC}: spec.containers[0].env[0].name: "A B" is not a valid environment variable name`);
-    expect(bad((p) => (p.spec.containers[0].name = "sandbox"))).toThrow(`${SRC}: spec.containers[0].name: "sandbox" is reserved for a part podlab adds to the pod`);
+    expect(bad((p) => (p.spec.containers[0].name = "sandbox"))).toThrow(`${SRC}: spec.containers[0].name: "sandbox" is the name of the container podlab adds to hold the pod's namespaces (<pod>-sandbox): rename the container`);
+    // Kubernetes' own examples name a container pause: no part of podlab's is <pod>-pause.
+    for (const name of ["pause", "cgroup", "ready", "init", "stop"]) expect(bad((p) => (p.spec.containers[0].name = name))).not.toThrow();
   });
   it("refuses a container limit above the pod's limit, as the API server does", () => {
     expect(bad((p) => { p.spec.resources = { limits: { cpu: "500m" } }; p.spec.containers[0].resources.limits.cpu = "1"; })).toThrow(
