@@ -89,6 +89,7 @@ export async function stackPods(config: ConfigSource, baseDir = process.cwd(), d
   const input = readStackInput(config, platform as Platform, baseDir);
   // What the API server would say on creating each Pod (deprecated fields, odd values), on both stacks.
   for (const m of input.manifests.pods) for (const w of m.warnings ?? []) pulumi.log.warn(`${m.source}: ${w} (the Kubernetes API server's warning)`);
+  for (const p of input.pods) for (const w of p.warnings) pulumi.log.warn(w);
   if (platform === "docker") {
     const { dockerStack } = require("./docker/stack") as typeof import("./docker/stack");
     const host = dockerHost ?? config.getObject<DockerHostConfig>("dockerHost");

@@ -70,17 +70,18 @@ export const KNOWN_CAPABILITIES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * capabilities.add and drop as the engine takes them: ALL, or a known capability, with or without
- * CAP_, in any case (the API server accepts any string). `field` is the capabilities' path. Throws a
- * PodSpecError at add[i] or drop[i].
+ * capabilities.add and drop as the engine takes them: ALL, or a known capability, in any case (the
+ * API server accepts any string). A name with the CAP_ prefix is not checked: the reading leaves it
+ * out, as Kubernetes' runtime does (from-manifest.ts prefixedCapabilities). `field` is the
+ * capabilities' path. Throws a PodSpecError at add[i] or drop[i].
  * Source: oci/caps/utils.go NormalizeLegacyCapabilities ("unknown capability: %q"), called by
  * daemon/container.go validateCapabilities at create.
  */
 export function checkCapabilities(field: string, caps: { add?: string[]; drop?: string[] } | undefined): void {
   for (const list of ["add", "drop"] as const) {
     (caps?.[list] ?? []).forEach((c, i) => {
-      const name = c.toUpperCase().replace(/^CAP_/, "");
-      if (name !== "ALL" && !KNOWN_CAPABILITIES.has(name)) {
+      const name = c.toUpperCase();
+      if (!name.startsWith("CAP_") && name !== "ALL" && !KNOWN_CAPABILITIES.has(name)) {
         throw new PodSpecError(`${field}.${list}[${i}]`, c, `is not a Linux capability the Docker engine knows (it refuses CAP_${name}: "unknown capability")`);
       }
     });

@@ -52,6 +52,8 @@ export interface FromManifest {
   spec: PodSpec;
   /** Fields only the Kubernetes stack uses (e.g. spec.nodeSelector), as kubectl paths. */
   kubernetesOnly: string[];
+  /** What the reading left out as the container runtime does, each naming its field and value, for `up`'s output. */
+  warnings: string[];
 }
 
 const text = (q: Quantity) => (typeof q === "number" ? String(q) : q);
@@ -178,6 +180,20 @@ function mountSubPath(at: string, m: NonNullable<K8sContainer["volumeMounts"]>[n
   return path || undefined;
 }
 
+const CAP_PREFIX = /^CAP_/i;
+
+/**
+ * The warnings for capabilities written with the CAP_ prefix, which Kubernetes' runtime neither adds
+ * nor drops: the CRI names capabilities without it and containerd prefixes CAP_ itself
+ * (internal/cri/opts/spec_linux_opts.go WithCapabilities: CAP_CAP_NET_ADMIN), a name runc ignores.
+ * The API server takes any string, silently. podlab's reading leaves them out on both stacks.
+ */
+export function prefixedCapabilities(at: string, caps: { add?: string[]; drop?: string[] } | undefined): string[] {
+  return (["add", "drop"] as const).flatMap((list) => (caps?.[list] ?? []).flatMap((c, i) => CAP_PREFIX.test(c)
+    ? [`${at}.${list}[${i}]: ${JSON.stringify(c)} is not ${list === "add" ? "added" : "dropped"}: the container runtime names capabilities without the CAP_ prefix and adds it itself (containerd asks for CAP_${c.toUpperCase()}, which runc ignores); write ${JSON.stringify(c.slice(4).toUpperCase())}`]
+    : []));
+}
+
 function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<string>, options: FromManifestOptions, strict: boolean): ContainerSpec {
   const [pod, images] = [manifest.spec!, options.images];
   if (strict && (!DNS_LABEL.test(c.name) || c.name.length > 63)) throw new PodSpecError(`${at}.name`, c.name, "is not a valid container name (a DNS label of at most 63 characters)");
@@ -221,7 +237,8 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
     requests: resources(at, c.resources?.requests, "resources.requests", strict),
     securityContext: {
       readOnlyRootFilesystem: sc.readOnlyRootFilesystem ?? false,
-      capabilities: { add: sc.capabilities?.add ?? [], drop: sc.capabilities?.drop ?? [] },
+      // The runtime's reading: a name with the CAP_ prefix names no capability (prefixedCapabilities).
+      capabilities: { add: (sc.capabilities?.add ?? []).filter((x) => !CAP_PREFIX.test(x)), drop: (sc.capabilities?.drop ?? []).filter((x) => !CAP_PREFIX.test(x)) },
       ...(runAsUser !== undefined ? { runAsUser } : {}),
       ...(runAsGroup !== undefined ? { runAsGroup } : {}),
       noNewPrivileges: sc.allowPrivilegeEscalation === false,
@@ -408,5 +425,7 @@ export function podSpecFromManifest(pod: IPod, source: string, options: FromMani
   }
   if (strict) checkWithinPodLimits(source, pod, spec);
   if (strict) checkPodVolumeBytes(source, spec.volumes);
-  return { spec, kubernetesOnly };
+  const warnings = [...(s.initContainers ?? []).map((c, i) => ({ c, at: `${source}: spec.initContainers[${i}]` })), ...s.containers.map((c, i) => ({ c, at: `${source}: spec.containers[${i}]` }))]
+    .flatMap(({ c, at }) => prefixedCapabilities(`${at}.securityContext.capabilities`, c.securityContext?.capabilities));
+  return { spec, kubernetesOnly, warnings };
 }

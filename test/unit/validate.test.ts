@@ -243,6 +243,19 @@ describe("the Pod model from a manifest", () => {
     expect(bad((p) => (p.spec.containers[0].resources.limits.cpu = "5m"))).toThrow(`${SRC}: spec.containers[0].resources.limits.cpu: "5m" is below 10m`);
     expect(bad((p) => (p.spec.volumes = [{ name: "h", hostPath: { path: "var/log" } }]))).toThrow(`${SRC}: spec.volumes[0].hostPath.path: "var/log" is not an absolute path`);
   });
+  it("leaves out a capability written with the CAP_ prefix, as Kubernetes' runtime does, on both platforms, with a warning naming it", () => {
+    const pod: any = fooPod();
+    pod.spec.containers[0].securityContext = { capabilities: { add: ["CAP_NET_ADMIN", "SYS_TIME"], drop: ["cap_chown"] } };
+    for (const platform of ["docker", "kubernetes"] as const) {
+      const read = podSpecFromManifest(pod, SRC, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform });
+      expect(read.spec.containers[0].securityContext.capabilities).toEqual({ add: ["SYS_TIME"], drop: [] });
+      expect(read.warnings).toEqual([
+        `${SRC}: spec.containers[0].securityContext.capabilities.add[0]: "CAP_NET_ADMIN" is not added: the container runtime names capabilities without the CAP_ prefix and adds it itself (containerd asks for CAP_CAP_NET_ADMIN, which runc ignores); write "NET_ADMIN"`,
+        `${SRC}: spec.containers[0].securityContext.capabilities.drop[0]: "cap_chown" is not dropped: the container runtime names capabilities without the CAP_ prefix and adds it itself (containerd asks for CAP_CAP_CHOWN, which runc ignores); write "CHOWN"`,
+      ]);
+    }
+    expect(podSpecFromManifest(fooPod(), SRC, { images: DEFAULT_IMAGE_OVERRIDES, configMaps: new Map(), platform: "docker" }).warnings).toEqual([]);
+  });
   it("never refuses on the kubernetes platform what the API server accepts", () => {
     const pod: any = fooPod();
     pod.spec.containers[0].livenessProbe = { grpc: { port: 9090 } };
