@@ -36,18 +36,23 @@ function lowestPidIn(type: string, inode: string): number {
 const run = Math.random().toString(36).slice(2, 7);
 const name = `rz${run}`;
 const pods = [quickStoppingPod(name)];
+// Kubernetes' runtime ignores a capability written with the CAP_ prefix (containerd prefixes CAP_
+// itself): podlab's reading leaves it out on Docker too, so app's capabilities match, with a warning.
+pods[0].spec!.containers[0].securityContext = { capabilities: { add: ["CAP_NET_ADMIN"] } };
+const CAP_WARNING = `spec.containers[0].securityContext.capabilities.add[0]: "CAP_NET_ADMIN" is not added`;
 
 describe("the realized layouts of both stacks, compared live", () => {
   let docker: ScratchStack;
   let kube: ScratchStack;
   let files: { docker: string; kube: string };
+  let ups: { stdout: string }[];
 
   beforeAll(async () => {
     await requireTools("pulumi", "docker");
     const cluster = await ensureCluster();
     docker = await ScratchStack.create(`rzd-${run}`, { platform: "docker", cgroupDriver: "auto", pods });
     kube = await ScratchStack.create(`rzk-${run}`, { platform: "kubernetes", kubeconfig: cluster.KUBECONFIG, context: cluster.PODLAB_K8S_CONTEXT, pods });
-    await Promise.all([docker.up(), kube.up()]);
+    ups = await Promise.all([docker.up(), kube.up()]);
     files = { docker: join(docker.dir, "layouts.json"), kube: join(kube.dir, "layouts.json") };
     writeFileSync(files.docker, JSON.stringify((await docker.outputs()).layouts));
     writeFileSync(files.kube, JSON.stringify((await kube.outputs()).layouts));
@@ -75,6 +80,7 @@ describe("the realized layouts of both stacks, compared live", () => {
     // Privileges from /proc/<pid>/status: the same default capabilities and no_new_privs on both; the
     // walkthrough's pod sets no seccompProfile, so Docker filters and the kubelet does not.
     expect(result.stdout).toMatch(/app\s+│ caps\s+│ ([0-9a-f]{16})\s+│ \1\s+│ same/);
+    for (const up of ups) expect(up.stdout).toContain(CAP_WARNING);
     expect(result.stdout).toMatch(/app\s+│ no_new_privs\s+│ false\s+│ false\s+│ same/);
     expect(result.stdout).toMatch(/app\s+│ seccomp\s+│ filter\s+│ disabled\s+│ expected: no seccompProfile/);
     expect((await localClusterEnv()).KUBECONFIG).toBeTruthy();
