@@ -9,6 +9,9 @@
 #                         CpuSharesToCpuWeight of them); unset: the default weight (1024 / 100)
 #   PODLAB_LIMITS_FILE    optional: where the pod-level limits are declared for the pod's agent, which
 #                         restores them on a pod cgroup that came back without them (agent/podcgroup.go)
+#   PODLAB_POST_STARTED_FILE  optional: the pod's record of completed postStart hooks (agent/poststarted.go),
+#                         removed with the cgroup: the pod's stop removes it too, but a pod whose `up`
+#                         failed before its stop existed has only the cgroup's delete to end it
 set -euo pipefail
 : "${PODLAB_CGROUP:?}" "${PODLAB_CGROUP_DRIVER:?}"
 PODLAB_POD=${PODLAB_POD:-}
@@ -16,6 +19,7 @@ PODLAB_MEMORY_BYTES=${PODLAB_MEMORY_BYTES:-}
 PODLAB_CPU_QUOTA_US=${PODLAB_CPU_QUOTA_US:-}
 PODLAB_CPU_SHARES=${PODLAB_CPU_SHARES:-}
 PODLAB_LIMITS_FILE=${PODLAB_LIMITS_FILE:-}
+PODLAB_POST_STARTED_FILE=${PODLAB_POST_STARTED_FILE:-}
 CPU_PERIOD_US=100000
 
 fail() { echo "podlab cgroup: $*" >&2; exit 1; }
@@ -33,7 +37,11 @@ declare_limits() {
   mv -f "$PODLAB_LIMITS_FILE.tmp" "$PODLAB_LIMITS_FILE"
 }
 
-forget_limits() { [ -z "$PODLAB_LIMITS_FILE" ] || rm -f "$PODLAB_LIMITS_FILE"; }
+# The pod's files on the host besides its cgroup: the pod has ended.
+forget_pod() {
+  [ -z "$PODLAB_LIMITS_FILE" ] || rm -f "$PODLAB_LIMITS_FILE"
+  [ -z "$PODLAB_POST_STARTED_FILE" ] || rm -f "$PODLAB_POST_STARTED_FILE"
+}
 
 # Every cgroup hierarchy's mount point: one per v1 controller, or the single v2 one.
 hierarchies() {
@@ -178,7 +186,7 @@ cgroupfs_delete() {
       sleep 0.2
     done
   done
-  forget_limits
+  forget_pod
   echo "removed cgroup /$PODLAB_CGROUP"
 }
 
@@ -246,7 +254,7 @@ systemd_delete() {
   systemctl stop "$PODLAB_CGROUP" || true
   rm -f "$(slice_file)"
   systemctl daemon-reload
-  forget_limits
+  forget_pod
   echo "removed slice $PODLAB_CGROUP"
 }
 

@@ -7,7 +7,7 @@ import { PodSpec } from "../model/pod-spec";
 import { podLimits } from "../model/pod-limits";
 import { milliCpuToShares } from "../model/quantity";
 import { hostCommand, HostCommandArgs, scriptActions } from "./host-command";
-import { POD_LIMITS_DIR } from "./paths";
+import { POD_LIMITS_DIR, postStartedFile } from "./paths";
 import { DockerTarget } from "./target";
 
 export type CgroupDriver = "cgroupfs" | "systemd";
@@ -34,6 +34,7 @@ export function cgroupEnvironment(spec: PodSpec, driver: CgroupDriver): Record<s
     PODLAB_CGROUP_DRIVER: driver,
     // Where the limits are declared for the pod's agent, which restores them (agent/podcgroup.go).
     PODLAB_LIMITS_FILE: `${POD_LIMITS_DIR}/${spec.name}`,
+    PODLAB_POST_STARTED_FILE: postStartedFile(spec.name),
   };
   // The pod-level limits, else the sum of the containers' when each has one, as the kubelet's.
   const limits = podLimits(spec);

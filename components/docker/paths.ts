@@ -17,6 +17,8 @@ export const POD_LIMITS_DIR = "/var/lib/podlab/pod-limits";
  * of them ran it.
  */
 export const POST_STARTED_DIR = "/var/lib/podlab/post-started";
+/** A pod's file in POST_STARTED_DIR (agent/poststarted.go names it so). */
+export const postStartedFile = (pod: string) => `${POST_STARTED_DIR}/${pod}.json`;
 
 /**
  * The Docker volume of a PersistentVolumeClaim: `pvc_<claim>` (Kubernetes names its volumes pvc-<uid>).

@@ -5,6 +5,7 @@ import execa from "execa";
 import { existsSync } from "node:fs";
 import { expect } from "vitest";
 import { LABEL_POD } from "../../components/model/labels";
+import { POD_LIMITS_DIR, podDir, postStartedFile } from "../../components/docker/paths";
 import { AgentPodStatus, agentsOf, agentStatus } from "../../host/agent";
 import { cgroupDirs, cgroupPaths, memoryLimit } from "../../host/proc";
 import { WholePod } from "../../host/whole";
@@ -45,6 +46,8 @@ export async function expectNothingLeft(pod: string): Promise<void> {
   // env-exec's volume, and the tmpfs of the pod's secret variables (components/docker/env-exec.ts).
   expect((await execa("docker", ["volume", "ls", "-q", "--filter", `name=^${pod}-env-exec$`])).stdout, `volumes of ${pod}`).toBe("");
   expect(existsSync(`/var/lib/podlab/env/${pod}`), `env files of ${pod}`).toBe(false);
+  // The pod's other host files: its volumes, its declared limits, its completed postStart hooks.
+  for (const file of [podDir(pod), `${POD_LIMITS_DIR}/${pod}`, postStartedFile(pod)]) expect(existsSync(file), `${file} of ${pod}`).toBe(false);
 }
 
 /** The HTTP status of a GET on the host's loopback address, or 0 when nothing answers. */

@@ -111,6 +111,7 @@ describe("DockerPod", () => {
       // The request the API server defaults from the limit: 1500 millicores as shares.
       PODLAB_CPU_SHARES: "1536",
       PODLAB_LIMITS_FILE: "/var/lib/podlab/pod-limits/foo",
+      PODLAB_POST_STARTED_FILE: "/var/lib/podlab/post-started/foo.json",
     });
     expect(cg.create).toBe('exec bash -c "$PODLAB_SCRIPT" cgroup.sh create');
     expect(cg.update).toBe('exec bash -c "$PODLAB_SCRIPT" cgroup.sh update');
