@@ -39,7 +39,12 @@ case "$what" in
     [ -z "$made_at" ] || args+=(--created-before "$made_at") ;;
   *) echo "podlab agent-once: unknown agent command $what" >&2; exit 1 ;;
 esac
-if ! docker image inspect "$PODLAB_AGENT_IMAGE" > /dev/null 2>&1; then
+if ! err=$(docker image inspect "$PODLAB_AGENT_IMAGE" 2>&1 > /dev/null); then
+  # Only an image that is gone: an engine that cannot be asked fails the action, whatever it is.
+  case "$err" in
+    *"No such image"*|*"no such image"*) ;;
+    *) echo "pod $PODLAB_POD: cannot ask the Docker engine for the agent's image $PODLAB_AGENT_IMAGE: $err" >&2; exit 1 ;;
+  esac
   if [ "$what" = stop ]; then
     # Its image was removed by hand: Pulumi's delete still stops each container within the grace.
     echo "pod $PODLAB_POD: the agent's image $PODLAB_AGENT_IMAGE is gone: its containers stop without the kubelet's order and hooks" >&2
