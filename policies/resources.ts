@@ -1,7 +1,7 @@
 // The parts of a stack the policies look at, read from the resources the engine hands them. Only
 // plain records go in and out, so the rules can be unit-tested with hand-made resources.
 import { ContainerLayout, PLATFORM_NAMESPACES, PodLayout } from "../components/model/layout";
-import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC } from "../components/model/labels";
+import { LABEL_CONTAINER, LABEL_IMAGE, LABEL_POD, LABEL_ROLE, LABEL_SPEC } from "../components/model/labels";
 import { PodSpec } from "../components/model/pod-spec";
 import { MIB } from "../components/model/quantity";
 import { asWritten, layoutOrder, mountsLayout } from "../components/docker/layout";
@@ -41,7 +41,12 @@ export function dockerPods(resources: Resource[]): DockerPodResources[] {
       const labels = dockerLabels(sandbox);
       const pod = labels[LABEL_POD];
       const members = containers.filter((r) => dockerLabels(r)[LABEL_POD] === pod && ["member", "init"].includes(dockerLabels(r)[LABEL_ROLE]));
-      return { pod, spec: JSON.parse(labels[LABEL_SPEC]) as PodSpec, sandbox, members };
+      // The sandbox records the spec less the app containers' images (they change in place): each
+      // app container records its own.
+      const recorded = JSON.parse(labels[LABEL_SPEC]) as PodSpec;
+      const imageOf = (c: string) => members.map(dockerLabels).find((l) => l[LABEL_CONTAINER] === c && l[LABEL_ROLE] === "member")?.[LABEL_IMAGE] ?? "";
+      const spec = { ...recorded, containers: recorded.containers.map((c) => ({ ...c, image: c.image || imageOf(c.name) })) };
+      return { pod, spec, sandbox, members };
     });
 }
 

@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClaimSpec } from "../model/claims";
-import { LABEL_CLAIM, LABEL_RECLAIM_POLICY, LABEL_STACK, LABEL_STORAGE_CLASS } from "../model/labels";
+import { LABEL_CLAIM, LABEL_RECLAIM_POLICY, LABEL_ROLE, LABEL_STACK, LABEL_STORAGE_CLASS, ROLE_CLAIM_HOLDER } from "../model/labels";
 import { claimVolumeName } from "./paths";
 
 
@@ -12,6 +12,8 @@ export interface DockerClaimArgs {
   claim: ClaimSpec;
   /** The stack that owns the volume (stackIdentity), as its label says. */
   stack: string;
+  /** The image, by ID, of the volume's holder: podlab's pause (the stack's sandbox image). */
+  holderImage: pulumi.Input<string>;
 }
 
 /**
@@ -20,11 +22,17 @@ export interface DockerClaimArgs {
  * its StorageClass's reclaimPolicy is Retain (Pulumi's retainOnDelete: the volume and its data stay on
  * the host, and the next `up` of a claim of that name takes them again). Pods mount it with `nocopy`
  * (pod.ts). A volume of that name that is not the stack's is refused before (checkClaimVolumes).
+ * While the claim is in the stack, a holder keeps its volume in use: the container `pvc_<claim>`
+ * (the pause program, no network, restarted with the engine), so that `docker volume prune`, which
+ * removes the volumes no container uses, never takes a claim's data, as a bound PersistentVolume
+ * outlives the Pods that mount it. The underscore keeps its name apart from every pod's container.
  */
 export class DockerClaim extends pulumi.ComponentResource {
   /** The Docker volume's name. */
   readonly volumeName: pulumi.Output<string>;
   readonly volume: docker.Volume;
+  /** The container that keeps the volume in use while the claim is in the stack. */
+  readonly holder: docker.Container;
 
   constructor(name: string, args: DockerClaimArgs, opts?: pulumi.ComponentResourceOptions) {
     super("podlab:docker:PersistentVolumeClaim", name, {}, opts);
@@ -42,7 +50,16 @@ export class DockerClaim extends pulumi.ComponentResource {
       // refuses a change that matters (the stack, the class, the reclaimPolicy) before anything is made.
       ignoreChanges: ["labels", "driver", "driverOpts"],
     });
+    this.holder = new docker.Container(volumeName, {
+      name: volumeName,
+      image: args.holderImage,
+      networkMode: "none",
+      restart: "always",
+      memory: 6,
+      mounts: [{ type: "volume", source: this.volume.name, target: "/claim", readOnly: true, volumeOptions: { noCopy: true } }],
+      labels: [{ label: LABEL_CLAIM, value: args.claim.name }, { label: LABEL_ROLE, value: ROLE_CLAIM_HOLDER }],
+    }, { parent: this, deleteBeforeReplace: true });
     this.volumeName = this.volume.name;
-    this.registerOutputs({ volumeName: this.volumeName });
+    this.registerOutputs({ volumeName: this.volumeName, holder: this.holder });
   }
 }

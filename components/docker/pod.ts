@@ -10,7 +10,7 @@ import { expandArgs } from "../model/expansion";
 import { podSpecFromManifest } from "../model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES, ImageOverride } from "../model/image-overrides";
 import { PodLayout } from "../model/layout";
-import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, specLabel } from "../model/labels";
+import { LABEL_CONTAINER, LABEL_IMAGE, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, specLabel } from "../model/labels";
 import type { Manifests } from "../model/manifest";
 import { ContainerSpec, networkContainers, PodSpec } from "../model/pod-spec";
 import { MIB, milliCpuToShares } from "../model/quantity";
@@ -318,7 +318,7 @@ export class DockerPod extends pulumi.ComponentResource {
         ...settings,
         // Restarts are the agent's, by the pod's restartPolicy (see agent.ts).
         restart: "no",
-        labels: labels(name, role, c.name),
+        labels: labels(name, role, c.name, role === "member" ? { [LABEL_IMAGE]: c.image } : {}),
       };
       // Kubernetes' command replaces the image's ENTRYPOINT and its args the CMD.
       const start = viaEnvExec.get(c.name);

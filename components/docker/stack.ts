@@ -107,7 +107,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const opts = target ? { providers: { docker: dockerProvider(target) } } : undefined;
   const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
   // Claims are the stack's, not a pod's: replacing a pod leaves its claims' volumes as they are.
-  const claims = input.claims.map((claim) => new DockerClaim(claim.name, { claim, stack: stackIdentity() }, opts));
+  const claims = input.claims.map((claim) => new DockerClaim(claim.name, { claim, stack: stackIdentity(), holderImage: stackImages.get(sandboxImage).imageId }, opts));
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps, secrets: input.manifests.secrets,
     claims: input.manifests.claims, claimVolumes: claims.map((c) => c.volume), seccompProfiles,

@@ -6,12 +6,20 @@ export const LABEL_POD = "podlab.dev/pod";
 export const LABEL_CONTAINER = "podlab.dev/container";
 export const LABEL_ROLE = "podlab.dev/role";
 export const LABEL_SPEC = "podlab.dev/spec";
+/**
+ * On a docker-host pod's app container: its image as the model reads it (overrides applied), which
+ * the sandbox's spec label leaves out, an app container's image changing in place (docker/pod.ts
+ * sandboxSpec). The policy pack reads the pod's spec from both (policies/resources.ts).
+ */
+export const LABEL_IMAGE = "podlab.dev/image";
 /** On a docker-host pod's sandbox: the Pulumi stack that owns the pod ("<project>/<stack>"). */
 export const LABEL_STACK = "podlab.dev/stack";
 /** On a docker-host pod's agent: the pod it keeps. Not LABEL_POD, so it is never taken for a member. */
 export const LABEL_AGENT_OF = "podlab.dev/agent-of";
 
 export type Role = "sandbox" | "member" | "init";
+/** The role of the container that keeps a claim's Docker volume in use (components/docker/claims.ts). */
+export const ROLE_CLAIM_HOLDER = "claim-holder";
 
 /**
  * The spec as a label or annotation records it: without ConfigMap contents, which are no part of a

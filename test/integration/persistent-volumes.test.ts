@@ -73,7 +73,7 @@ describe("PersistentVolumeClaims on the docker-host stack", () => {
   }, 600_000);
 
   afterAll(async () => {
-    await destroyAndCheck(stack, name);
+    await destroyAndCheck(stack, name, `${name}x`);
     await execa("docker", ["volume", "rm", "-f", `pvc_${data}`, `pvc_${kept}`, `pvc_${name}-frozen`]);
   }, 300_000);
 
@@ -109,6 +109,23 @@ describe("PersistentVolumeClaims on the docker-host stack", () => {
     const after = await wholePod(name, ["app"]);
     expect(after.sandbox.id).not.toBe(before.sandbox.id);
     expect(await sh(`${name}-app`, "cat /data/f /kept/f /data-ro/f")).toBe("hello\nretained\nhello");
+  }, 300_000);
+
+  it("keeps a claim's volume through `docker volume prune` while the claim is in the stack, its pod gone: a holder uses it", async () => {
+    // A stack holds a pod: another one, which mounts no claim.
+    const other = { apiVersion: "v1", kind: "Pod", metadata: { name: `${name}x` }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "app", image: "curlimages/curl", command: ["sleep", "3650d"], resources: { limits: { memory: "32Mi" } } }] } };
+    stack.setConfig({ platform: "docker", cgroupDriver: "auto", pods: [...docs().filter((d) => d.kind !== "Pod"), other] });
+    await stack.up();
+    expect((await execa("docker", ["ps", "-q", "--filter", `label=podlab.dev/pod=${name}`])).stdout).toBe("");
+    // Docker 20.10's prune removes every named volume no container uses (23.0 and later: with --all).
+    await execa("docker", ["volume", "prune", "-f"]);
+    await execa("docker", ["volume", "prune", "-f", "--filter", "all=true"]).catch(() => undefined);
+    for (const v of [data, kept, `${name}-frozen`]) expect(await volumeExists(`pvc_${v}`), `pvc_${v}`).toBe(true);
+    const holder = JSON.parse((await execa("docker", ["inspect", `pvc_${data}`, "--type", "container", "--format", "{{json .}}"])).stdout);
+    expect([holder.State.Running, holder.HostConfig.RestartPolicy.Name, holder.HostConfig.NetworkMode]).toEqual([true, "always", "none"]);
+    stack.setConfig(config("3651d"));
+    await stack.up();
+    expect(await sh(`${name}-app`, "cat /data/f /kept/f")).toBe("hello\nretained");
   }, 300_000);
 
   it("destroy removes a Delete claim's volume and keeps a Retain one, which the next up takes again", async () => {

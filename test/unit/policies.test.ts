@@ -1,7 +1,8 @@
 // Each policy rule fails on a layout that breaks it and passes on one that keeps it.
 import { beforeEach, describe, expect, it } from "vitest";
 import { expectedLayout } from "../../components/model/layout";
-import { LABEL_CONTAINER, LABEL_POD, LABEL_ROLE, LABEL_SPEC } from "../../components/model/labels";
+import { LABEL_CONTAINER, LABEL_IMAGE, LABEL_POD, LABEL_ROLE, LABEL_SPEC, specLabel } from "../../components/model/labels";
+import { sandboxSpec } from "../../components/docker/pod";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
 import { podObject } from "../../components/kubernetes/pod";
@@ -22,11 +23,11 @@ const res = (type: string, name: string, props: Record<string, any>, deps: Recor
 /** The resources the docker-host stack declares for pod foo, as a policy sees them. */
 function dockerStack() {
   const images = Object.fromEntries(spec.containers.map((c) => [c.name, res(DOCKER_IMAGE, `foo-${c.name}-image`, { name: c.image })]));
-  const sandbox = res(DOCKER_CONTAINER, "foo-sandbox", { name: "foo-sandbox", ipcMode: "shareable", cgroupParent: "/pod-foo", labels: labels("sandbox", "sandbox", { [LABEL_SPEC]: JSON.stringify(spec) }) });
+  const sandbox = res(DOCKER_CONTAINER, "foo-sandbox", { name: "foo-sandbox", ipcMode: "shareable", cgroupParent: "/pod-foo", labels: labels("sandbox", "sandbox", { [LABEL_SPEC]: specLabel(sandboxSpec(spec)) }) });
   const members = spec.containers.map((c) =>
     res(DOCKER_CONTAINER, `foo-${c.name}`, {
       name: `foo-${c.name}`, image: `sha256:${c.name}`, networkMode: "container:abc", ipcMode: "container:abc", cgroupParent: "/pod-foo",
-      memory: c.limits.memoryBytes! / 2 ** 20, entrypoints: c.command, labels: labels("member", c.name),
+      memory: c.limits.memoryBytes! / 2 ** 20, entrypoints: c.command, labels: labels("member", c.name, { [LABEL_IMAGE]: c.image }),
     }, { networkMode: [sandbox], ipcMode: [sandbox], image: [images[c.name]] }));
   return { sandbox, members, all: [sandbox, ...members, ...Object.values(images)] };
 }
@@ -51,6 +52,12 @@ describe("policy rules", () => {
       expect(membershipViolations(all)).toEqual([]);
       expect(modelViolations(all)).toEqual([]);
     }
+  });
+
+  it("model-layout reads an app container's image from its own label (the sandbox's spec leaves it out) and fails on another image", () => {
+    expect(JSON.parse(docker.sandbox.props.labels.find((l: any) => l.label === LABEL_SPEC).value).containers.map((c: any) => c.image)).toEqual(["", ""]);
+    docker.members[0].propertyDependencies.image = [res(DOCKER_IMAGE, "other", { name: "podlab/other:1" })];
+    expect(modelViolations(docker.all)).toEqual([`foo/app: image: the model implies "${spec.containers[0].image}", the stack declares "podlab/other:1"`]);
   });
 
   it("memory-limits fails on a container without a limit", () => {
