@@ -73,6 +73,29 @@ describe("init containers", () => {
   }, 120_000);
 });
 
+describe("init containers pruned by a host cleanup", () => {
+  const pod = `inp${run}`;
+  let stack: ScratchStack;
+
+  afterAll(() => destroyAndCheck(stack, pod), 300_000);
+
+  it("are not run again by refresh and up: the pod initialized once, its app untouched, as the kubelet keeps a running pod's history", async () => {
+    await requireTools("pulumi", "docker");
+    stack = await ScratchStack.create(`inp-${run}`, config([initPod(pod)]));
+    await stack.up();
+    const app = await started(`${pod}-app`);
+    // Only this pod's: other tests' containers run beside it.
+    await execa("docker", ["container", "prune", "-f", "--filter", `label=podlab.dev/pod=${pod}`]);
+    expect((await execa("docker", ["ps", "-aq", "--filter", `name=^${pod}-(setup|migrate)$`])).stdout).toBe("");
+    await stack.refresh();
+    await stack.up();
+    expect(await cat(pod, "/work/order")).toBe("setup\nmigrate");
+    expect((await started(`${pod}-app`)).start).toBe(app.start);
+    const { stdout } = await execa("docker", ["ps", "-aq", "--filter", `name=^${pod}-(setup|migrate)$`]);
+    expect(stdout.split("\n").filter(Boolean)).toHaveLength(2);
+  }, 300_000);
+});
+
 describe("a failing init container", () => {
   const never = `if${run}n`;
   const always = `if${run}a`;
