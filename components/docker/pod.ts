@@ -12,7 +12,7 @@ import { DEFAULT_IMAGE_OVERRIDES, ImageOverride } from "../model/image-overrides
 import { PodLayout } from "../model/layout";
 import { LABEL_CONTAINER, LABEL_IMAGE, LABEL_POD, LABEL_ROLE, LABEL_SPEC, LABEL_STACK, Role, specLabel } from "../model/labels";
 import type { Manifests } from "../model/manifest";
-import { ContainerSpec, networkContainers, PodSpec } from "../model/pod-spec";
+import { ContainerSpec, networkContainers, newPodSpec, PodSpec } from "../model/pod-spec";
 import { MIB, milliCpuToShares } from "../model/quantity";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { agentAndGate } from "./agent";
@@ -193,15 +193,14 @@ export function memberSettings(spec: PodSpec, c: ContainerSpec, seccompProfiles?
 export const stackIdentity = () => `${pulumi.getProject()}/${pulumi.getStack()}`;
 
 /**
- * The spec the sandbox's label records: the pod's, less what changes without making a new pod.
- * Pod-level limits and requests live on the cgroup parent (cgroup.sh update); ConfigMap contents, which
- * specLabel leaves out, live in the pod's volume directory (volumes.sh update). An app container's
- * image changes in place, as on Kubernetes (the API server lets a Pod's container image change, and
- * the kubelet restarts that container alone, its spec hash changed: pkg/kubelet/kuberuntime
- * computePodActions): Pulumi replaces that container and keeps the sandbox, its IP and emptyDirs.
+ * The spec the sandbox's label records: the pod's, less what changes without making a new pod. An app
+ * container's image changes in place on both platforms (newPodSpec): Pulumi replaces that container
+ * alone and keeps the sandbox, its IP and emptyDirs. On Docker also the pod-level limits and requests,
+ * which live on the cgroup parent (cgroup.sh update); ConfigMap contents, which specLabel leaves out,
+ * live in the pod's volume directory (volumes.sh update).
  */
 export function sandboxSpec(spec: PodSpec): PodSpec {
-  return { ...spec, limits: {}, requests: {}, containers: spec.containers.map((c) => ({ ...c, image: "" })) };
+  return { ...newPodSpec(spec), limits: {}, requests: {} };
 }
 
 export class DockerPod extends pulumi.ComponentResource {

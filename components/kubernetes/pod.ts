@@ -8,7 +8,7 @@ import type { IPod } from "kubernetes-models/v1/Pod";
 import { podSpecFromManifest } from "../model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES, ImageOverride, withImages } from "../model/image-overrides";
 import { PodLayout } from "../model/layout";
-import { LABEL_POD, LABEL_SPEC, specLabel } from "../model/labels";
+import { LABEL_POD, LABEL_POD_HASH, LABEL_SPEC, podHash, specLabel } from "../model/labels";
 import { PodSpec } from "../model/pod-spec";
 import { DNS_LABEL, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { kubernetesLayout, ObservedPod } from "./layout";
@@ -30,7 +30,8 @@ export interface KubernetesPodArgs {
 
 /**
  * The Pod object podlab applies: the manifest with its images overridden, its namespace filled in,
- * and podlab's label (the pod's name) and annotation (the model, read by the policy pack) added.
+ * and podlab's label (the pod's name) and annotations (the model, read by the policy pack, and the
+ * hash of what makes a new pod) added.
  */
 export function podObject(manifest: IPod, images: readonly ImageOverride[], namespace: string, spec: PodSpec): IPod {
   const pod = withImages(manifest, images);
@@ -38,7 +39,7 @@ export function podObject(manifest: IPod, images: readonly ImageOverride[], name
     ...pod.metadata,
     namespace: pod.metadata?.namespace ?? namespace,
     labels: { ...pod.metadata?.labels, [LABEL_POD]: spec.name },
-    annotations: { ...pod.metadata?.annotations, [LABEL_SPEC]: specLabel(spec) },
+    annotations: { ...pod.metadata?.annotations, [LABEL_SPEC]: specLabel(spec), [LABEL_POD_HASH]: podHash(pod.spec!) },
   };
   return pod;
 }
@@ -62,9 +63,10 @@ export class KubernetesPod extends pulumi.ComponentResource {
     const object = podObject(args.manifest, images, namespace, spec);
     this.pod = new k8s.core.v1.Pod(name, object as k8s.core.v1.PodArgs, {
       parent: this,
-      // Most of a Pod cannot change in place, and its name is fixed: delete, then create.
+      // Most of a Pod cannot change in place, and its name is fixed: delete, then create, when what
+      // makes a new pod changed (its hash: an app container's image is updated in place).
       deleteBeforeReplace: true,
-      replaceOnChanges: ["spec"],
+      replaceOnChanges: [`metadata.annotations["${LABEL_POD_HASH}"]`],
       customTimeouts: { create: readyTimeout, update: readyTimeout },
     });
     this.layout = pulumi.all([this.pod.metadata, this.pod.spec]).apply(([metadata, podSpecOut]) =>

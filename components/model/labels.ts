@@ -1,6 +1,7 @@
 // Labels podlab puts on what it creates, so the policies and the live inspection can find the pod's
 // parts and the spec they were made from, on either platform.
-import { PodSpec } from "./pod-spec";
+import { createHash } from "node:crypto";
+import { newPodSpec, PodSpec } from "./pod-spec";
 
 export const LABEL_POD = "podlab.dev/pod";
 export const LABEL_CONTAINER = "podlab.dev/container";
@@ -12,6 +13,20 @@ export const LABEL_SPEC = "podlab.dev/spec";
  * sandboxSpec). The policy pack reads the pod's spec from both (policies/resources.ts).
  */
 export const LABEL_IMAGE = "podlab.dev/image";
+/**
+ * On a Kubernetes stack's Pod: the hash of what makes a new pod (pod-spec.ts newPodSpec), whose change
+ * alone replaces the Pod (replaceOnChanges): an app container's new image is an update.
+ */
+export const LABEL_POD_HASH = "podlab.dev/pod-hash";
+
+/**
+ * The value of LABEL_POD_HASH for a Pod's spec as applied: 16 hex digits of the SHA-256 of its JSON
+ * less what changes in place. The manifest's whole spec, not the model's: a field the model does not
+ * read (nodeSelector, say) is as immutable to the API server.
+ */
+export function podHash(spec: { containers: { image?: string }[] }): string {
+  return createHash("sha256").update(JSON.stringify(newPodSpec(spec))).digest("hex").slice(0, 16);
+}
 /** On a docker-host pod's sandbox: the Pulumi stack that owns the pod ("<project>/<stack>"). */
 export const LABEL_STACK = "podlab.dev/stack";
 /** On a docker-host pod's agent: the pod it keeps. Not LABEL_POD, so it is never taken for a member. */

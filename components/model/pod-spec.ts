@@ -202,6 +202,19 @@ export interface PodSpec {
   volumes: VolumeSpec[];
 }
 
+/**
+ * The part of a pod's spec whose change makes a new pod, on both platforms (the model's PodSpec, or a
+ * manifest's spec as the Kubernetes stack applies it): all of it but the app
+ * containers' images, which Kubernetes changes in place (the API server's ValidatePodUpdate lets a
+ * running Pod change its containers' images, activeDeadlineSeconds and tolerations, and podlab renders
+ * only the images; the kubelet then restarts each container whose spec hash changed:
+ * pkg/kubelet/kuberuntime computePodActions). An init container's image still makes a new pod: a
+ * completed init container is not run again on Kubernetes, and podlab runs none but at a pod's start.
+ */
+export function newPodSpec<S extends { containers: { image?: string }[] }>(spec: S): S {
+  return { ...spec, containers: spec.containers.map((c) => ({ ...c, image: "" })) };
+}
+
 /** The API server's default terminationGracePeriodSeconds (pkg/apis/core/v1/defaults.go SetDefaults_PodSpec). */
 export const DEFAULT_GRACE_SECONDS = 30;
 

@@ -93,7 +93,7 @@ describe("an image and a label changed in place, on both stacks", () => {
     expect(replaced(previews.docker)).toContain(`${name}-web`);
     expect(replaced(previews.docker)).not.toContain(`${name}-keep`);
     expect(replaced(previews.kube)).toEqual([]);
-    expect(previews.kube.steps.filter((s) => s.urn.endsWith(`::${name}`)).map((s) => s.op)).toEqual(["update"]);
+    expect(previews.kube.steps.filter((s) => s.urn.endsWith(`kubernetes:core/v1:Pod::${name}`)).map((s) => s.op)).toEqual(["update"]);
   });
 
   it("restarts only the changed container on docker: the same sandbox and IP, keep untouched, the emptyDir and the init container's run kept", async () => {

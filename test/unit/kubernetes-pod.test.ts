@@ -25,6 +25,26 @@ describe("KubernetesPod", () => {
     expect(obj.spec).toEqual(expected.spec);
   });
 
+  it("replaces the Pod only when what makes a new pod changes: an app container's image is an update", async () => {
+    const hashOf = async (edit: (p: any) => void) => {
+      registered.length = 0;
+      const manifest: any = fooPod();
+      edit(manifest);
+      await valueOf(new KubernetesPod("foo", { manifest }).layout);
+      return byTypeAndName("kubernetes:core/v1:Pod", "foo")!.inputs.metadata.annotations["podlab.dev/pod-hash"];
+    };
+    const base = await hashOf(() => undefined);
+    expect(base).toMatch(/^[0-9a-f]{16}$/);
+    expect(await hashOf((p) => (p.spec.containers[0].image = "busybox:1.36"))).toBe(base);
+    expect(await hashOf((p) => (p.metadata.labels = { tier: "b" }))).toBe(base);
+    for (const edit of [
+      (p: any) => (p.spec.containers[0].command = ["sh"]),
+      (p: any) => (p.spec.nodeSelector = { disk: "ssd" }),
+      (p: any) => (p.spec.initContainers = [{ name: "i", image: "busybox:1.36" }]),
+      (p: any) => p.spec.containers.pop(),
+    ]) expect(await hashOf(edit)).not.toBe(base);
+  });
+
   it("keeps fields the docker platform does not render, such as a nodeSelector", async () => {
     const manifest: any = fooPod();
     manifest.spec.nodeSelector = { "kubernetes.io/os": "linux" };
