@@ -4,7 +4,13 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClaimSpec } from "../model/claims";
 import { LABEL_CLAIM, LABEL_RECLAIM_POLICY, LABEL_ROLE, LABEL_STACK, LABEL_STORAGE_CLASS, ROLE_CLAIM_HOLDER } from "../model/labels";
-import { claimVolumeName } from "./paths";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { hostCommand, HostCommand, scriptActions } from "./host-command";
+import { claimRecordFile, claimVolumeName } from "./paths";
+import { DockerTarget } from "./target";
+
+const RECORD_SCRIPT = readFileSync(join(__dirname, "claim-record.sh"), "utf8");
 
 
 export interface DockerClaimArgs {
@@ -14,6 +20,8 @@ export interface DockerClaimArgs {
   stack: string;
   /** The image, by ID, of the volume's holder: podlab's pause (the stack's sandbox image). */
   holderImage: pulumi.Input<string>;
+  /** The Docker host: undefined for the local one, or the SSH host (the record is written there). */
+  target?: DockerTarget;
 }
 
 /**
@@ -26,6 +34,9 @@ export interface DockerClaimArgs {
  * (the pause program, no network, restarted with the engine), so that `docker volume prune`, which
  * removes the volumes no container uses, never takes a claim's data, as a bound PersistentVolume
  * outlives the Pods that mount it. The underscore keeps its name apart from every pod's container.
+ * The host keeps a record that the stack made the volume (`pvc_<claim>-record`, claim-record.sh):
+ * should the volume go anyway, the next `up` reads the claim as Lost and refuses to make an empty one
+ * (host.ts checkClaimsLost).
  */
 export class DockerClaim extends pulumi.ComponentResource {
   /** The Docker volume's name. */
@@ -33,6 +44,8 @@ export class DockerClaim extends pulumi.ComponentResource {
   readonly volume: docker.Volume;
   /** The container that keeps the volume in use while the claim is in the stack. */
   readonly holder: docker.Container;
+  /** The host's record that the stack made the volume (claim-record.sh). */
+  readonly record: HostCommand;
 
   constructor(name: string, args: DockerClaimArgs, opts?: pulumi.ComponentResourceOptions) {
     super("podlab:docker:PersistentVolumeClaim", name, {}, opts);
@@ -59,7 +72,11 @@ export class DockerClaim extends pulumi.ComponentResource {
       mounts: [{ type: "volume", source: this.volume.name, target: "/claim", readOnly: true, volumeOptions: { noCopy: true } }],
       labels: [{ label: LABEL_CLAIM, value: args.claim.name }, { label: LABEL_ROLE, value: ROLE_CLAIM_HOLDER }],
     }, { parent: this, deleteBeforeReplace: true });
+    // The host's record that the volume was made (claim-record.sh), made after it and removed before.
+    this.record = hostCommand(`${volumeName}-record`, scriptActions("claim-record.sh", RECORD_SCRIPT, {
+      PODLAB_RECORD: claimRecordFile(args.claim.name), PODLAB_STACK: args.stack, PODLAB_VOLUME: volumeName,
+    }), args.target, { parent: this, dependsOn: [this.volume], deleteBeforeReplace: true });
     this.volumeName = this.volume.name;
-    this.registerOutputs({ volumeName: this.volumeName, holder: this.holder });
+    this.registerOutputs({ volumeName: this.volumeName, holder: this.holder, record: this.record });
   }
 }

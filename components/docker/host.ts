@@ -224,6 +224,21 @@ export function checkClaimVolumes(claims: ClaimSpec[], existing: Map<string, Cla
 }
 
 /**
+ * Refuses a claim whose Docker volume this stack made and is gone (removed outside podlab: its holder
+ * removed, then the volume): Kubernetes reads such a claim as phase Lost, and podlab does not make an
+ * empty volume in its place. `recordOf` reads the host's record of a claim (claim-record.sh): the
+ * stack that made its volume, or undefined. Throws a PodSpecError at the claim's status.phase that
+ * says how to accept the loss.
+ */
+export function checkClaimsLost(claims: ClaimSpec[], existing: Map<string, ClaimVolume>, stack: string, recordOf: (claim: string) => string | undefined): void {
+  for (const c of claims) {
+    const name = claimVolumeName(c.name);
+    if (existing.has(name) || recordOf(c.name)?.trim() !== stack) continue;
+    throw new PodSpecError(`${c.source}: status.phase`, "Lost", `is the claim's phase: its Docker volume ${name}, which this stack made, is gone from the host (removed outside podlab), and podlab does not make an empty one in its place. To accept the loss, take the claim (and the pods that mount it) out of the manifests and \`pulumi up\`, then put it back: a new, empty volume, as Kubernetes needs a Lost claim deleted and made again`);
+  }
+}
+
+/**
  * Refuses a pod whose name a pod of another stack already uses on this host:
  * its containers and cgroup are named after the pod, so the two would collide half-way through `up`.
  * Throws a PodSpecError naming the pod and the stack that has it.

@@ -29,6 +29,13 @@ export const CLAIM_VOLUME_PREFIX = "pvc_";
 export const claimVolumeName = (claim: string) => `${CLAIM_VOLUME_PREFIX}${claim}`;
 
 /**
+ * Where the Docker host records each claim volume a stack made (claim-record.sh): a file per claim,
+ * which `docker volume prune` cannot take, so that a volume gone since reads as Lost.
+ */
+export const CLAIM_RECORDS_DIR = "/var/lib/podlab/claims";
+export const claimRecordFile = (claim: string) => `${CLAIM_RECORDS_DIR}/${claim}`;
+
+/**
  * Where a volume's directory is on the host; hostPath volumes are their own path, a claim's volume
  * is its Docker volume's name.
  */

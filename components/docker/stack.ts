@@ -7,9 +7,10 @@ import { PodLayout } from "../model/layout";
 import { PodSpec } from "../model/pod-spec";
 import { checkImage, minReadySeconds, PodSpecError, readyTimeoutSeconds } from "../model/validate";
 import { CGROUP_DRIVERS, CgroupDriver } from "./cgroup";
-import { boundPorts, checkClaimVolumes, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, hostFacts, inspectImages, localImageIds, remoteImageIds } from "./host";
+import { boundPorts, checkClaimsLost, checkClaimVolumes, checkHostPaths, checkHostPorts, checkPodNames, detectCgroupDriver, hostFacts, inspectImages, localImageIds, remoteImageIds } from "./host";
 import { mkdirSync } from "node:fs";
 import { hostPathExists, readHostFile, sshControlDir, sshHost, DockerHostConfig, DockerTarget, SshHost, sshOptions } from "./target";
+import { claimRecordFile } from "./paths";
 import { StackImages } from "./images";
 import { DockerPod, stackIdentity } from "./pod";
 import { agentContainerName, DockerAgent } from "./agent";
@@ -98,6 +99,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
     ...inspectImages(needDefaults.filter((r) => copy.includes(r))).defaults, ...inspectImages(needDefaults.filter((r) => !copy.includes(r)), target).defaults]);
   checkPodNames(pods, facts.owners, stackIdentity());
   checkClaimVolumes(input.claims, facts.claimVolumes, stackIdentity());
+  checkClaimsLost(input.claims, facts.claimVolumes, stackIdentity(), (claim) => readHostFile(target, claimRecordFile(claim)));
   checkHostPorts(pods, facts.published, () => boundPorts(target));
   checkHostPaths(pods, (p) => hostPathExists(target, p));
   const seccompProfiles = hostSecurityProfiles(pods, target);
@@ -107,7 +109,7 @@ export async function dockerStack(config: ConfigSource, input: StackInput, docke
   const opts = target ? { providers: { docker: dockerProvider(target) } } : undefined;
   const stackImages = new StackImages("images", opts, "", imageIds, target ? { host: target, refs: copy } : undefined);
   // Claims are the stack's, not a pod's: replacing a pod leaves its claims' volumes as they are.
-  const claims = input.claims.map((claim) => new DockerClaim(claim.name, { claim, stack: stackIdentity(), holderImage: stackImages.get(sandboxImage).imageId }, opts));
+  const claims = input.claims.map((claim) => new DockerClaim(claim.name, { claim, stack: stackIdentity(), holderImage: stackImages.get(sandboxImage).imageId, target }, opts));
   const made = input.manifests.pods.map((m) => new DockerPod(m.pod.metadata!.name!, {
     manifest: m.pod, source: m.source, imageOverrides: input.images, configMaps: input.manifests.configMaps, secrets: input.manifests.secrets,
     claims: input.manifests.claims, claimVolumes: claims.map((c) => c.volume), seccompProfiles,

@@ -4,7 +4,8 @@
 // another stack's volume of the same name is refused before anything is made. The same manifest on the
 // local cluster binds to hostPath PersistentVolumes of its default class and keeps the data alike.
 import execa from "execa";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
+import { claimRecordFile } from "../../components/docker/paths";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl } from "../../host/cri";
 import { requireTools, ScratchStack } from "../../scripts/lib/scratch-stack";
@@ -128,10 +129,34 @@ describe("PersistentVolumeClaims on the docker-host stack", () => {
     expect(await sh(`${name}-app`, "cat /data/f /kept/f")).toBe("hello\nretained");
   }, 300_000);
 
+  it("reads a claim whose volume is gone anyway as Lost: refused before anything is made, until the claim is taken out and put back", async () => {
+    // The pod that mounts no claim again, then the holder and the volume removed by hand.
+    const other = { apiVersion: "v1", kind: "Pod", metadata: { name: `${name}x` }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "app", image: "curlimages/curl", command: ["sleep", "3650d"], resources: { limits: { memory: "32Mi" } } }] } };
+    const claimsAnd = (keep: (d: any) => boolean) => ({ platform: "docker", cgroupDriver: "auto", pods: [...docs().filter((d) => d.kind !== "Pod" && keep(d)), other] });
+    stack.setConfig(claimsAnd(() => true));
+    await stack.up();
+    await execa("docker", ["rm", "-f", `pvc_${data}`]);
+    await execa("docker", ["volume", "rm", `pvc_${data}`]);
+    const refused = `PersistentVolumeClaim ${data}: status.phase: "Lost" is the claim's phase: its Docker volume pvc_${data}, which this stack made, is gone from the host`;
+    await expect(stack.preview()).rejects.toThrow(refused);
+    stack.setConfig(config("3651d"));
+    await expect(stack.up()).rejects.toThrow(refused);
+    expect(await volumeExists(`pvc_${data}`)).toBe(false);
+    // Accepting the loss: the claim out, then back in: a new, empty volume.
+    stack.setConfig(claimsAnd((d) => d.metadata.name !== data));
+    await stack.up();
+    stack.setConfig(config("3651d"));
+    await stack.up();
+    expect(await sh(`${name}-app`, "ls -A /data | wc -l; cat /kept/f")).toBe("0\nretained");
+  }, 400_000);
+
   it("destroy removes a Delete claim's volume and keeps a Retain one, which the next up takes again", async () => {
     await stack.destroy();
     expect(await volumeExists(`pvc_${data}`)).toBe(false);
     expect(await volumeExists(`pvc_${kept}`)).toBe(true);
+    // The claims left the stack: their records too, the retained volume's included (a new stack's claim
+    // of that name may take it).
+    for (const c of [data, kept]) expect(existsSync(claimRecordFile(c)), claimRecordFile(c)).toBe(false);
     // Another stack may not take it: refused before anything is made.
     const other = await ScratchStack.create(`pvcx-${run}`, config());
     try {

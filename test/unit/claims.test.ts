@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { checkClaimUse, claimSpecs } from "../../components/model/claims";
 import { podSpecFromManifest } from "../../components/model/from-manifest";
 import { DEFAULT_IMAGE_OVERRIDES } from "../../components/model/image-overrides";
-import { checkClaimVolumes } from "../../components/docker/host";
+import { checkClaimsLost, checkClaimVolumes } from "../../components/docker/host";
 
 const claim = (name: string, spec: object = {}) => [name, {
   source: `pods/x.yaml: PersistentVolumeClaim ${name}`,
@@ -14,6 +14,16 @@ const storageClass = (name: string, extra: object = {}) => [name, { apiVersion: 
 const specs = (claims: ReturnType<typeof claim>[], classes: ReturnType<typeof storageClass>[] = []) => claimSpecs(new Map(claims) as never, new Map(classes) as never);
 
 describe("PersistentVolumeClaims on the docker platform", () => {
+  it("reads a claim whose volume this stack made and is gone as Lost, and refuses it with the way to accept the loss", () => {
+    const [a, b, c] = specs([claim("a"), claim("b"), claim("c")]);
+    const volumes = new Map([["pvc_b", { stack: "p/s", storageClass: "standard", reclaimPolicy: "Delete" }]]);
+    const records: Record<string, string> = { a: "p/s\n", b: "p/s\n", c: "p/other\n" };
+    // b's volume is there; c's record is another stack's; a new claim has no record.
+    expect(() => checkClaimsLost([b, c, ...specs([claim("d")])], volumes, "p/s", (n) => records[n])).not.toThrow();
+    expect(() => checkClaimsLost([a], volumes, "p/s", (n) => records[n])).toThrow(
+      'pods/x.yaml: PersistentVolumeClaim a: status.phase: "Lost" is the claim\'s phase: its Docker volume pvc_a, which this stack made, is gone from the host (removed outside podlab), and podlab does not make an empty one in its place. To accept the loss, take the claim (and the pods that mount it) out of the manifests and `pulumi up`, then put it back: a new, empty volume, as Kubernetes needs a Lost claim deleted and made again');
+  });
+
   it("takes the reclaimPolicy of the claim's class, the manifests' default class, else standard's Delete", () => {
     const keep = storageClass("keep", { reclaimPolicy: "Retain" });
     expect(specs([claim("a"), claim("b", { storageClassName: "keep" }), claim("c", { storageClassName: "standard" })], [keep]).map((c) => `${c.name} ${c.storageClassName} ${c.reclaimPolicy}`))
