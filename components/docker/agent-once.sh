@@ -11,7 +11,7 @@
 #   PODLAB_TIMEOUT                init: how long the phase may take (e.g. 600s)
 #   PODLAB_CONTAINERS             stop: only these containers, comma-separated (unset: the whole pod)
 #   PODLAB_MASK                   init: the pod's Secret values, one per line, masked in what it prints
-#   PODLAB_MADE_AFTER             stop: the IDs of the pod's containers (unused here: its change updates the stop)
+#   PODLAB_MADE_AFTER             stop: the images of the pod's containers (unused here: a change updates the stop)
 #   PULUMI_COMMAND_STDOUT         the command provider's: the previous create's or update's output
 set -euo pipefail
 : "${PODLAB_POD:?}" "${PODLAB_PODS:?}" "${PODLAB_AGENT_IMAGE:?}" "${PODLAB_POST_STARTED_DIR:?}" "${1:?action}"

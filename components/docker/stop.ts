@@ -24,9 +24,11 @@ import { HostCommand } from "./host-command";
  * behind Pulumi's back (a new ID that a refresh adopts: the same Pod, as to the kubelet).
  */
 export function podStopCommand(args: AgentOnceArgs, pod: pulumi.Resource[], containers: docker.Container[], preStops: pulumi.Resource[], opts: pulumi.CustomResourceOptions): HostCommand {
-  // The containers' IDs: a container replaced alone (an image changed in place) updates the stop after
-  // the new container exists, and the update's time is the one its delete compares with.
-  const environment = agentOnceEnvironment(args, { delete: "stop" }, { PODLAB_MADE_AFTER: pulumi.all(containers.map((c) => c.id)).apply((ids) => ids.join(",")) });
+  // The containers' images, as the containers report them: a container replaced alone (its image
+  // changed in place) updates the stop once the new container exists, and the update's time is the
+  // one its delete compares with. Not their IDs: a container the agent made again behind Pulumi's back
+  // (a refresh adopts its ID) is no change to the pod.
+  const environment = agentOnceEnvironment(args, { delete: "stop" }, { PODLAB_MADE_AFTER: pulumi.all(containers.map((c) => c.image)).apply((images) => images.join(",")) });
   return agentOnceCommand(`${args.spec.name}-stop`, environment, [], args.target,
     { ...opts, deleteBeforeReplace: true, dependsOn: [...containers, ...preStops], replaceWith: pod });
 }
