@@ -70,6 +70,12 @@ export const KNOWN_CAPABILITIES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Whether a capability is written with the CAP_ prefix, which names no capability to Kubernetes'
+ * runtime (from-manifest.ts prefixedCapabilities): the one test of it.
+ */
+export const hasCapPrefix = (c: string) => /^CAP_/i.test(c);
+
+/**
  * capabilities.add and drop as the engine takes them: ALL, or a known capability, in any case (the
  * API server accepts any string). A name with the CAP_ prefix is not checked: the reading leaves it
  * out, as Kubernetes' runtime does (from-manifest.ts prefixedCapabilities). `field` is the
@@ -81,7 +87,7 @@ export function checkCapabilities(field: string, caps: { add?: string[]; drop?: 
   for (const list of ["add", "drop"] as const) {
     (caps?.[list] ?? []).forEach((c, i) => {
       const name = c.toUpperCase();
-      if (!name.startsWith("CAP_") && name !== "ALL" && !KNOWN_CAPABILITIES.has(name)) {
+      if (!hasCapPrefix(c) && name !== "ALL" && !KNOWN_CAPABILITIES.has(name)) {
         throw new PodSpecError(`${field}.${list}[${i}]`, c, `is not a Linux capability the Docker engine knows (it refuses CAP_${name}: "unknown capability")`);
       }
     });

@@ -14,7 +14,7 @@ import { ContainerSpec, DEFAULT_GRACE_SECONDS, HookSpec, MountSpec, networkConta
 import { checkSupported } from "./support";
 import { parseMemory } from "./quantity";
 import { checkCpu, checkImage, checkMemory, checkObjectName, checkPodName, DNS_LABEL, PodSpecError } from "./validate";
-import { checkCapabilities, checkCpuQuota, checkMountTargets, checkWorkingDir } from "./docker-rules";
+import { checkCapabilities, checkCpuQuota, checkMountTargets, checkWorkingDir, hasCapPrefix } from "./docker-rules";
 import { parseCpu } from "./quantity";
 
 // The container names whose Docker container `<pod>-<name>` would be a part podlab adds to the pod on
@@ -180,8 +180,6 @@ function mountSubPath(at: string, m: NonNullable<K8sContainer["volumeMounts"]>[n
   return path || undefined;
 }
 
-const CAP_PREFIX = /^CAP_/i;
-
 /**
  * The warnings for capabilities written with the CAP_ prefix, which Kubernetes' runtime neither adds
  * nor drops: the CRI names capabilities without it and containerd prefixes CAP_ itself
@@ -189,7 +187,7 @@ const CAP_PREFIX = /^CAP_/i;
  * The API server takes any string, silently. podlab's reading leaves them out on both stacks.
  */
 export function prefixedCapabilities(at: string, caps: { add?: string[]; drop?: string[] } | undefined): string[] {
-  return (["add", "drop"] as const).flatMap((list) => (caps?.[list] ?? []).flatMap((c, i) => CAP_PREFIX.test(c)
+  return (["add", "drop"] as const).flatMap((list) => (caps?.[list] ?? []).flatMap((c, i) => hasCapPrefix(c)
     ? [`${at}.${list}[${i}]: ${JSON.stringify(c)} is not ${list === "add" ? "added" : "dropped"}: the container runtime names capabilities without the CAP_ prefix and adds it itself (containerd asks for CAP_${c.toUpperCase()}, which runc ignores); write ${JSON.stringify(c.slice(4).toUpperCase())}`]
     : []));
 }
@@ -238,7 +236,7 @@ function container(at: string, c: K8sContainer, manifest: IPod, volumes: Set<str
     securityContext: {
       readOnlyRootFilesystem: sc.readOnlyRootFilesystem ?? false,
       // The runtime's reading: a name with the CAP_ prefix names no capability (prefixedCapabilities).
-      capabilities: { add: (sc.capabilities?.add ?? []).filter((x) => !CAP_PREFIX.test(x)), drop: (sc.capabilities?.drop ?? []).filter((x) => !CAP_PREFIX.test(x)) },
+      capabilities: { add: (sc.capabilities?.add ?? []).filter((x) => !hasCapPrefix(x)), drop: (sc.capabilities?.drop ?? []).filter((x) => !hasCapPrefix(x)) },
       ...(runAsUser !== undefined ? { runAsUser } : {}),
       ...(runAsGroup !== undefined ? { runAsGroup } : {}),
       noNewPrivileges: sc.allowPrivilegeEscalation === false,
